@@ -1,0 +1,89 @@
+# ateomnet — eBPF/TC datapath and loader for sandboxed actors.
+#
+#   make            build build/ateomnet
+#   make test       install what is missing, build, run every test
+#   make demo       install what is missing, build, show the datapath working
+#   make bench      benchmarks (figures, never asserted)
+#
+# Test suites and benchmarks add their own rules in tests/*/*.mk.
+
+BUILD      ?= build
+CC         ?= gcc
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+CFLAGS     ?= -O2 -g
+CFLAGS     += -Wall -Wextra -Wno-unused-parameter -std=gnu11 \
+              -Iinclude -Iloader -I$(BUILD) -D_GNU_SOURCE
+LDLIBS     += -lbpf -lmnl -lelf -lz
+BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
+              -Iinclude -I/usr/include/$(MULTIARCH)
+
+BPF_SRCS    := $(wildcard bpf/*.bpf.c)
+BPF_HDRS    := $(wildcard bpf/*.h) $(wildcard include/*.h)
+BPF_OBJS    := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS       := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+
+LOADER_SRCS := $(filter-out loader/main.c,$(wildcard loader/*.c))
+LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
+LOADER_HDRS := $(wildcard loader/*.h) $(wildcard include/*.h)
+LIBATEOM    := $(BUILD)/libateom.a
+
+.PHONY: all deps test demo bench clean unit-tests bpf-tests
+.SECONDARY: $(BPF_OBJS)
+all: $(BUILD)/ateomnet
+
+# ---- packages -----------------------------------------------------------
+# Debian 12 package names; only the missing ones are installed.
+PKGS := clang llvm libbpf-dev libelf-dev zlib1g-dev libmnl-dev bpftool \
+        libcmocka-dev iproute2 iputils-ping pkg-config
+deps:
+	@./tools/install-deps $(PKGS) $(EXTRA_PKGS)
+
+# ---- BPF objects and skeletons -------------------------------------------
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $(subst .bpf.o,,$(notdir $<))_bpf > $@.tmp && mv $@.tmp $@
+
+# ---- loader ----------------------------------------------------------------
+$(BUILD)/loader/%.o: loader/%.c $(LOADER_HDRS) $(SKELS) | $(BUILD)/loader
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIBATEOM): $(LOADER_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/ateomnet: $(BUILD)/loader/main.o $(LIBATEOM)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD) $(BUILD)/loader $(BUILD)/tests:
+	mkdir -p $@
+
+# ---- cmocka suites: tests/unit/test_*.c and tests/bpf/test_*.c ------------
+TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+BPF_TESTS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
+
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_LIB_SRCS) $(LIBATEOM) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Itests/lib $< $(TEST_LIB_SRCS) $(LIBATEOM) -o $@ -lcmocka $(LDLIBS)
+$(BUILD)/tests/%: tests/bpf/%.c $(TEST_LIB_SRCS) $(LIBATEOM) $(SKELS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Itests/lib $< $(TEST_LIB_SRCS) $(LIBATEOM) -o $@ -lcmocka $(LDLIBS)
+
+unit-tests: $(UNIT_TESTS)
+	@set -e; for t in $^; do echo "== $$t"; $$t; done
+bpf-tests: $(BPF_TESTS)
+	@set -e; for t in $^; do echo "== $$t"; $$t; done
+
+# Fragments add suite targets to TEST_SUITES (run by `make test`, in order)
+# and may add BENCH_TARGETS / DEMO rules.
+TEST_SUITES :=
+-include $(wildcard tests/*/*.mk)
+
+test: deps all unit-tests bpf-tests $(TEST_SUITES)
+	@echo "make test: all suites passed"
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/* The datapath's maps. Types come from include/ateomnet.h so the loader and
+ * bpftool see the same named fields. The loader pins them by name. */
+#ifndef ATEOM_BPF_MAPS_H
+#define ATEOM_BPF_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "ateomnet.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ateom_config);
+} config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ATEOM_MAX_ACTORS);
+	__type(key, __u32); /* worker-side ifindex of ateomN */
+	__type(value, struct ateom_actor);
+} actors SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ATEOM_MAX_SERVICES);
+	__type(key, struct ateom_svc_key);
+	__type(value, struct ateom_svc);
+} services SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ATEOM_NAT_DEFAULT_ENTRIES); /* loader may resize */
+	__type(key, struct ateom_nat_key);
+	__type(value, struct ateom_nat_entry);
+} nat SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ATEOM_STATS_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct ateom_counter);
+} stats SEC(".maps");
+
+/* Prog arrays take no BTF key/value types. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, ATEOM_HOOK_SLOTS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} egress_hooks SEC(".maps");
+
+static __always_inline struct ateom_config *get_config(void)
+{
+	__u32 zero = 0;
+	struct ateom_config *cfg = bpf_map_lookup_elem(&config, &zero);
+
+	/* An all-zero entry means the loader has not configured us yet. */
+	if (cfg && cfg->abi != ATEOM_ABI_VERSION)
+		return NULL;
+	return cfg;
+}
+
+static __always_inline void count(__u32 actor_id, __u32 stat, __u32 bytes)
+{
+	__u32 key = actor_id * ATEOM_STAT_MAX + stat;
+	struct ateom_counter *c = bpf_map_lookup_elem(&stats, &key);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
+}
+
+#endif

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/* The NAT table: one LRU entry per direction of a translated flow.
+ *
+ *   SNAT (actor egress):   OUT {ateomN, actor:p  -> remote:r} -> pod:P
+ *                          IN  {remote:r -> pod:P}            -> actor:p
+ *   DNAT (exposed port):   IN  {client:c -> pod:S}            -> actor:A
+ *                          OUT {ateomN, actor:A -> client:c}  -> pod:S
+ *
+ * Pairs are created reverse half first, so a packet never finds a forward
+ * entry whose replies could not be translated; a failed second insert rolls
+ * the first back. The LRU may still evict one half: lookups are defensive
+ * (a missing half is recreated, a stale one reclaimed).
+ */
+#ifndef ATEOM_BPF_NAT_H
+#define ATEOM_BPF_NAT_H
+
+#include <linux/errno.h>
+#include "maps.h"
+#include "parse.h"
+
+#define NSEC_PER_SEC 1000000000ULL
+#define SNAT_TRIES 16 /* random start, then linear probing */
+
+/* The flags byte of the TCP header (offset 13). */
+#define TCP_FLAG_FIN_BYTE 0x01
+#define TCP_FLAG_SYN_BYTE 0x02
+#define TCP_FLAG_RST_BYTE 0x04
+#define TCP_FLAG_ACK_BYTE 0x10
+
+
+static __always_inline void nat_key_out(struct ateom_nat_key *k, __u32 ifindex,
+					const struct pkt *p)
+{
+	k->ifindex = ifindex;
+	k->saddr_be = p->saddr;
+	k->daddr_be = p->daddr;
+	k->sport_be = p->sport;
+	k->dport_be = p->dport;
+	k->proto = p->proto;
+	k->dir = ATEOM_DIR_OUT;
+	k->pad = 0;
+}
+
+static __always_inline void nat_key_in(struct ateom_nat_key *k, const struct pkt *p)
+{
+	nat_key_out(k, 0, p);
+	k->dir = ATEOM_DIR_IN;
+}
+
+static __always_inline __u64 nat_timeout(const struct ateom_config *cfg,
+					 __u8 proto, __u8 tcp_seen)
+{
+	if (proto == IPPROTO_TCP)
+		return tcp_seen ? cfg->tcp_closing_timeout_ns : cfg->tcp_est_timeout_ns;
+	if (proto == IPPROTO_UDP)
+		return cfg->udp_timeout_ns;
+	return cfg->icmp_timeout_ns;
+}
+
+static __always_inline bool nat_stale(const struct ateom_config *cfg,
+				      const struct ateom_nat_entry *e,
+				      __u8 proto, __u64 now)
+{
+	return now - e->last_seen_ns > nat_timeout(cfg, proto, e->tcp_seen);
+}
+
+/* Per packet: refresh the idle clock (at most once a second, to keep the
+ * entry's cache line clean) and remember FIN/RST for the reclaim timeout. */
+static __always_inline void nat_touch(struct ateom_nat_entry *e,
+				      const struct pkt *p, __u64 now)
+{
+	if (now - e->last_seen_ns > NSEC_PER_SEC)
+		e->last_seen_ns = now;
+	if (p->proto == IPPROTO_TCP) {
+		__u8 seen = 0;
+
+		if ((p->tcp_flags & (TCP_FLAG_SYN_BYTE | TCP_FLAG_ACK_BYTE)) == TCP_FLAG_SYN_BYTE) {
+			if (e->tcp_seen)
+				e->tcp_seen = 0; /* the tuple is reused */
+			return;
+		}
+		if (p->tcp_flags & TCP_FLAG_FIN_BYTE)
+			seen |= ATEOM_TCP_SEEN_FIN;
+		if (p->tcp_flags & TCP_FLAG_RST_BYTE)
+			seen |= ATEOM_TCP_SEEN_RST;
+		if (seen & ~e->tcp_seen)
+			e->tcp_seen |= seen;
+	}
+}
+
+/* An SNAT port held by an idle pair may be given to a new flow: both halves
+ * must be stale; both are removed. */
+static __always_inline bool snat_reclaim(const struct ateom_config *cfg,
+					 const struct ateom_nat_key *in, __u64 now)
+{
+	struct ateom_nat_entry *ein = bpf_map_lookup_elem(&nat, in), *eout;
+	struct ateom_nat_key out = {};
+
+	if (!ein || ein->type != ATEOM_NAT_SNAT_REPLY || !nat_stale(cfg, ein, in->proto, now))
+		return false;
+	out.ifindex = ein->actor_ifindex;
+	out.saddr_be = ein->addr_be;
+	out.daddr_be = in->saddr_be;
+	out.sport_be = ein->port_be;
+	out.dport_be = in->sport_be;
+	out.proto = in->proto;
+	out.dir = ATEOM_DIR_OUT;
+	eout = bpf_map_lookup_elem(&nat, &out);
+	if (eout && eout->port_be == in->dport_be) {
+		if (!nat_stale(cfg, eout, in->proto, now))
+			return false;
+		bpf_map_delete_elem(&nat, &out);
+	}
+	bpf_map_delete_elem(&nat, in);
+	return true;
+}
+
+/* New actor egress flow: pick a free SNAT port (or ICMP id), insert the IN
+ * half, then the OUT half. On success *res holds the OUT entry. Returns 0,
+ * -ENOSPC (range exhausted for this remote) or -EEXIST (another CPU created
+ * the flow first: look it up again). */
+static __always_inline int snat_create(const struct ateom_config *cfg,
+				       const struct ateom_actor *actor, __u32 ifindex,
+				       const struct pkt *p, __u64 now,
+				       struct ateom_nat_entry *res)
+{
+	struct ateom_nat_key in = {}, out = {};
+	struct ateom_nat_entry inv = {
+		.addr_be = p->saddr,
+		.port_be = p->sport,
+		.type = ATEOM_NAT_SNAT_REPLY,
+		.actor_ifindex = ifindex,
+		.actor_id = actor->id,
+		.last_seen_ns = now,
+	};
+	__u32 range = (__u32)cfg->snat_port_max - cfg->snat_port_min + 1;
+	__u32 off;
+	int i;
+
+	if (cfg->snat_port_max < cfg->snat_port_min)
+		return -ENOSPC;
+	in.saddr_be = p->daddr;
+	in.daddr_be = cfg->pod_ip_be;
+	in.sport_be = p->dport;
+	in.proto = p->proto;
+	in.dir = ATEOM_DIR_IN;
+	off = bpf_get_prandom_u32() % range;
+	for (i = 0; i < SNAT_TRIES; i++) {
+		in.dport_be = bpf_htons((__u16)(cfg->snat_port_min + off));
+		if (!bpf_map_update_elem(&nat, &in, &inv, BPF_NOEXIST))
+			goto claimed;
+		if (snat_reclaim(cfg, &in, now) &&
+		    !bpf_map_update_elem(&nat, &in, &inv, BPF_NOEXIST))
+			goto claimed;
+		if (++off >= range)
+			off = 0;
+	}
+	return -ENOSPC;
+
+claimed:
+	nat_key_out(&out, ifindex, p);
+	res->addr_be = cfg->pod_ip_be;
+	res->port_be = in.dport_be;
+	res->type = ATEOM_NAT_SNAT;
+	res->tcp_seen = 0;
+	res->actor_ifindex = ifindex;
+	res->actor_id = actor->id;
+	res->pad = 0;
+	res->last_seen_ns = now;
+	if (bpf_map_update_elem(&nat, &out, res, BPF_NOEXIST)) {
+		bpf_map_delete_elem(&nat, &in);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+/* New inbound flow to an exposed port. The OUT half (the actor's replies)
+ * goes in first. A leftover entry for the same tuple is the same flow
+ * reconnecting, so entries are overwritten (BPF_ANY). *res = the IN entry. */
+static __always_inline int dnat_create(const struct ateom_svc *svc,
+				       const struct pkt *p, __u64 now,
+				       struct ateom_nat_entry *res)
+{
+	struct ateom_nat_key in = {}, out = {};
+	struct ateom_nat_entry outv = {
+		.addr_be = p->daddr,
+		.port_be = p->dport,
+		.type = ATEOM_NAT_DNAT_REPLY,
+		.actor_ifindex = svc->actor_ifindex,
+		.actor_id = svc->actor_id,
+		.last_seen_ns = now,
+	};
+
+	out.ifindex = svc->actor_ifindex;
+	out.saddr_be = svc->actor_ip_be;
+	out.daddr_be = p->saddr;
+	out.sport_be = svc->actor_port_be;
+	out.dport_be = p->sport;
+	out.proto = p->proto;
+	out.dir = ATEOM_DIR_OUT;
+	if (bpf_map_update_elem(&nat, &out, &outv, BPF_ANY))
+		return -1;
+
+	nat_key_in(&in, p);
+	res->addr_be = svc->actor_ip_be;
+	res->port_be = svc->actor_port_be;
+	res->type = ATEOM_NAT_DNAT;
+	res->tcp_seen = 0;
+	res->actor_ifindex = svc->actor_ifindex;
+	res->actor_id = svc->actor_id;
+	res->pad = 0;
+	res->last_seen_ns = now;
+	if (bpf_map_update_elem(&nat, &in, res, BPF_ANY)) {
+		bpf_map_delete_elem(&nat, &out);
+		return -1;
+	}
+	return 0;
+}
+
+#endif

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * Structures shared by the BPF datapath (bpf/) and the loader (loader/).
+ * One definition, included by both sides; every map's key and value type
+ * lives here so `bpftool map dump` shows named fields (maps carry BTF).
+ *
+ * Byte order: fields named *_be are network order, everything else is host
+ * order. Addresses and ports inside NAT keys are network order because they
+ * are copied straight from packet headers.
+ */
+#ifndef ATEOMNET_H
+#define ATEOMNET_H
+
+#include <linux/types.h>
+
+/* Bumped whenever a map layout or a program/map contract changes: a loader
+ * refuses to reuse pinned objects whose config.abi differs. */
+#define ATEOM_ABI_VERSION 1
+
+/* Fixed MACs, identical on every worker so a snapshot restored anywhere
+ * finds the same gateway. 02: = locally administered, unicast. */
+#define ATEOM_GW_MAC    { 0x02, 0xa7, 0xe0, 0x00, 0x00, 0x01 }
+#define ATEOM_ACTOR_MAC { 0x02, 0xa7, 0xe0, 0x00, 0x00, 0x02 }
+
+#define ATEOM_ACTOR_NAME_MAX 64 /* DNS-1123 label: 63 chars + NUL */
+#define ATEOM_MAX_ACTORS 255    /* actor ids 1..255; id 0 = worker-wide */
+#define ATEOM_NAT_DEFAULT_ENTRIES 131072
+#define ATEOM_MAX_SERVICES 1024
+
+/* Default SNAT source ports: above Linux's default ip_local_port_range
+ * (32768-60999), so translated flows never collide with worker sockets. */
+#define ATEOM_SNAT_PORT_MIN 61000
+#define ATEOM_SNAT_PORT_MAX 65535
+
+/* ---- config: array[1], key 0 ------------------------------------------ */
+struct ateom_config {
+	__u32 abi;            /* ATEOM_ABI_VERSION of the loaded programs */
+	__u32 pod_ifindex;    /* the pod eth0 (worker netns) */
+	__be32 pod_ip_be;     /* SNAT source / DNAT match address */
+	__u16 snat_port_min;  /* inclusive, host order */
+	__u16 snat_port_max;  /* inclusive, host order */
+	__u32 flags;          /* ATEOM_CFG_* */
+	__u32 pad;
+	/* Idle times after which a NAT pair may be reclaimed for a new flow
+	 * (the LRU evicts on pressure regardless). */
+	__u64 tcp_est_timeout_ns;
+	__u64 tcp_closing_timeout_ns; /* after FIN or RST */
+	__u64 udp_timeout_ns;
+	__u64 icmp_timeout_ns;
+};
+
+/* Deliver inbound packets with bpf_redirect_peer (straight into the actor
+ * netns) instead of bpf_redirect to the veth's egress. */
+#define ATEOM_CFG_REDIRECT_PEER (1U << 0)
+
+/* ---- actors: hash, key = worker-side ifindex of ateomN (__u32) --------- */
+struct ateom_actor {
+	char name[ATEOM_ACTOR_NAME_MAX];
+	__be32 worker_ip_be;  /* 10.200.0.1: ARP answered by the datapath */
+	__be32 actor_ip_be;   /* 10.200.0.2: the only allowed source */
+	__u32 id;             /* 1..255: stats block and egress hook slot */
+	__u32 flags;          /* ATEOM_ACTOR_* */
+	__u32 pod_ifindex;    /* where its egress leaves */
+	__be32 netmask_be;    /* the actor link's subnet (worker/actor addr) */
+};
+
+#define ATEOM_ACTOR_ATTACH_TCX (1U << 0) /* else clsact + cls_bpf */
+
+/* ---- services: hash, key = proto + pod port ------------------------------ */
+struct ateom_svc_key {
+	__be16 port_be;  /* pod port */
+	__u8 proto;      /* IPPROTO_TCP / IPPROTO_UDP */
+	__u8 pad;
+};
+
+struct ateom_svc {
+	__u32 actor_ifindex;
+	__be32 actor_ip_be;
+	__be16 actor_port_be;
+	__u16 actor_id;
+};
+
+/* ---- nat: LRU hash, one entry per direction of a translated flow -------- */
+enum ateom_nat_dir {
+	ATEOM_DIR_OUT = 1, /* as the packet leaves the actor (ifindex set) */
+	ATEOM_DIR_IN = 2,  /* as the packet arrives on the pod eth0 */
+};
+
+/* For ICMP echo the identifier stands in for the port: on requests it is
+ * the source port, on replies the destination port (the other one is 0). */
+struct ateom_nat_key {
+	__u32 ifindex;     /* ateomN for OUT keys, 0 for IN keys */
+	__be32 saddr_be;
+	__be32 daddr_be;
+	__be16 sport_be;
+	__be16 dport_be;
+	__u8 proto;
+	__u8 dir;          /* enum ateom_nat_dir */
+	__u16 pad;
+};
+
+enum ateom_nat_type {
+	ATEOM_NAT_SNAT = 1,       /* OUT: actor egress; rewrite source */
+	ATEOM_NAT_SNAT_REPLY = 2, /* IN: reply to SNAT; rewrite destination */
+	ATEOM_NAT_DNAT = 3,       /* IN: exposed port; rewrite destination */
+	ATEOM_NAT_DNAT_REPLY = 4, /* OUT: actor's reply; rewrite source */
+};
+
+struct ateom_nat_entry {
+	__be32 addr_be;       /* the translated address */
+	__be16 port_be;       /* the translated port (or ICMP id) */
+	__u8 type;            /* enum ateom_nat_type */
+	__u8 tcp_seen;        /* ATEOM_TCP_SEEN_* in this direction */
+	__u32 actor_ifindex;
+	__u16 actor_id;
+	__u16 pad;
+	__u64 last_seen_ns;   /* bpf_ktime_get_ns(), refreshed at most 1/s */
+};
+
+#define ATEOM_TCP_SEEN_FIN (1U << 0)
+#define ATEOM_TCP_SEEN_RST (1U << 1)
+
+/* ---- stats: per-CPU array, key = actor id * ATEOM_STAT_MAX + counter ---- */
+struct ateom_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+#include "ateomnet_stats.h"
+
+#define ATEOM_STATS_ENTRIES ((ATEOM_MAX_ACTORS + 1) * ATEOM_STAT_MAX)
+
+/* ---- egress_hooks: prog array, see ateomnet_hook.h --------------------- */
+#include "ateomnet_hook.h"
+
+#endif /* ATEOMNET_H */

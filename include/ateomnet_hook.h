@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * The egress hook contract: where transparent egress capture and
+ * default-deny policy plug into `from_actor`.
+ *
+ * `egress_hooks` is a BPF_MAP_TYPE_PROG_ARRAY of SCHED_CLS programs.
+ *   slot 0            ATEOM_HOOK_SLOT_RESUME: owned by ateomnet (the NAT half
+ *                     of from_actor); never overwrite it.
+ *   slot N (1..255)   the hook of the actor whose id is N (`status` shows ids).
+ *                     Empty slot = allow (the tail call falls through).
+ *
+ * When a hook runs (tail call from from_actor, TC ingress of ateomN):
+ *   - the packet is untouched (before NAT): IPv4, source = the actor address,
+ *     not a fragment, TCP, UDP or ICMP echo, not addressed to the worker;
+ *   - skb->cb[ATEOM_HOOK_CB_MAGIC_IDX] == ATEOM_HOOK_CB_MAGIC,
+ *     skb->cb[ATEOM_HOOK_CB_ACTOR_ID] == the actor id,
+ *     skb->cb[ATEOM_HOOK_CB_IFINDEX] == ateomN's ifindex (== skb->ifindex);
+ *   - headers may be read with bpf_skb_load_bytes (or direct access after
+ *     bpf_skb_pull_data); the hook must not change the packet size.
+ *
+ * How a hook answers:
+ *   - allow:   set skb->cb[ATEOM_HOOK_CB_VERDICT] = ATEOM_HOOK_ALLOW and
+ *              tail-call egress_hooks[ATEOM_HOOK_SLOT_RESUME]; NAT and
+ *              forwarding continue as if there were no hook;
+ *   - drop:    return TC_ACT_SHOT (counted as the hook's own business), or set
+ *              ATEOM_HOOK_DROP and tail-call resume (counted as drop_policy);
+ *   - capture: reserved for the worker-local proxy. Today resume treats
+ *              ATEOM_HOOK_CAPTURE as drop (fail closed); a hook may instead do
+ *              its own redirect and return TC_ACT_REDIRECT.
+ *   Any other verdict reaching resume is dropped: a broken hook fails closed.
+ */
+#ifndef ATEOMNET_HOOK_H
+#define ATEOMNET_HOOK_H
+
+#define ATEOM_HOOK_SLOTS (ATEOM_MAX_ACTORS + 1)
+#define ATEOM_HOOK_SLOT_RESUME 0
+
+#define ATEOM_HOOK_CB_MAGIC_IDX 0
+#define ATEOM_HOOK_CB_ACTOR_ID 1
+#define ATEOM_HOOK_CB_IFINDEX 2
+#define ATEOM_HOOK_CB_VERDICT 3
+#define ATEOM_HOOK_CB_MAGIC 0xa7e0400bU
+
+enum ateom_hook_verdict {
+	ATEOM_HOOK_NONE = 0,
+	ATEOM_HOOK_ALLOW = 1,
+	ATEOM_HOOK_DROP = 2,
+	ATEOM_HOOK_CAPTURE = 3, /* reserved */
+};
+
+#endif /* ATEOMNET_HOOK_H */

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * Datapath counters: one list, expanded into the enum used by the BPF
+ * programs and into the names printed by `ateomnet status`.
+ * Counter blocks: block 0 is worker-wide, block N belongs to actor id N.
+ */
+#ifndef ATEOMNET_STATS_H
+#define ATEOMNET_STATS_H
+
+#define ATEOM_STATS(X)                                                         \
+	/* from_actor (packets the actor sends) */                             \
+	X(ACTOR_RX, "actor_rx")               /* seen on ateomN ingress */     \
+	X(SNAT, "snat")                       /* egress translated, out eth0 */\
+	X(SNAT_NEW, "snat_new")               /* new SNAT pair created */      \
+	X(DNAT_REPLY, "dnat_reply")           /* reply of an inbound flow */   \
+	X(TO_WORKER, "to_worker")             /* to 10.200.0.1 / pod IP */     \
+	X(ARP_REPLY, "arp_reply")             /* gateway ARP answered */       \
+	X(ARP_PASS, "arp_pass")               /* other ARP, to the stack */    \
+	X(HOOK_ALLOW, "hook_allow")           /* egress hook said allow */     \
+	/* from_pod (packets arriving on the pod eth0) */                      \
+	X(POD_PASS, "pod_pass")               /* not ours: untouched */        \
+	X(SNAT_REPLY, "snat_reply")           /* reply to actor egress */      \
+	X(DNAT, "dnat")                       /* inbound to exposed port */    \
+	X(DNAT_NEW, "dnat_new")               /* new inbound pair created */   \
+	X(ICMP_ERROR, "icmp_error")           /* ICMP error translated */      \
+	X(REDIRECT_FAIL, "redirect_fail")     /* redirect helper failed */     \
+	/* drops */                                                            \
+	X(DROP_SPOOF, "drop_spoof")           /* source is not the actor */    \
+	X(DROP_NOT_IPV4, "drop_not_ipv4")     /* IPv6 and other ethertypes */  \
+	X(DROP_PROTO, "drop_proto")           /* not TCP/UDP/ICMP echo */      \
+	X(DROP_FRAG, "drop_frag")             /* IPv4 fragment (no ports) */   \
+	X(DROP_TRUNC, "drop_trunc")           /* truncated or bad headers */   \
+	X(DROP_TTL, "drop_ttl")               /* TTL would reach 0 */          \
+	X(DROP_POLICY, "drop_policy")         /* egress hook said drop */      \
+	X(DROP_NO_PORT, "drop_no_port")       /* SNAT port range exhausted */  \
+	X(DROP_NAT_FAIL, "drop_nat_fail")     /* NAT insert or rewrite failed */\
+	X(DROP_NO_ACTOR, "drop_no_actor")     /* ateomN without actor entry */ \
+	X(DROP_NO_CONFIG, "drop_no_config")   /* datapath not configured */
+
+#define ATEOM_STAT_ENUM(id, name) ATEOM_STAT_##id,
+enum ateom_stat { ATEOM_STATS(ATEOM_STAT_ENUM) ATEOM_STAT_MAX };
+#undef ATEOM_STAT_ENUM
+
+#endif /* ATEOMNET_STATS_H */

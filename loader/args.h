@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Command-line parsing and validation for `ateomnet`. Pure functions: no
+ * syscalls beyond string handling, so every refusal is unit-testable.
+ * Checks that need the system (netns exists, interface exists, privileges)
+ * are done later by the verbs themselves.
+ */
+#ifndef ATEOMNET_ARGS_H
+#define ATEOMNET_ARGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <net/if.h>
+#include "ateomnet.h"
+
+#define ATEOM_MAX_EXPOSE 16
+
+enum ateom_verb { VERB_NONE, VERB_UP, VERB_DOWN, VERB_STATUS, VERB_NAT,
+		  VERB_PURGE, VERB_HELP, VERB_VERSION };
+
+enum ateom_attach { ATTACH_AUTO, ATTACH_TCX, ATTACH_TC };
+
+struct ateom_expose {
+	uint16_t port;        /* pod port, host order, 1..65535 */
+	uint16_t actor_port;  /* defaults to port */
+	uint8_t proto;        /* IPPROTO_TCP (default) or IPPROTO_UDP */
+};
+
+struct ateom_args {
+	enum ateom_verb verb;
+	char actor[ATEOM_ACTOR_NAME_MAX];
+	char netns[4096];
+	char veth[IF_NAMESIZE];       /* default "ateom0" */
+	char pod_if[IF_NAMESIZE];     /* default "eth0" */
+	uint32_t worker_ip_be;        /* default 10.200.0.1 */
+	uint32_t actor_ip_be;         /* default 10.200.0.2 */
+	int prefixlen;                /* default 30; both addrs share it */
+	struct ateom_expose expose[ATEOM_MAX_EXPOSE];
+	int n_expose;                 /* default: one, 80/tcp */
+	char pin_dir[4096];           /* "" = default per worker netns */
+	enum ateom_attach attach;
+	uint16_t snat_min, snat_max;  /* default ATEOM_SNAT_PORT_MIN/MAX */
+	uint32_t nat_entries;         /* 0 = ATEOM_NAT_DEFAULT_ENTRIES */
+	bool json;
+	bool force;                   /* purge: even with actors up */
+};
+
+/* Parses argv (argv[0] is the program name). Returns 0 on success; on
+ * failure returns -1 and writes one human-readable line (no trailing
+ * newline) into err. Never prints, never exits. */
+int ateom_parse_args(int argc, char **argv, struct ateom_args *a,
+		     char *err, size_t errlen);
+
+/* Individual validators, also used by the parser (0 ok, -1 + err). */
+int ateom_valid_actor_name(const char *name, char *err, size_t errlen);
+int ateom_valid_ifname(const char *name, const char *flag, char *err, size_t errlen);
+int ateom_parse_cidr4(const char *s, uint32_t *addr_be, int *prefixlen,
+		      char *err, size_t errlen);
+int ateom_parse_expose(const char *s, struct ateom_expose *e,
+		       char *err, size_t errlen);
+int ateom_parse_port_range(const char *s, uint16_t *min, uint16_t *max,
+			   char *err, size_t errlen);
+/* --worker-addr/--actor-addr together: same prefix (at most /30), same
+ * subnet, distinct unicast host addresses (not network or broadcast). */
+int ateom_valid_addr_pair(uint32_t worker_be, int worker_plen,
+			  uint32_t actor_be, int actor_plen,
+			  char *err, size_t errlen);
+/* Absolute, no ".." component, short enough to append map names. */
+int ateom_valid_pin_dir(const char *dir, char *err, size_t errlen);
+
+const char *ateom_usage(void);
+
+#endif /* ATEOMNET_ARGS_H */

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Attaching our programs to TC ingress: tcx links (pinned, so they outlive
+ * the loader) where the kernel has them, else clsact + cls_bpf in
+ * direct-action mode. Other people's programs are never touched. */
+#ifndef ATEOMNET_ATTACH_H
+#define ATEOMNET_ATTACH_H
+
+#include "args.h"
+#include "datapath.h"
+#include "netlink.h"
+
+/* Our cls_bpf filter's place on clsact ingress. */
+#define ATEOM_TC_PRIO 0xa7e0
+#define ATEOM_TC_HANDLE 1
+
+enum attach_mode { MODE_NONE = 0, MODE_TCX, MODE_TC };
+
+const char *attach_mode_name(enum attach_mode m);
+
+/* Attaches prog_fd to ifname's ingress. ATTACH_AUTO tries tcx first.
+ * *used tells which mode it ended up with. */
+int attach_ingress(struct nl *nl, const struct dp *dp, const char *ifname,
+		   int ifindex, int prog_fd, enum ateom_attach want,
+		   enum attach_mode *used);
+
+/* Which mode (if any) our prog_fd is attached with on ifname's ingress. */
+enum attach_mode attach_query(struct nl *nl, const struct dp *dp,
+			      const char *ifname, int ifindex, int prog_fd);
+
+/* Detaches prog_fd from ifname's ingress in whatever mode it is attached.
+ * Missing attachments are fine; someone else's program is left alone. */
+int detach_ingress(struct nl *nl, const struct dp *dp, const char *ifname,
+		   int ifindex, int prog_fd);
+
+#endif

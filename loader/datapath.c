@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "datapath.h"
+#include "datapath.skel.h"
+#include "errmsg.h"
+
+/* Pin names, in pin order; config last (see dp_load). */
+static const char *const map_names[] = { "actors", "services", "nat", "stats",
+					 "egress_hooks", "config" };
+static const char *const prog_names[] = { "prog_from_actor", "prog_from_pod",
+					  "prog_actor_resume" };
+#define N_MAPS (sizeof(map_names) / sizeof(map_names[0]))
+#define N_PROGS (sizeof(prog_names) / sizeof(prog_names[0]))
+
+/* Expected key/value sizes: a pin with other sizes is from another ABI. */
+static const struct { uint32_t key, value; } map_sizes[N_MAPS] = {
+	{ sizeof(__u32), sizeof(struct ateom_actor) },
+	{ sizeof(struct ateom_svc_key), sizeof(struct ateom_svc) },
+	{ sizeof(struct ateom_nat_key), sizeof(struct ateom_nat_entry) },
+	{ sizeof(__u32), sizeof(struct ateom_counter) },
+	{ sizeof(__u32), sizeof(__u32) },
+	{ sizeof(__u32), sizeof(struct ateom_config) },
+};
+
+static int *map_fd(struct dp *dp, size_t i)
+{
+	int *fds[N_MAPS] = { &dp->actors, &dp->services, &dp->nat, &dp->stats,
+			     &dp->hooks, &dp->config };
+	return fds[i];
+}
+
+static int *prog_fd(struct dp *dp, size_t i)
+{
+	int *fds[N_PROGS] = { &dp->from_actor, &dp->from_pod, &dp->actor_resume };
+	return fds[i];
+}
+
+void dp_init(struct dp *dp)
+{
+	memset(dp, 0, sizeof(*dp));
+	for (size_t i = 0; i < N_MAPS; i++)
+		*map_fd(dp, i) = -1;
+	for (size_t i = 0; i < N_PROGS; i++)
+		*prog_fd(dp, i) = -1;
+}
+
+void dp_close(struct dp *dp)
+{
+	for (size_t i = 0; i < N_MAPS; i++)
+		if (*map_fd(dp, i) >= 0)
+			close(*map_fd(dp, i));
+	for (size_t i = 0; i < N_PROGS; i++)
+		if (*prog_fd(dp, i) >= 0)
+			close(*prog_fd(dp, i));
+	char dir[PATH_MAX];
+	memcpy(dir, dp->dir, sizeof(dir));
+	dp_init(dp);
+	memcpy(dp->dir, dir, sizeof(dir));
+}
+
+static void pin_path(const char *dir, const char *name, char *out, size_t len)
+{
+	snprintf(out, len, "%s/%s", dir, name);
+}
+
+void dp_link_path(const struct dp *dp, const char *ifname, char *out, size_t len)
+{
+	snprintf(out, len, "%s/links/%s", dp->dir, ifname);
+}
+
+uint32_t dp_prog_id(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+int dp_config_get(const struct dp *dp, struct ateom_config *cfg)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(dp->config, &zero, cfg))
+		return ateom_fail("cannot read the config map: %s", strerror(errno));
+	return 0;
+}
+
+int dp_config_set(const struct dp *dp, const struct ateom_config *cfg)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(dp->config, &zero, cfg, BPF_ANY))
+		return ateom_fail("cannot write the config map: %s", strerror(errno));
+	return 0;
+}
+
+static int check_map(int fd, const char *name, size_t i)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return ateom_fail("cannot inspect pinned map %s: %s", name, strerror(errno));
+	if (info.key_size != map_sizes[i].key || info.value_size != map_sizes[i].value)
+		return ateom_fail("pinned map %s has another layout (another ateomnet "
+				  "version); take all actors down and run `ateomnet purge`", name);
+	return 0;
+}
+
+int dp_open(struct dp *dp, const char *dir)
+{
+	char path[PATH_MAX];
+	struct ateom_config cfg;
+
+	dp_init(dp);
+	snprintf(dp->dir, sizeof(dp->dir), "%s", dir);
+	pin_path(dir, "config", path, sizeof(path));
+	if (access(path, F_OK))
+		return -ENOENT;
+	for (size_t i = 0; i < N_MAPS; i++) {
+		pin_path(dir, map_names[i], path, sizeof(path));
+		*map_fd(dp, i) = bpf_obj_get(path);
+		if (*map_fd(dp, i) < 0 || check_map(*map_fd(dp, i), map_names[i], i)) {
+			ateom_fail("datapath pins in %s are incomplete (%s); "
+				   "run `ateomnet purge`", dir, map_names[i]);
+			goto err;
+		}
+	}
+	for (size_t i = 0; i < N_PROGS; i++) {
+		pin_path(dir, prog_names[i], path, sizeof(path));
+		*prog_fd(dp, i) = bpf_obj_get(path);
+		if (*prog_fd(dp, i) < 0) {
+			ateom_fail("datapath pins in %s are incomplete (%s); "
+				   "run `ateomnet purge`", dir, prog_names[i]);
+			goto err;
+		}
+	}
+	if (dp_config_get(dp, &cfg))
+		goto err;
+	if (cfg.abi != ATEOM_ABI_VERSION) {
+		ateom_fail("datapath in %s has ABI %u, this ateomnet has %u; take all "
+			   "actors down and run `ateomnet purge`", dir, cfg.abi, ATEOM_ABI_VERSION);
+		goto err;
+	}
+	return 0;
+err:
+	dp_close(dp);
+	return -1;
+}
+
+void dp_unpin(const char *dir)
+{
+	char path[PATH_MAX];
+
+	/* config first: once it is gone nobody trusts the rest. */
+	for (size_t i = N_MAPS; i-- > 0;) {
+		pin_path(dir, map_names[i], path, sizeof(path));
+		unlink(path);
+	}
+	for (size_t i = 0; i < N_PROGS; i++) {
+		pin_path(dir, prog_names[i], path, sizeof(path));
+		unlink(path);
+	}
+	pin_path(dir, "links", path, sizeof(path));
+	rmdir(path);
+}
+
+static void config_defaults(struct ateom_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->abi = ATEOM_ABI_VERSION;
+	cfg->snat_port_min = ATEOM_SNAT_PORT_MIN;
+	cfg->snat_port_max = ATEOM_SNAT_PORT_MAX;
+	cfg->flags = ATEOM_CFG_REDIRECT_PEER;
+	cfg->tcp_est_timeout_ns = 7200ULL * 1000000000ULL;  /* TCP keepalive default */
+	cfg->tcp_closing_timeout_ns = 10ULL * 1000000000ULL;
+	cfg->udp_timeout_ns = 60ULL * 1000000000ULL;
+	cfg->icmp_timeout_ns = 30ULL * 1000000000ULL;
+}
+
+int dp_load(struct dp *dp, const char *dir, uint32_t nat_entries)
+{
+	struct datapath_bpf *skel;
+	struct ateom_config cfg;
+	char path[PATH_MAX];
+	__u32 slot = ATEOM_HOOK_SLOT_RESUME;
+	int err, fd;
+
+	dp_unpin(dir); /* leftovers of a load that crashed before pinning config */
+	skel = datapath_bpf__open();
+	if (!skel)
+		return ateom_fail("cannot open the BPF object: %s", strerror(errno));
+	if (nat_entries)
+		bpf_map__set_max_entries(skel->maps.nat, nat_entries);
+	err = datapath_bpf__load(skel);
+	if (err) {
+		datapath_bpf__destroy(skel);
+		return ateom_fail("BPF programs failed to load (verifier or kernel "
+				  "features; run with LIBBPF_LOG=debug): %s", strerror(-err));
+	}
+
+	fd = bpf_program__fd(skel->progs.actor_resume);
+	config_defaults(&cfg);
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.egress_hooks), &slot, &fd, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.config), &(__u32){0}, &cfg, BPF_ANY)) {
+		ateom_fail("cannot initialise datapath maps: %s", strerror(errno));
+		goto err;
+	}
+
+	struct bpf_program *progs[N_PROGS] = { skel->progs.from_actor, skel->progs.from_pod,
+					       skel->progs.actor_resume };
+	for (size_t i = 0; i < N_PROGS; i++) {
+		pin_path(dir, prog_names[i], path, sizeof(path));
+		if (bpf_obj_pin(bpf_program__fd(progs[i]), path)) {
+			ateom_fail("cannot pin %s: %s", path, strerror(errno));
+			goto err;
+		}
+	}
+	struct bpf_map *maps[N_MAPS] = { skel->maps.actors, skel->maps.services, skel->maps.nat,
+					 skel->maps.stats, skel->maps.egress_hooks,
+					 skel->maps.config };
+	for (size_t i = 0; i < N_MAPS; i++) {
+		pin_path(dir, map_names[i], path, sizeof(path));
+		if (bpf_obj_pin(bpf_map__fd(maps[i]), path)) {
+			ateom_fail("cannot pin %s: %s", path, strerror(errno));
+			goto err;
+		}
+	}
+	datapath_bpf__destroy(skel); /* the pins keep everything alive */
+	if (dp_open(dp, dir))
+		return -1;
+	dp->loaded_now = true;
+	return 0;
+err:
+	datapath_bpf__destroy(skel);
+	dp_unpin(dir);
+	return -1;
+}
+
+int dp_open_or_load(struct dp *dp, const char *dir, uint32_t nat_entries)
+{
+	int err = dp_open(dp, dir);
+
+	if (err == -ENOENT)
+		return dp_load(dp, dir, nat_entries);
+	return err;
+}

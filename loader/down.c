@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * `ateomnet down`: removes one actor's veth, map entries and NAT entries,
+ * and detaches from the pod interface when the last actor is gone. The
+ * programs and maps stay pinned so the next `up` is warm. Idempotent: an
+ * unknown actor is not an error.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "attach.h"
+#include "errmsg.h"
+#include "pin.h"
+#include "state.h"
+#include "sys.h"
+#include "verbs.h"
+
+/* Deletes veths carrying this actor's alias: what a crashed `up` left, or
+ * the live one. Returns how many were removed. */
+static int remove_veths_by_alias(struct nl *nl, const char *actor)
+{
+	char alias[128];
+	struct nl_link l;
+	int n = 0;
+
+	snprintf(alias, sizeof(alias), "ateomnet:%s", actor);
+	while (nl_link_find_by_alias(nl, alias, &l) == 0 && nl_link_del(nl, l.ifindex) == 0)
+		n++;
+	return n;
+}
+
+static int down_actor(struct nl *nl, struct dp *dp, const struct actor_ref *ref,
+		      long *nat_removed)
+{
+	uint32_t ifindex = ref->ifindex;
+	char ifname[IF_NAMESIZE] = "";
+	struct nl_link l;
+
+	/* Stop new flows first: no actor entry = the datapath drops its
+	 * packets; no service = no new inbound. */
+	if (state_delete_services(dp, ifindex) < 0)
+		return -1;
+	bpf_map_delete_elem(dp->actors, &ifindex);
+	if (nl_link_get_by_index(nl, ifindex, &l) == 0) {
+		snprintf(ifname, sizeof(ifname), "%s", l.name);
+		if (detach_ingress(nl, dp, ifname, ifindex, dp->from_actor))
+			return -1;
+		/* Only delete the link if it is still the one we made. */
+		if (strncmp(l.alias, "ateomnet:", 9) == 0 && strcmp(l.alias + 9, ref->a.name) == 0 &&
+		    nl_link_del(nl, ifindex))
+			return ateom_fail("cannot delete %s: %s", ifname, nl_error(nl));
+	}
+	*nat_removed = state_nat_delete(dp, ifindex);
+	if (*nat_removed < 0)
+		return -1;
+	return state_counters_zero(dp, ref->a.id);
+}
+
+/* With no actor left, the pod interface goes back to exactly what it was. */
+static int detach_pod_if_idle(struct nl *nl, struct dp *dp)
+{
+	struct ateom_config cfg;
+	struct actor_ref *all;
+	struct nl_link pod;
+	int n;
+
+	if (state_actors(dp, &all, &n))
+		return -1;
+	free(all);
+	if (n > 0 || dp_config_get(dp, &cfg) || !cfg.pod_ifindex)
+		return 0;
+	if (nl_link_get_by_index(nl, cfg.pod_ifindex, &pod))
+		return 0; /* the pod interface is gone: nothing attached to detach */
+	return detach_ingress(nl, dp, pod.name, pod.ifindex, dp->from_pod);
+}
+
+int verb_down(const struct ateom_args *a)
+{
+	char dir[PATH_MAX];
+	struct actor_ref ref;
+	struct nl nl = { 0 };
+	struct dp dp;
+	long nat = 0;
+	int lock = -1, rc = -1, err, stale = 0;
+	bool found = false;
+	double t0 = now_ms();
+
+	dp_init(&dp);
+	if (sys_check_caps() || resolve_pin_dir(a, dir, sizeof(dir)))
+		return -1;
+	if ((err = nl_open(&nl)))
+		return ateom_fail("cannot open netlink: %s", strerror(-err));
+	if (pin_dir_exists(dir)) {
+		lock = pin_lock(dir);
+		if (lock < 0)
+			goto out;
+		err = dp_open(&dp, dir);
+		if (err && err != -ENOENT)
+			goto out;
+		if (!err) {
+			err = state_find_actor(&dp, a->actor, &ref);
+			if (err && err != -ENOENT)
+				goto out;
+			found = !err;
+			if (found && down_actor(&nl, &dp, &ref, &nat))
+				goto out;
+			if (detach_pod_if_idle(&nl, &dp))
+				goto out;
+		}
+	}
+	stale = remove_veths_by_alias(&nl, a->actor);
+
+	if (a->json)
+		printf("{\"actor\":\"%s\",\"was_up\":%s,\"nat_removed\":%ld,\"elapsed_ms\":%.3f}\n",
+		       a->actor, found ? "true" : "false", nat, now_ms() - t0);
+	else if (found)
+		printf("actor %s down: veth removed, %ld NAT entries removed [%.1f ms]\n",
+		       a->actor, nat, now_ms() - t0);
+	else if (stale)
+		printf("actor %s was not up; removed %d leftover veth(s)\n", a->actor, stale);
+	else
+		printf("actor %s is not up (nothing to do)\n", a->actor);
+	rc = 0;
+out:
+	dp_close(&dp);
+	pin_unlock(lock);
+	nl_close(&nl);
+	return rc;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * rtnetlink through libmnl: the few link, address, route and tc operations
+ * ateomnet needs. No shelling out to ip/tc.
+ *
+ * Every function returns 0 (or a positive value where documented) on success
+ * and a negative errno on failure; nl_error() then holds the kernel's
+ * extended-ack message, if it sent one ("" otherwise).
+ */
+#ifndef ATEOMNET_NETLINK_H
+#define ATEOMNET_NETLINK_H
+
+#include <stdint.h>
+#include <net/if.h>
+
+struct mnl_socket;
+
+struct nl {
+	struct mnl_socket *sock;
+	uint32_t portid;
+	uint32_t seq;
+	char err[256]; /* extack of the last failed request */
+};
+
+/* A netlink socket lives in the netns it was created in: open one per
+ * namespace. nl_open_in_netns() enters netns_fd just long enough to create
+ * the socket, then returns to the caller's netns. */
+int nl_open(struct nl *nl);
+int nl_open_in_netns(struct nl *nl, int netns_fd);
+void nl_close(struct nl *nl);
+const char *nl_error(const struct nl *nl);
+
+struct nl_link {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	char kind[16];          /* "veth", "dummy", ... ("" if none) */
+	char alias[128];        /* IFLA_IFALIAS ("" if none) */
+	unsigned int mtu;
+	unsigned int flags;     /* IFF_* */
+	unsigned char mac[6];
+	int link_netnsid;       /* IFLA_LINK_NETNSID, -1 if absent */
+	int peer_ifindex;       /* IFLA_LINK (veth peer), 0 if absent */
+};
+
+/* -ENODEV when absent. */
+int nl_link_get(struct nl *nl, const char *ifname, struct nl_link *out);
+int nl_link_get_by_index(struct nl *nl, int ifindex, struct nl_link *out);
+/* Dump all links; 0 and *out filled for the first whose alias equals
+ * `alias`, -ENOENT if none. */
+int nl_link_find_by_alias(struct nl *nl, const char *alias, struct nl_link *out);
+
+struct nl_veth_spec {
+	const char *name;            /* in the socket's netns */
+	const unsigned char *mac;    /* 6 bytes, or NULL for random */
+	const char *alias;           /* IFLA_IFALIAS or NULL */
+	unsigned int mtu;            /* 0: kernel default */
+	const char *peer_name;
+	const unsigned char *peer_mac;
+	int peer_netns_fd;           /* peer is created directly in this netns */
+};
+/* One RTM_NEWLINK (NLM_F_CREATE|NLM_F_EXCL): both ends exist afterwards or
+ * neither does. Returns the new worker-side ifindex (> 0). */
+int nl_veth_create(struct nl *nl, const struct nl_veth_spec *spec);
+int nl_link_del(struct nl *nl, int ifindex);
+int nl_link_set_up(struct nl *nl, int ifindex);
+
+int nl_addr_add_v4(struct nl *nl, int ifindex, uint32_t addr_be, int prefixlen);
+/* First IPv4 address on ifindex (primary, scope global preferred);
+ * -EADDRNOTAVAIL if the interface has none. */
+int nl_addr_get_v4(struct nl *nl, int ifindex, uint32_t *addr_be, int *prefixlen);
+int nl_route_add_default_v4(struct nl *nl, int ifindex, uint32_t gw_be);
+
+/* tc: clsact qdisc + cls_bpf in direct-action mode on the ingress hook.
+ * A filter is ours when it sits at (prio, handle) and runs prog_id. */
+int nl_clsact_ensure(struct nl *nl, int ifindex);  /* already there: 0 */
+int nl_tc_bpf_attach(struct nl *nl, int ifindex, int prog_fd,
+		     const char *name, uint16_t prio, uint32_t handle);
+/* Prog id of the cls_bpf filter at (prio, handle) on ingress: > 0, or
+ * -ENOENT if there is none. */
+int nl_tc_bpf_query(struct nl *nl, int ifindex, uint16_t prio, uint32_t handle,
+		    uint32_t *prog_id);
+/* Deletes the filter at (prio, handle) only if it runs expect_prog_id;
+ * -ENOENT if there is none, -EBUSY if another program sits there. */
+int nl_tc_bpf_detach(struct nl *nl, int ifindex, uint16_t prio,
+		     uint32_t handle, uint32_t expect_prog_id);
+
+#endif /* ATEOMNET_NETLINK_H */

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "errmsg.h"
+#include "state.h"
+
+#define ATEOM_STAT_NAME(id, name) name,
+const char *const ateom_stat_names[ATEOM_STAT_MAX] = { ATEOM_STATS(ATEOM_STAT_NAME) };
+#undef ATEOM_STAT_NAME
+
+/* Calls fn for every key of a hash map. Keys are copied out first so fn may
+ * delete entries without upsetting the iteration. */
+static int for_each_key(int fd, size_t ksz, int (*fn)(int fd, const void *key, void *arg),
+			void *arg)
+{
+	size_t cap = 256, n = 0;
+	char *keys = malloc(cap * ksz), key[64], *prev = NULL;
+	int rc = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	while (bpf_map_get_next_key(fd, prev, key) == 0) {
+		if (n == cap) {
+			char *k = realloc(keys, (cap *= 2) * ksz);
+
+			if (!k) {
+				free(keys);
+				return -ENOMEM;
+			}
+			keys = k;
+		}
+		memcpy(keys + n * ksz, key, ksz);
+		prev = keys + n * ksz;
+		n++;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = fn(fd, keys + i * ksz, arg);
+	free(keys);
+	return rc;
+}
+
+struct actors_acc {
+	struct actor_ref *v;
+	int n;
+};
+
+static int collect_actor(int fd, const void *key, void *arg)
+{
+	struct actors_acc *acc = arg;
+	struct actor_ref r;
+
+	r.ifindex = *(const uint32_t *)key;
+	if (bpf_map_lookup_elem(fd, key, &r.a))
+		return 0; /* removed meanwhile */
+	struct actor_ref *v = realloc(acc->v, (acc->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	acc->v = v;
+	acc->v[acc->n++] = r;
+	return 0;
+}
+
+int state_actors(const struct dp *dp, struct actor_ref **out, int *n)
+{
+	struct actors_acc acc = { 0 };
+	int rc = for_each_key(dp->actors, sizeof(uint32_t), collect_actor, &acc);
+
+	if (rc) {
+		free(acc.v);
+		return ateom_fail("cannot read the actors map: %s", strerror(-rc));
+	}
+	*out = acc.v;
+	*n = acc.n;
+	return 0;
+}
+
+int state_find_actor(const struct dp *dp, const char *name, struct actor_ref *out)
+{
+	struct actor_ref *v;
+	int n, rc = -ENOENT;
+
+	if (state_actors(dp, &v, &n))
+		return -1;
+	for (int i = 0; i < n; i++) {
+		if (strncmp(v[i].a.name, name, sizeof(v[i].a.name)) == 0) {
+			*out = v[i];
+			rc = 0;
+			break;
+		}
+	}
+	free(v);
+	return rc;
+}
+
+int state_free_id(const struct dp *dp)
+{
+	unsigned char used[ATEOM_MAX_ACTORS + 1] = { 0 };
+	struct actor_ref *v;
+	int n;
+
+	if (state_actors(dp, &v, &n))
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (v[i].a.id <= ATEOM_MAX_ACTORS)
+			used[v[i].a.id] = 1;
+	free(v);
+	for (int id = 1; id <= ATEOM_MAX_ACTORS; id++)
+		if (!used[id])
+			return id;
+	return ateom_fail("too many actors on this worker (at most %d)", ATEOM_MAX_ACTORS);
+}
+
+struct svc_acc {
+	uint32_t ifindex;
+	bool del;
+	struct svc_ref *v;
+	int n;
+};
+
+static int visit_svc(int fd, const void *key, void *arg)
+{
+	struct svc_acc *acc = arg;
+	struct svc_ref r;
+
+	memcpy(&r.k, key, sizeof(r.k));
+	if (bpf_map_lookup_elem(fd, key, &r.v))
+		return 0;
+	if (acc->ifindex && r.v.actor_ifindex != acc->ifindex)
+		return 0;
+	if (acc->del) {
+		if (bpf_map_delete_elem(fd, key) == 0)
+			acc->n++;
+		return 0;
+	}
+	struct svc_ref *v = realloc(acc->v, (acc->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	acc->v = v;
+	acc->v[acc->n++] = r;
+	return 0;
+}
+
+int state_services(const struct dp *dp, uint32_t ifindex, struct svc_ref **out, int *n)
+{
+	struct svc_acc acc = { .ifindex = ifindex };
+	int rc = for_each_key(dp->services, sizeof(struct ateom_svc_key), visit_svc, &acc);
+
+	if (rc) {
+		free(acc.v);
+		return ateom_fail("cannot read the services map: %s", strerror(-rc));
+	}
+	*out = acc.v;
+	*n = acc.n;
+	return 0;
+}
+
+int state_delete_services(const struct dp *dp, uint32_t ifindex)
+{
+	struct svc_acc acc = { .ifindex = ifindex, .del = true };
+	int rc = for_each_key(dp->services, sizeof(struct ateom_svc_key), visit_svc, &acc);
+
+	return rc ? ateom_fail("cannot edit the services map: %s", strerror(-rc)) : acc.n;
+}
+
+struct nat_acc {
+	uint32_t ifindex;
+	bool del;
+	long n;
+};
+
+static int visit_nat(int fd, const void *key, void *arg)
+{
+	struct nat_acc *acc = arg;
+	struct ateom_nat_entry e;
+
+	if (bpf_map_lookup_elem(fd, key, &e))
+		return 0;
+	if (acc->ifindex && e.actor_ifindex != acc->ifindex)
+		return 0;
+	if (!acc->del || bpf_map_delete_elem(fd, key) == 0)
+		acc->n++;
+	return 0;
+}
+
+static long nat_walk(const struct dp *dp, uint32_t ifindex, bool del)
+{
+	struct nat_acc acc = { .ifindex = ifindex, .del = del };
+	int rc = for_each_key(dp->nat, sizeof(struct ateom_nat_key), visit_nat, &acc);
+
+	return rc ? ateom_fail("cannot read the nat map: %s", strerror(-rc)) : acc.n;
+}
+
+long state_nat_count(const struct dp *dp, uint32_t ifindex) { return nat_walk(dp, ifindex, false); }
+long state_nat_delete(const struct dp *dp, uint32_t ifindex) { return nat_walk(dp, ifindex, true); }
+
+int state_counters(const struct dp *dp, uint32_t id, struct ateom_counter *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ateom_counter *percpu;
+
+	if (ncpu <= 0)
+		return ateom_fail("cannot count CPUs");
+	percpu = calloc(ncpu, sizeof(*percpu));
+	if (!percpu)
+		return ateom_fail("out of memory");
+	for (uint32_t s = 0; s < ATEOM_STAT_MAX; s++) {
+		uint32_t key = id * ATEOM_STAT_MAX + s;
+
+		out[s].packets = out[s].bytes = 0;
+		if (bpf_map_lookup_elem(dp->stats, &key, percpu))
+			continue;
+		for (int c = 0; c < ncpu; c++) {
+			out[s].packets += percpu[c].packets;
+			out[s].bytes += percpu[c].bytes;
+		}
+	}
+	free(percpu);
+	return 0;
+}
+
+int state_counters_zero(const struct dp *dp, uint32_t id)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ateom_counter *zero = calloc(ncpu > 0 ? ncpu : 1, sizeof(*zero));
+
+	if (!zero)
+		return ateom_fail("out of memory");
+	for (uint32_t s = 0; s < ATEOM_STAT_MAX; s++) {
+		uint32_t key = id * ATEOM_STAT_MAX + s;
+
+		bpf_map_update_elem(dp->stats, &key, zero, BPF_ANY);
+	}
+	free(zero);
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Reading and editing the datapath's per-actor state in the pinned maps. */
+#ifndef ATEOMNET_STATE_H
+#define ATEOMNET_STATE_H
+
+#include <stdint.h>
+#include "datapath.h"
+
+struct actor_ref {
+	uint32_t ifindex;
+	struct ateom_actor a;
+};
+
+/* All actors; *n set. Caller frees. */
+int state_actors(const struct dp *dp, struct actor_ref **out, int *n);
+/* 0 and *out filled when an actor named `name` is up, -ENOENT if not. */
+int state_find_actor(const struct dp *dp, const char *name, struct actor_ref *out);
+/* Lowest actor id (1..ATEOM_MAX_ACTORS) not in use, or -ENOSPC. */
+int state_free_id(const struct dp *dp);
+
+struct svc_ref {
+	struct ateom_svc_key k;
+	struct ateom_svc v;
+};
+/* Services of one actor (ifindex), or of all when ifindex == 0. */
+int state_services(const struct dp *dp, uint32_t ifindex, struct svc_ref **out, int *n);
+/* Removes an actor's services; returns how many were removed. */
+int state_delete_services(const struct dp *dp, uint32_t ifindex);
+
+/* NAT entries of one actor (or all when ifindex == 0): count or delete. */
+long state_nat_count(const struct dp *dp, uint32_t ifindex);
+long state_nat_delete(const struct dp *dp, uint32_t ifindex);
+
+/* Counters of block `id` summed over CPUs (out has ATEOM_STAT_MAX slots). */
+int state_counters(const struct dp *dp, uint32_t id, struct ateom_counter *out);
+int state_counters_zero(const struct dp *dp, uint32_t id);
+
+extern const char *const ateom_stat_names[ATEOM_STAT_MAX];
+
+#endif

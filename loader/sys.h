@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Facts about the calling process and its namespaces. */
+#ifndef ATEOMNET_SYS_H
+#define ATEOMNET_SYS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Fails naming the first missing capability ateomnet needs. */
+int sys_check_caps(void);
+
+/* Opens a network namespace by path (/run/netns/x, /proc/PID/ns/net);
+ * refuses other files, other namespace kinds, and the caller's own netns. */
+int sys_open_actor_netns(const char *path);
+
+/* Worker's ephemeral port range and whether [min,max] is safe from it:
+ * outside net.ipv4.ip_local_port_range or inside ip_local_reserved_ports. */
+int sys_check_snat_range(uint16_t min, uint16_t max);
+
+#endif

@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * `ateomnet up`: one transaction. Everything that can be checked is checked
+ * before anything is made; each step that makes something records it, and
+ * any failure undoes the recorded steps in reverse.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "attach.h"
+#include "errmsg.h"
+#include "pin.h"
+#include "state.h"
+#include "sys.h"
+#include "verbs.h"
+
+struct up_txn {
+	const struct ateom_args *a;
+	struct nl wnl, anl;        /* worker and actor netns sockets */
+	int netns_fd, lock_fd;
+	struct nl_link pod;
+	uint32_t pod_ip_be;
+	struct dp dp;
+	bool pin_dir_created;
+	int veth_ifindex;          /* > 0 once the veth pair exists */
+	enum attach_mode veth_mode, pod_mode;
+	bool pod_attached_now, actor_added;
+	int n_svc_added;
+	uint32_t id;
+	struct ateom_config old_cfg;
+	bool cfg_written;
+};
+
+static const char *proto_name(uint8_t p) { return p == IPPROTO_UDP ? "udp" : "tcp"; }
+
+static int nl_fail(struct nl *nl, int err, const char *what)
+{
+	return ateom_fail("%s: %s%s%s", what, strerror(-err), nl_error(nl)[0] ? ": " : "",
+			  nl_error(nl));
+}
+
+/* Is actor-side ifindex the peer of a veth a crashed `up` of this same actor
+ * left behind? up_repair_stale_veth() removes such pairs. */
+static bool stale_pair_of(struct up_txn *t, int peer_ifindex)
+{
+	char alias[128];
+	struct nl_link l;
+
+	snprintf(alias, sizeof(alias), "ateomnet:%s", t->a->actor);
+	return nl_link_find_by_alias(&t->wnl, alias, &l) == 0 && l.peer_ifindex == peer_ifindex;
+}
+
+/* Checks that need the system but change nothing. */
+static int up_check(struct up_txn *t)
+{
+	const struct ateom_args *a = t->a;
+	struct nl_link l;
+	int err;
+
+	if (sys_check_caps())
+		return -1;
+	t->netns_fd = sys_open_actor_netns(a->netns);
+	if (t->netns_fd < 0)
+		return -1;
+	if ((err = nl_open(&t->wnl)))
+		return ateom_fail("cannot open netlink: %s", strerror(-err));
+	if ((err = nl_open_in_netns(&t->anl, t->netns_fd)))
+		return ateom_fail("cannot open netlink in %s: %s", a->netns, strerror(-err));
+
+	err = nl_link_get(&t->wnl, a->pod_if, &t->pod);
+	if (err == -ENODEV)
+		return ateom_fail("pod interface %s does not exist in this network namespace",
+				  a->pod_if);
+	if (err)
+		return nl_fail(&t->wnl, err, "cannot read the pod interface");
+	int plen;
+	if (nl_addr_get_v4(&t->wnl, t->pod.ifindex, &t->pod_ip_be, &plen))
+		return ateom_fail("pod interface %s has no IPv4 address", a->pod_if);
+
+	if (nl_link_get(&t->wnl, a->veth, &l) == 0 &&
+	    !(strncmp(l.alias, "ateomnet:", 9) == 0 && strcmp(l.alias + 9, a->actor) == 0))
+		return ateom_fail("interface %s already exists", a->veth);
+	if (nl_link_get(&t->anl, "eth0", &l) == 0 && !stale_pair_of(t, l.ifindex))
+		return ateom_fail("the actor netns %s already has an eth0", a->netns);
+
+	for (int i = 0; i < a->n_expose; i++)
+		if (a->expose[i].port >= a->snat_min && a->expose[i].port <= a->snat_max)
+			return ateom_fail("--expose %u/%s: inside the SNAT port range %u-%u",
+					  a->expose[i].port, proto_name(a->expose[i].proto),
+					  a->snat_min, a->snat_max);
+	return sys_check_snat_range(a->snat_min, a->snat_max);
+}
+
+/* Checks against the datapath's state (under the lock). */
+static int up_check_state(struct up_txn *t)
+{
+	const struct ateom_args *a = t->a;
+	struct actor_ref ref;
+	struct actor_ref *all;
+	int n, rc;
+
+	if (dp_config_get(&t->dp, &t->old_cfg))
+		return -1;
+	rc = state_find_actor(&t->dp, a->actor, &ref);
+	if (rc == 0) {
+		char name[IF_NAMESIZE] = "?";
+
+		if_indextoname(ref.ifindex, name);
+		return ateom_fail("actor %s is already up (on %s)", a->actor, name);
+	}
+	if (rc != -ENOENT)
+		return -1;
+	if (state_actors(&t->dp, &all, &n))
+		return -1;
+	free(all);
+	if (n > 0) {
+		/* One datapath serves one pod interface and one SNAT range. */
+		if (t->old_cfg.pod_ifindex != (uint32_t)t->pod.ifindex)
+			return ateom_fail("this worker's actors use another pod interface "
+					  "(ifindex %u), not %s", t->old_cfg.pod_ifindex, a->pod_if);
+		if (t->old_cfg.snat_port_min != a->snat_min ||
+		    t->old_cfg.snat_port_max != a->snat_max)
+			return ateom_fail("--snat-ports %u-%u differs from the %u-%u in use",
+					  a->snat_min, a->snat_max, t->old_cfg.snat_port_min,
+					  t->old_cfg.snat_port_max);
+	}
+	for (int i = 0; i < a->n_expose; i++) {
+		struct ateom_svc_key k = { .port_be = htons(a->expose[i].port),
+					   .proto = a->expose[i].proto };
+		struct ateom_svc v;
+
+		if (bpf_map_lookup_elem(t->dp.services, &k, &v) == 0) {
+			struct actor_ref owner = { 0 };
+
+			bpf_map_lookup_elem(t->dp.actors, &v.actor_ifindex, &owner.a);
+			return ateom_fail("port %u/%s is already exposed by actor %s",
+					  a->expose[i].port, proto_name(k.proto), owner.a.name);
+		}
+	}
+	rc = state_free_id(&t->dp);
+	if (rc < 0)
+		return -1;
+	t->id = rc;
+	return 0;
+}
+
+/* A veth left by a crashed `up` of this actor (alias, no map entry). */
+static void up_repair_stale_veth(struct up_txn *t)
+{
+	char alias[128];
+	struct nl_link l;
+
+	snprintf(alias, sizeof(alias), "ateomnet:%s", t->a->actor);
+	while (nl_link_find_by_alias(&t->wnl, alias, &l) == 0)
+		if (nl_link_del(&t->wnl, l.ifindex))
+			break;
+}
+
+static int up_make_veth(struct up_txn *t)
+{
+	const struct ateom_args *a = t->a;
+	static const unsigned char gw_mac[6] = ATEOM_GW_MAC, actor_mac[6] = ATEOM_ACTOR_MAC;
+	char alias[128];
+	struct nl_veth_spec spec = {
+		.name = a->veth, .mac = gw_mac, .alias = alias, .mtu = t->pod.mtu,
+		.peer_name = "eth0", .peer_mac = actor_mac, .peer_netns_fd = t->netns_fd,
+	};
+	struct nl_link peer;
+	int rc;
+
+	snprintf(alias, sizeof(alias), "ateomnet:%s", a->actor);
+	rc = nl_veth_create(&t->wnl, &spec);
+	if (rc < 0)
+		return nl_fail(&t->wnl, rc, "cannot create the veth pair");
+	t->veth_ifindex = rc;
+
+	if ((rc = nl_addr_add_v4(&t->wnl, t->veth_ifindex, a->worker_ip_be, a->prefixlen)) ||
+	    (rc = nl_link_set_up(&t->wnl, t->veth_ifindex)))
+		return nl_fail(&t->wnl, rc, "cannot configure the worker side of the veth");
+
+	if ((rc = nl_link_get(&t->anl, "eth0", &peer)) ||
+	    (rc = nl_addr_add_v4(&t->anl, peer.ifindex, a->actor_ip_be, a->prefixlen)) ||
+	    (rc = nl_link_set_up(&t->anl, peer.ifindex)) ||
+	    (rc = nl_link_set_up(&t->anl, 1 /* lo */)) ||
+	    (rc = nl_route_add_default_v4(&t->anl, peer.ifindex, a->worker_ip_be)))
+		return nl_fail(&t->anl, rc, "cannot configure eth0 in the actor netns");
+	return 0;
+}
+
+static int up_write_maps(struct up_txn *t)
+{
+	const struct ateom_args *a = t->a;
+	struct ateom_config cfg = t->old_cfg;
+	uint32_t ifindex = t->veth_ifindex;
+	struct ateom_actor act = { 0 };
+
+	cfg.pod_ifindex = t->pod.ifindex;
+	cfg.pod_ip_be = t->pod_ip_be;
+	cfg.snat_port_min = a->snat_min;
+	cfg.snat_port_max = a->snat_max;
+	if (dp_config_set(&t->dp, &cfg))
+		return -1;
+	t->cfg_written = true;
+
+	if (state_counters_zero(&t->dp, t->id))
+		return -1;
+	snprintf(act.name, sizeof(act.name), "%s", a->actor);
+	act.worker_ip_be = a->worker_ip_be;
+	act.actor_ip_be = a->actor_ip_be;
+	act.netmask_be = htonl(a->prefixlen ? ~0U << (32 - a->prefixlen) : 0);
+	act.id = t->id;
+	act.pod_ifindex = t->pod.ifindex;
+	act.flags = t->veth_mode == MODE_TCX ? ATEOM_ACTOR_ATTACH_TCX : 0;
+	if (bpf_map_update_elem(t->dp.actors, &ifindex, &act, BPF_NOEXIST))
+		return ateom_fail("cannot add the actor to the actors map: %s", strerror(errno));
+	t->actor_added = true;
+
+	for (int i = 0; i < a->n_expose; i++) {
+		struct ateom_svc_key k = { .port_be = htons(a->expose[i].port),
+					   .proto = a->expose[i].proto };
+		struct ateom_svc v = { .actor_ifindex = ifindex, .actor_ip_be = a->actor_ip_be,
+				       .actor_port_be = htons(a->expose[i].actor_port),
+				       .actor_id = t->id };
+
+		if (bpf_map_update_elem(t->dp.services, &k, &v, BPF_NOEXIST))
+			return ateom_fail("cannot expose %u/%s: %s", a->expose[i].port,
+					  proto_name(k.proto), strerror(errno));
+		t->n_svc_added++;
+	}
+	return 0;
+}
+
+static int up_attach(struct up_txn *t)
+{
+	const struct ateom_args *a = t->a;
+
+	if (attach_ingress(&t->wnl, &t->dp, a->veth, t->veth_ifindex, t->dp.from_actor,
+			   a->attach, &t->veth_mode))
+		return -1;
+	/* The actor entry records the mode; it was written before attaching. */
+	struct ateom_actor act;
+	uint32_t ifindex = t->veth_ifindex;
+	if (bpf_map_lookup_elem(t->dp.actors, &ifindex, &act) == 0) {
+		act.flags = t->veth_mode == MODE_TCX ? ATEOM_ACTOR_ATTACH_TCX : 0;
+		bpf_map_update_elem(t->dp.actors, &ifindex, &act, BPF_EXIST);
+	}
+
+	t->pod_mode = attach_query(&t->wnl, &t->dp, a->pod_if, t->pod.ifindex, t->dp.from_pod);
+	if (t->pod_mode != MODE_NONE)
+		return 0;
+	if (attach_ingress(&t->wnl, &t->dp, a->pod_if, t->pod.ifindex, t->dp.from_pod,
+			   a->attach, &t->pod_mode))
+		return -1;
+	t->pod_attached_now = true;
+	return 0;
+}
+
+static void up_rollback(struct up_txn *t)
+{
+	const struct ateom_args *a = t->a;
+	uint32_t ifindex = t->veth_ifindex;
+
+	if (t->pod_attached_now)
+		detach_ingress(&t->wnl, &t->dp, a->pod_if, t->pod.ifindex, t->dp.from_pod);
+	if (t->n_svc_added)
+		state_delete_services(&t->dp, ifindex);
+	if (t->actor_added)
+		bpf_map_delete_elem(t->dp.actors, &ifindex);
+	if (t->veth_ifindex > 0) {
+		detach_ingress(&t->wnl, &t->dp, a->veth, t->veth_ifindex, t->dp.from_actor);
+		state_nat_delete(&t->dp, ifindex);
+		nl_link_del(&t->wnl, t->veth_ifindex); /* takes the peer with it */
+	}
+	if (t->cfg_written)
+		dp_config_set(&t->dp, &t->old_cfg);
+	if (t->dp.loaded_now)
+		dp_unpin(t->dp.dir);
+	if (t->pin_dir_created)
+		pin_dir_remove_if_empty(t->dp.dir);
+}
+
+static void up_report(const struct up_txn *t, double ms)
+{
+	const struct ateom_args *a = t->a;
+	char pod_ip[INET_ADDRSTRLEN], actor_ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &t->pod_ip_be, pod_ip, sizeof(pod_ip));
+	inet_ntop(AF_INET, &a->actor_ip_be, actor_ip, sizeof(actor_ip));
+	if (a->json) {
+		printf("{\"actor\":\"%s\",\"id\":%u,\"veth\":\"%s\",\"ifindex\":%d,"
+		       "\"attach\":\"%s\",\"pod_if\":\"%s\",\"pod_ip\":\"%s\",\"pod_attach\":\"%s\","
+		       "\"actor_addr\":\"%s/%d\",\"pin_dir\":\"%s\",\"loaded\":%s,\"expose\":[",
+		       a->actor, t->id, a->veth, t->veth_ifindex, attach_mode_name(t->veth_mode),
+		       a->pod_if, pod_ip, attach_mode_name(t->pod_mode), actor_ip, a->prefixlen,
+		       t->dp.dir, t->dp.loaded_now ? "true" : "false");
+		for (int i = 0; i < a->n_expose; i++)
+			printf("%s{\"port\":%u,\"actor_port\":%u,\"proto\":\"%s\"}", i ? "," : "",
+			       a->expose[i].port, a->expose[i].actor_port,
+			       proto_name(a->expose[i].proto));
+		printf("],\"elapsed_ms\":%.3f}\n", ms);
+		return;
+	}
+	printf("actor %s up: %s (%s) -> %s/%d, pod %s (%s)", a->actor, a->veth,
+	       attach_mode_name(t->veth_mode), actor_ip, a->prefixlen, pod_ip,
+	       attach_mode_name(t->pod_mode));
+	for (int i = 0; i < a->n_expose; i++)
+		printf("%s%u->%u/%s", i ? "," : ", exposes ", a->expose[i].port,
+		       a->expose[i].actor_port, proto_name(a->expose[i].proto));
+	printf(" [%.1f ms%s]\n", ms, t->dp.loaded_now ? ", datapath loaded" : "");
+}
+
+int verb_up(const struct ateom_args *a)
+{
+	struct up_txn t = { .a = a, .netns_fd = -1, .lock_fd = -1 };
+	double t0 = now_ms();
+	int rc = -1;
+
+	dp_init(&t.dp);
+	if (up_check(&t))
+		goto out;
+	if (resolve_pin_dir(a, t.dp.dir, sizeof(t.dp.dir)) ||
+	    pin_dir_prepare(t.dp.dir, &t.pin_dir_created))
+		goto out;
+	t.lock_fd = pin_lock(t.dp.dir);
+	if (t.lock_fd < 0)
+		goto out_undo;
+	char dir[PATH_MAX];
+	memcpy(dir, t.dp.dir, sizeof(dir));
+	if (dp_open_or_load(&t.dp, dir, a->nat_entries))
+		goto out_undo;
+	if (up_check_state(&t))
+		goto out_undo;
+
+	up_repair_stale_veth(&t);
+	if (up_make_veth(&t) || up_write_maps(&t) || up_attach(&t))
+		goto out_undo;
+	up_report(&t, now_ms() - t0);
+	rc = 0;
+	goto out;
+
+out_undo:
+	up_rollback(&t);
+out:
+	dp_close(&t.dp);
+	pin_unlock(t.lock_fd);
+	if (t.netns_fd >= 0)
+		close(t.netns_fd);
+	nl_close(&t.wnl);
+	nl_close(&t.anl);
+	return rc;
+}

@@ -1,0 +1,85 @@
+# shellcheck shell=bash
+# Test topology in network namespaces: sourced by the e2e, gVisor and bench
+# scripts. Everything is made inside namespaces named "$TOPO_ID-*", and
+# topo_cleanup (installed as an EXIT trap by topo_init) removes all of it,
+# also when a test fails half-way.
+#
+#   node netns "$TOPO_ID-node": the cluster/node side. A bridge br0 with
+#     192.0.2.1/24 (the pods' gateway); ip_forward=1 here only.
+#   internet host "$TOPO_ID-inet": 203.0.113.10/24, default via 203.0.113.1
+#     (the node). No NAT anywhere: it sees the true source address.
+#   worker N "$TOPO_ID-wN": the worker pod netns. eth0 = 192.0.2.(10+N)/24,
+#     default via 192.0.2.1. Its eth0 is a veth whose other end is on br0.
+#   actor netns "$TOPO_ID-a-NAME": empty (lo only), for `ateomnet up --netns`.
+
+TOPO_GW=192.0.2.1
+TOPO_INET=203.0.113.10
+TOPO_PINS=()
+TOPO_PIDS=()
+
+topo_pod_ip() { echo "192.0.2.$((10 + $1))"; }
+
+# topo_init PREFIX: pick a unique id and install the cleanup trap.
+topo_init() {
+	TOPO_ID="${1:-atn}$$"
+	TOPO_ID="${TOPO_ID:0:10}"   # keeps "$TOPO_ID-a-NAME" short
+	trap topo_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+in_ns() { local ns="$1"; shift; ip netns exec "$TOPO_ID-$ns" "$@"; }
+
+topo_node() {
+	ip netns add "$TOPO_ID-node"
+	ip netns add "$TOPO_ID-inet"
+	in_ns node ip link set lo up
+	in_ns node sysctl -qw net.ipv4.ip_forward=1
+	in_ns node ip link add br0 type bridge
+	in_ns node ip addr add "$TOPO_GW/24" dev br0
+	in_ns node ip link set br0 up
+	in_ns node ip link add inet type veth peer name eth0 netns "$TOPO_ID-inet"
+	in_ns node ip addr add 203.0.113.1/24 dev inet
+	in_ns node ip link set inet up
+	in_ns inet ip link set lo up
+	in_ns inet ip addr add "$TOPO_INET/24" dev eth0
+	in_ns inet ip link set eth0 up
+	in_ns inet ip route add default via 203.0.113.1
+}
+
+# topo_worker N: worker pod netns with its eth0 on the node bridge.
+topo_worker() {
+	local n="$1" ns="$TOPO_ID-w$1"
+	ip netns add "$ns"
+	in_ns "w$n" ip link set lo up
+	in_ns node ip link add "w$n" type veth peer name eth0 netns "$ns"
+	in_ns node ip link set "w$n" master br0 up
+	in_ns "w$n" ip addr add "$(topo_pod_ip "$n")/24" dev eth0
+	in_ns "w$n" ip link set eth0 up
+	in_ns "w$n" ip route add default via "$TOPO_GW"
+}
+
+# topo_actor NAME: an empty actor netns; prints its path.
+topo_actor() {
+	ip netns add "$TOPO_ID-a-$1"
+	echo "/run/netns/$TOPO_ID-a-$1"
+}
+
+# topo_pin_dir NAME: a unique bpffs pin dir, removed by topo_cleanup.
+topo_pin_dir() {
+	local d="/sys/fs/bpf/$TOPO_ID-$1"
+	TOPO_PINS+=("$d")
+	echo "$d"
+}
+
+topo_track_pid() { TOPO_PIDS+=("$1"); }
+
+topo_cleanup() {
+	local rc=$? ns pid
+	for pid in "${TOPO_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$TOPO_ID-"); do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+		ip netns del "$ns" 2>/dev/null
+	done
+	for d in "${TOPO_PINS[@]}"; do rm -rf "$d"; done
+	return $rc
+}
