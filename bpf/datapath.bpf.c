@@ -19,6 +19,7 @@
 #include "rewrite.h"
 #include "nat.h"
 #include "arp.h"
+#include "icmp_err.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -64,10 +65,18 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 	__u64 now = bpf_ktime_get_coarse_ns();
 	__u32 stat;
 
-	/* ICMP: only echo requests start flows; errors the actor sends about
-	 * inbound flows are not translated yet. */
-	if (p->proto == IPPROTO_ICMP && p->icmp_type != ICMP_ECHO)
-		return drop(a->id, ATEOM_STAT_DROP_PROTO, p->len);
+	if (p->proto == IPPROTO_ICMP && p->icmp_type != ICMP_ECHO) {
+		bool bad = false;
+
+		/* Only echo requests start flows; errors must be about one. */
+		if (!ICMP_IS_ERROR(p->icmp_type) ||
+		    !(e = icmp_error_from_actor(skb, p, skb->ifindex, &bad)))
+			return drop(a->id, ATEOM_STAT_DROP_PROTO, p->len);
+		if (bad || ttl_decrement(skb))
+			return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
+		count(a->id, ATEOM_STAT_ICMP_ERROR, p->len);
+		return bpf_redirect_neigh(cfg->pod_ifindex, NULL, 0, 0);
+	}
 
 	nat_key_out(&key, skb->ifindex, p);
 	e = bpf_map_lookup_elem(&nat, &key);
@@ -207,8 +216,19 @@ int from_pod(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	if (parse_ipv4(skb, &p) != PARSE_OK || p.daddr != cfg->pod_ip_be)
 		return pod_pass(skb);
+	if (p.proto == IPPROTO_ICMP && ICMP_IS_ERROR(p.icmp_type)) {
+		bool bad = false;
+
+		e = icmp_error_from_pod(skb, &p, &bad);
+		if (!e)
+			return pod_pass(skb); /* about the worker's own traffic */
+		if (bad)
+			return drop(e->actor_id, ATEOM_STAT_DROP_NAT_FAIL, p.len);
+		stat = ATEOM_STAT_ICMP_ERROR;
+		goto deliver;
+	}
 	if (p.proto == IPPROTO_ICMP && p.icmp_type != ICMP_ECHOREPLY)
-		return pod_pass(skb); /* echo requests and errors: the worker's */
+		return pod_pass(skb); /* echo requests: the worker answers */
 
 	now = bpf_ktime_get_coarse_ns();
 	nat_key_in(&key, &p);
@@ -241,11 +261,13 @@ int from_pod(struct __sk_buff *skb)
 		stat = ATEOM_STAT_DNAT;
 	}
 
+	if (rewrite_dst(skb, &p, e->addr_be, e->port_be))
+		return drop(e->actor_id, ATEOM_STAT_DROP_NAT_FAIL, p.len);
+deliver:
 	ifindex = e->actor_ifindex;
 	if (ttl_decrement(skb))
 		return drop(e->actor_id, ATEOM_STAT_DROP_TTL, p.len);
-	if (rewrite_dst(skb, &p, e->addr_be, e->port_be) ||
-	    set_macs(skb, gw_mac, actor_mac))
+	if (set_macs(skb, gw_mac, actor_mac))
 		return drop(e->actor_id, ATEOM_STAT_DROP_NAT_FAIL, p.len);
 	count(e->actor_id, stat, p.len);
 	if (cfg->flags & ATEOM_CFG_REDIRECT_PEER)

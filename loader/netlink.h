@@ -56,7 +56,8 @@ struct nl_veth_spec {
 	unsigned int mtu;            /* 0: kernel default */
 	const char *peer_name;
 	const unsigned char *peer_mac;
-	int peer_netns_fd;           /* peer is created directly in this netns */
+	int peer_netns_fd;           /* peer is created directly in this netns
+				      * (-1: the socket's own netns) */
 };
 /* One RTM_NEWLINK (NLM_F_CREATE|NLM_F_EXCL): both ends exist afterwards or
  * neither does. Returns the new worker-side ifindex (> 0). */
@@ -64,6 +65,8 @@ int nl_veth_create(struct nl *nl, const struct nl_veth_spec *spec);
 int nl_link_del(struct nl *nl, int ifindex);
 int nl_link_set_up(struct nl *nl, int ifindex);
 
+/* Both add and replace (an existing identical address/route is not an
+ * error), so a repeated `up` is idempotent. */
 int nl_addr_add_v4(struct nl *nl, int ifindex, uint32_t addr_be, int prefixlen);
 /* First IPv4 address on ifindex (primary, scope global preferred);
  * -EADDRNOTAVAIL if the interface has none. */
@@ -72,11 +75,14 @@ int nl_route_add_default_v4(struct nl *nl, int ifindex, uint32_t gw_be);
 
 /* tc: clsact qdisc + cls_bpf in direct-action mode on the ingress hook.
  * A filter is ours when it sits at (prio, handle) and runs prog_id. */
-int nl_clsact_ensure(struct nl *nl, int ifindex);  /* already there: 0 */
+/* Already there: 0. A plain "ingress" qdisc in the slot: -EEXIST. */
+int nl_clsact_ensure(struct nl *nl, int ifindex);
+/* Creates or replaces the filter at (prio, handle); -EBUSY (nothing
+ * changed) if a cls_bpf filter with a different name already sits there. */
 int nl_tc_bpf_attach(struct nl *nl, int ifindex, int prog_fd,
 		     const char *name, uint16_t prio, uint32_t handle);
-/* Prog id of the cls_bpf filter at (prio, handle) on ingress: > 0, or
- * -ENOENT if there is none. */
+/* Prog id of the cls_bpf filter at (prio, handle) on ingress: 0 with
+ * *prog_id (> 0) set, or -ENOENT if there is none. */
 int nl_tc_bpf_query(struct nl *nl, int ifindex, uint16_t prio, uint32_t handle,
 		    uint32_t *prog_id);
 /* Deletes the filter at (prio, handle) only if it runs expect_prog_id;

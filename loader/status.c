@@ -43,8 +43,11 @@ static void print_counters_text(const char *indent, const struct ateom_counter *
 	for (int s = 0; s < ATEOM_STAT_MAX; s++) {
 		if (!c[s].packets)
 			continue;
-		printf("%s%s %s=%llu", shown % 6 ? "" : (shown ? "\n" : ""), shown % 6 ? "" : indent,
-		       ateom_stat_names[s], (unsigned long long)c[s].packets);
+		if (shown % 6 == 0)
+			printf("%s%s", shown ? "\n" : "", indent);
+		else
+			putchar(' ');
+		printf("%s=%llu", ateom_stat_names[s], (unsigned long long)c[s].packets);
 		shown++;
 	}
 	printf(shown ? "\n" : "%s(no packets yet)\n", indent);

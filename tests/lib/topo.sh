@@ -27,7 +27,10 @@ topo_init() {
 	trap 'exit 130' INT TERM
 }
 
-in_ns() { local ns="$1"; shift; ip netns exec "$TOPO_ID-$ns" "$@"; }
+# Runs a command in one of our namespaces. nsenter switches only the netns:
+# `ip netns exec` also remounts /sys, which hides the shared bpffs at
+# /sys/fs/bpf, so pins made under it would vanish with the command.
+in_ns() { local ns="$1"; shift; nsenter --net="/run/netns/$TOPO_ID-$ns" "$@"; }
 
 topo_node() {
 	ip netns add "$TOPO_ID-node"
