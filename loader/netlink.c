@@ -448,6 +448,23 @@ int nl_link_set_up(struct nl *nl, int ifindex)
 
 /* ---- IPv4 addresses and routes -------------------------------------------- */
 
+int nl_link_no_ipv6_ll(struct nl *nl, int ifindex)
+{
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh = nl_req_start(nl, buf, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct nlattr *spec, *inet6;
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	inet6 = mnl_attr_nest_start(nlh, AF_INET6);
+	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(nlh, inet6);
+	mnl_attr_nest_end(nlh, spec);
+	return nl_talk(nl, nlh, NULL, NULL);
+}
+
 int nl_addr_add_v4(struct nl *nl, int ifindex, uint32_t addr_be, int prefixlen)
 {
 	char buf[NL_REQ_SIZE];

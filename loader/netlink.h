@@ -64,6 +64,9 @@ struct nl_veth_spec {
 int nl_veth_create(struct nl *nl, const struct nl_veth_spec *spec);
 int nl_link_del(struct nl *nl, int ifindex);
 int nl_link_set_up(struct nl *nl, int ifindex);
+/* No IPv6 link-local address (addr_gen_mode none): set before the link goes
+ * up, so the kernel sends no DAD/MLD/RS on it. -EAFNOSUPPORT without IPv6. */
+int nl_link_no_ipv6_ll(struct nl *nl, int ifindex);
 
 /* Both add and replace (an existing identical address/route is not an
  * error), so a repeated `up` is idempotent. */

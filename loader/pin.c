@@ -47,6 +47,10 @@ static int ensure_bpffs(const char *dir)
 		return 0;
 	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
 		return ateom_fail("cannot mount bpffs at /sys/fs/bpf: %s", strerror(errno));
+	/* Pins live as long as this mount: worth saying once (`ip netns exec`
+	 * gives every command a throwaway one). */
+	fprintf(stderr, "ateomnet: note: mounted bpffs at /sys/fs/bpf; pins last as long "
+		"as this mount namespace keeps it\n");
 	return 0;
 }
 

@@ -179,12 +179,20 @@ static int up_make_veth(struct up_txn *t)
 		return nl_fail(&t->wnl, rc, "cannot create the veth pair");
 	t->veth_ifindex = rc;
 
+	/* IPv4 only: no link-local IPv6 chatter the datapath would drop. */
+	rc = nl_link_no_ipv6_ll(&t->wnl, t->veth_ifindex);
+	if (rc && rc != -EAFNOSUPPORT)
+		return nl_fail(&t->wnl, rc, "cannot disable IPv6 link-local on the veth");
 	if ((rc = nl_addr_add_v4(&t->wnl, t->veth_ifindex, a->worker_ip_be, a->prefixlen)) ||
 	    (rc = nl_link_set_up(&t->wnl, t->veth_ifindex)))
 		return nl_fail(&t->wnl, rc, "cannot configure the worker side of the veth");
 
-	if ((rc = nl_link_get(&t->anl, "eth0", &peer)) ||
-	    (rc = nl_addr_add_v4(&t->anl, peer.ifindex, a->actor_ip_be, a->prefixlen)) ||
+	if ((rc = nl_link_get(&t->anl, "eth0", &peer)))
+		return nl_fail(&t->anl, rc, "cannot find eth0 in the actor netns");
+	rc = nl_link_no_ipv6_ll(&t->anl, peer.ifindex);
+	if (rc && rc != -EAFNOSUPPORT)
+		return nl_fail(&t->anl, rc, "cannot disable IPv6 link-local on the actor eth0");
+	if ((rc = nl_addr_add_v4(&t->anl, peer.ifindex, a->actor_ip_be, a->prefixlen)) ||
 	    (rc = nl_link_set_up(&t->anl, peer.ifindex)) ||
 	    (rc = nl_link_set_up(&t->anl, 1 /* lo */)) ||
 	    (rc = nl_route_add_default_v4(&t->anl, peer.ifindex, a->worker_ip_be)))
