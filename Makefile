@@ -32,7 +32,7 @@ LOADER_HDRS := $(wildcard loader/*.h) $(wildcard include/*.h)
 LIBATEOM    := $(BUILD)/libateom.a
 
 .PHONY: all deps test demo bench clean unit-tests bpf-tests
-.SECONDARY: $(BPF_OBJS)
+.SECONDARY: $(BPF_OBJS) $(SKELS)
 all: $(BUILD)/ateomnet
 
 # ---- packages -----------------------------------------------------------
@@ -64,13 +64,16 @@ $(BUILD) $(BUILD)/loader $(BUILD)/tests:
 
 # ---- cmocka suites: tests/unit/test_*.c and tests/bpf/test_*.c ------------
 TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
+TEST_HDRS := $(wildcard tests/lib/*.h tests/bpf/*.h)
+# tests/bpf/*.c other than test_*.c: the BPF fixture, shared with the bench.
+BPF_FIXTURE_SRCS := $(filter-out tests/bpf/test_%.c,$(wildcard tests/bpf/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 BPF_TESTS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_LIB_SRCS) $(LIBATEOM) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/lib $< $(TEST_LIB_SRCS) $(LIBATEOM) -o $@ -lcmocka $(LDLIBS)
-$(BUILD)/tests/%: tests/bpf/%.c $(TEST_LIB_SRCS) $(LIBATEOM) $(SKELS) | $(BUILD)/tests
-	$(CC) $(CFLAGS) -Itests/lib $< $(TEST_LIB_SRCS) $(LIBATEOM) -o $@ -lcmocka $(LDLIBS)
+$(BUILD)/tests/%: tests/bpf/%.c $(TEST_LIB_SRCS) $(BPF_FIXTURE_SRCS) $(TEST_HDRS) $(LIBATEOM) $(SKELS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Itests/lib -Itests/bpf $< $(BPF_FIXTURE_SRCS) $(TEST_LIB_SRCS) $(LIBATEOM) -o $@ -lcmocka $(LDLIBS)
 
 unit-tests: $(UNIT_TESTS)
 	@set -e; for t in $^; do echo "== $$t"; $$t; done

@@ -78,6 +78,9 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 		return bpf_redirect_neigh(cfg->pod_ifindex, NULL, 0, 0);
 	}
 
+	/* Check before creating state for a packet that will not leave. */
+	if (p->ttl <= 1)
+		return drop(a->id, ATEOM_STAT_DROP_TTL, p->len);
 	nat_key_out(&key, skb->ifindex, p);
 	e = bpf_map_lookup_elem(&nat, &key);
 	if (!e) {
@@ -93,7 +96,7 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 			return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
 		count(a->id, ATEOM_STAT_SNAT_NEW, 0);
 	} else {
-		nat_touch(e, p, now);
+		nat_touch(&key, e, p, now);
 	}
 	stat = e->type == ATEOM_NAT_DNAT_REPLY ? ATEOM_STAT_DNAT_REPLY : ATEOM_STAT_SNAT;
 
@@ -239,7 +242,7 @@ int from_pod(struct __sk_buff *skb)
 		e = bpf_map_lookup_elem(&nat, &key);
 		if (!e)
 			return pod_pass(skb);
-		nat_touch(e, &p, now);
+		nat_touch(&key, e, &p, now);
 		stat = ATEOM_STAT_SNAT_REPLY;
 	} else {
 		struct ateom_svc_key sk = { .port_be = p.dport, .proto = p.proto };
@@ -251,8 +254,10 @@ int from_pod(struct __sk_buff *skb)
 			return pod_pass(skb);
 		e = bpf_map_lookup_elem(&nat, &key);
 		if (e) {
-			nat_touch(e, &p, now);
+			nat_touch(&key, e, &p, now);
 		} else {
+			if (p.ttl <= 1)
+				return drop(svc->actor_id, ATEOM_STAT_DROP_TTL, p.len);
 			if (dnat_create(svc, &p, now, &fresh))
 				return drop(svc->actor_id, ATEOM_STAT_DROP_NAT_FAIL, p.len);
 			e = &fresh;

@@ -64,13 +64,63 @@ static __always_inline bool nat_stale(const struct ateom_config *cfg,
 	return now - e->last_seen_ns > nat_timeout(cfg, proto, e->tcp_seen);
 }
 
+/* Both halves of a pair, each as the other's reply: a translated packet's
+ * reply is keyed by the translated tuple reversed, and translates back to
+ * the endpoint the first half replaced. */
+static __always_inline void nat_partner(const struct ateom_nat_key *k,
+					const struct ateom_nat_entry *e,
+					struct ateom_nat_key *pk, struct ateom_nat_entry *pe)
+{
+	static const __u8 partner_type[] = {
+		[ATEOM_NAT_SNAT] = ATEOM_NAT_SNAT_REPLY,
+		[ATEOM_NAT_SNAT_REPLY] = ATEOM_NAT_SNAT,
+		[ATEOM_NAT_DNAT] = ATEOM_NAT_DNAT_REPLY,
+		[ATEOM_NAT_DNAT_REPLY] = ATEOM_NAT_DNAT,
+	};
+
+	*pe = *e;
+	pe->type = e->type <= ATEOM_NAT_DNAT_REPLY ? partner_type[e->type] : 0;
+	pe->tcp_seen = 0;
+	pk->proto = k->proto;
+	pk->pad = 0;
+	if (k->dir == ATEOM_DIR_OUT) { /* source was translated */
+		pk->ifindex = 0;
+		pk->dir = ATEOM_DIR_IN;
+		pk->saddr_be = k->daddr_be;
+		pk->sport_be = k->dport_be;
+		pk->daddr_be = e->addr_be;
+		pk->dport_be = e->port_be;
+		pe->addr_be = k->saddr_be;
+		pe->port_be = k->sport_be;
+	} else {                        /* destination was translated */
+		pk->ifindex = e->actor_ifindex;
+		pk->dir = ATEOM_DIR_OUT;
+		pk->saddr_be = e->addr_be;
+		pk->sport_be = e->port_be;
+		pk->daddr_be = k->saddr_be;
+		pk->dport_be = k->sport_be;
+		pe->addr_be = k->daddr_be;
+		pe->port_be = k->dport_be;
+	}
+}
+
 /* Per packet: refresh the idle clock (at most once a second, to keep the
- * entry's cache line clean) and remember FIN/RST for the reclaim timeout. */
-static __always_inline void nat_touch(struct ateom_nat_entry *e,
+ * entry's cache line clean) and remember FIN/RST for the reclaim timeout.
+ * On the once-a-second refresh, also put back the other half of the pair
+ * if the LRU evicted it: one NOEXIST insert, no per-packet cost. */
+static __always_inline void nat_touch(const struct ateom_nat_key *k,
+				      struct ateom_nat_entry *e,
 				      const struct pkt *p, __u64 now)
 {
-	if (now - e->last_seen_ns > NSEC_PER_SEC)
+	if (now - e->last_seen_ns > NSEC_PER_SEC) {
+		struct ateom_nat_key pk;
+		struct ateom_nat_entry pe;
+
 		e->last_seen_ns = now;
+		nat_partner(k, e, &pk, &pe);
+		pe.last_seen_ns = now;
+		bpf_map_update_elem(&nat, &pk, &pe, BPF_NOEXIST);
+	}
 	if (p->proto == IPPROTO_TCP) {
 		__u8 seen = 0;
 

@@ -56,6 +56,7 @@ struct pkt {
 	__u8 proto;
 	__u8 tcp_flags;    /* FIN/SYN/RST/ACK byte of TCP */
 	__u8 icmp_type;
+	__u8 ttl;
 	__u32 len;         /* skb->len, for byte counters */
 };
 
@@ -108,6 +109,7 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 	p->saddr = ip->saddr;
 	p->daddr = ip->daddr;
 	p->proto = ip->protocol;
+	p->ttl = ip->ttl;
 	p->len = skb->len;
 	p->l4off = ETH_HLEN + ihl;
 	p->tcp_flags = 0;

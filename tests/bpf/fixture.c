@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: Apache-2.0
+/* BPF_PROG_TEST_RUN fixture for the datapath (see fixture.h). */
+#include "fixture.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "datapath.skel.h"
+#include "netlink.h"
+
+/* Each device is one end of a veth pair made in the private netns; only
+ * their ifindexes matter (test_run never transmits). */
+static int make_veth(struct nl *nl, const char *name, const char *peer)
+{
+	struct nl_veth_spec s = { .name = name, .peer_name = peer, .peer_netns_fd = -1 };
+	int ifindex = nl_veth_create(nl, &s);
+
+	if (ifindex < 0)
+		fprintf(stderr, "fixture: veth %s: %s %s\n", name, strerror(-ifindex),
+			nl_error(nl));
+	return ifindex;
+}
+
+static int make_links(struct fx *f)
+{
+	struct nl nl;
+	int err = 0;
+
+	if (nl_open(&nl))
+		return -1;
+	f->if_pod = make_veth(&nl, "eth0", "node0");
+	f->if_a1 = make_veth(&nl, "ateom0", "ateom0p");
+	f->if_a2 = make_veth(&nl, "ateom1", "ateom1p");
+	if (f->if_pod <= 1 || f->if_a1 <= 1 || f->if_a2 <= 1)
+		err = -1;
+	nl_close(&nl);
+	return err;
+}
+
+int fx_open(struct fx *f)
+{
+	memset(f, 0, sizeof(*f));
+	/* Never touch the machine's own netns: everything below lives in a
+	 * namespace that dies with the process. */
+	if (unshare(CLONE_NEWNET)) {
+		perror("fixture: unshare(CLONE_NEWNET)");
+		return -1;
+	}
+	if (make_links(f))
+		return -1;
+	f->skel = datapath_bpf__open_and_load();
+	if (!f->skel) {
+		perror("fixture: datapath_bpf__open_and_load");
+		return -1;
+	}
+	f->from_actor = bpf_program__fd(f->skel->progs.from_actor);
+	f->from_pod = bpf_program__fd(f->skel->progs.from_pod);
+	f->resume = bpf_program__fd(f->skel->progs.actor_resume);
+	f->config = bpf_map__fd(f->skel->maps.config);
+	f->actors = bpf_map__fd(f->skel->maps.actors);
+	f->services = bpf_map__fd(f->skel->maps.services);
+	f->nat = bpf_map__fd(f->skel->maps.nat);
+	f->stats = bpf_map__fd(f->skel->maps.stats);
+	f->hooks = bpf_map__fd(f->skel->maps.egress_hooks);
+	f->ncpus = libbpf_num_possible_cpus();
+	return f->ncpus > 0 ? 0 : -1;
+}
+
+void fx_close(struct fx *f)
+{
+	datapath_bpf__destroy(f->skel);
+	f->skel = NULL;
+}
+
+static int map_clear(int fd, size_t key_size)
+{
+	uint8_t key[64];
+
+	if (key_size > sizeof(key))
+		return -1;
+	/* Always restart from the first key: deleting breaks iteration. */
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		if (bpf_map_delete_elem(fd, key))
+			return -1;
+	return 0;
+}
+
+/* The whole stats map in one syscall: keys[] and values for every CPU. */
+static uint32_t stat_keys[ATEOM_STATS_ENTRIES];
+
+static struct ateom_counter *stats_buf(struct fx *f)
+{
+	for (uint32_t k = 0; k < ATEOM_STATS_ENTRIES; k++)
+		stat_keys[k] = k;
+	return calloc((size_t)ATEOM_STATS_ENTRIES * f->ncpus, sizeof(struct ateom_counter));
+}
+
+int fx_stats_zero(struct fx *f)
+{
+	struct ateom_counter *zero = stats_buf(f);
+	uint32_t n = ATEOM_STATS_ENTRIES;
+	int err = zero ? bpf_map_update_batch(f->stats, stat_keys, zero, &n, NULL) : -1;
+
+	free(zero);
+	return err || n != ATEOM_STATS_ENTRIES ? -1 : 0;
+}
+
+int fx_reset(struct fx *f)
+{
+	struct ateom_config none = { 0 };
+	uint32_t zero = 0;
+
+	for (uint32_t s = 1; s < ATEOM_HOOK_SLOTS; s++)
+		bpf_map_delete_elem(f->hooks, &s); /* empty slots: ENOENT */
+	if (map_clear(f->nat, sizeof(struct ateom_nat_key)) ||
+	    map_clear(f->actors, sizeof(uint32_t)) ||
+	    map_clear(f->services, sizeof(struct ateom_svc_key)) ||
+	    bpf_map_update_elem(f->config, &zero, &none, BPF_ANY) ||
+	    fx_hook_set(f, ATEOM_HOOK_SLOT_RESUME, f->resume))
+		return -1;
+	return fx_stats_zero(f);
+}
+
+void fx_std_config(const struct fx *f, struct ateom_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->abi = ATEOM_ABI_VERSION;
+	c->pod_ifindex = f->if_pod;
+	c->pod_ip_be = FX_POD_IP;
+	c->snat_port_min = FX_SNAT_MIN;
+	c->snat_port_max = FX_SNAT_MAX;
+	c->tcp_est_timeout_ns = 7200 * FX_SEC;
+	c->tcp_closing_timeout_ns = 10 * FX_SEC;
+	c->udp_timeout_ns = 60 * FX_SEC;
+	c->icmp_timeout_ns = 30 * FX_SEC;
+}
+
+int fx_set_config(struct fx *f, const struct ateom_config *c)
+{
+	uint32_t zero = 0;
+
+	return bpf_map_update_elem(f->config, &zero, c, BPF_ANY);
+}
+
+int fx_add_actor(struct fx *f, int ifindex, uint32_t id)
+{
+	struct ateom_actor a = {
+		.worker_ip_be = FX_WORKER_IP,
+		.actor_ip_be = FX_ACTOR_IP,
+		.id = id,
+		.pod_ifindex = f->if_pod,
+		.netmask_be = FX_NETMASK,
+	};
+	uint32_t key = ifindex;
+
+	snprintf(a.name, sizeof(a.name), "actor-%u", id);
+	return bpf_map_update_elem(f->actors, &key, &a, BPF_ANY);
+}
+
+int fx_add_service(struct fx *f, uint8_t proto, uint16_t port, int ifindex,
+		   uint16_t actor_port, uint16_t actor_id)
+{
+	struct ateom_svc_key k = { .port_be = htons(port), .proto = proto };
+	struct ateom_svc v = {
+		.actor_ifindex = ifindex,
+		.actor_ip_be = FX_ACTOR_IP,
+		.actor_port_be = htons(actor_port),
+		.actor_id = actor_id,
+	};
+
+	return bpf_map_update_elem(f->services, &k, &v, BPF_ANY);
+}
+
+int fx_std_setup(struct fx *f)
+{
+	struct ateom_config c;
+
+	fx_std_config(f, &c);
+	if (fx_reset(f) || fx_set_config(f, &c) || fx_add_actor(f, f->if_a1, 1) ||
+	    fx_add_actor(f, f->if_a2, 2) ||
+	    fx_add_service(f, IPPROTO_TCP, FX_SVC_HTTP, f->if_a1, 80, 1) ||
+	    fx_add_service(f, IPPROTO_TCP, FX_SVC_ALT, f->if_a1, FX_SVC_ALT_TO, 1) ||
+	    fx_add_service(f, IPPROTO_UDP, FX_SVC_DNS, f->if_a1, FX_SVC_DNS_TO, 1) ||
+	    fx_add_service(f, IPPROTO_TCP, FX_SVC_A2, f->if_a2, 80, 2))
+		return -1;
+	return 0;
+}
+
+int fx_run(struct fx *f, int prog_fd, int ifindex, const void *pkt, size_t len,
+	   const uint32_t *cb, int repeat, struct fx_result *r)
+{
+	struct __sk_buff ctx = { .ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o,
+		    .data_in = pkt, .data_size_in = len,
+		    .data_out = r->out, .data_size_out = sizeof(r->out),
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+		    .ctx_out = &r->ctx, .ctx_size_out = sizeof(r->ctx),
+		    .repeat = repeat);
+
+	(void)f;
+	if (cb)
+		memcpy(ctx.cb, cb, sizeof(ctx.cb));
+	memset(r, 0, sizeof(*r));
+	if (bpf_prog_test_run_opts(prog_fd, &o))
+		return -errno;
+	r->retval = o.retval;
+	r->duration = o.duration;
+	r->out_len = o.data_size_out;
+	return 0;
+}
+
+int fx_counters_all(struct fx *f, struct ateom_counter *out)
+{
+	struct ateom_counter *pc = stats_buf(f);
+	uint32_t n = ATEOM_STATS_ENTRIES, batch;
+	int err;
+
+	if (!pc)
+		return -1;
+	err = bpf_map_lookup_batch(f->stats, NULL, &batch, stat_keys, pc, &n, NULL);
+	if (err && errno == ENOENT) /* the last batch ends the map */
+		err = 0;
+	for (uint32_t i = 0; !err && i < n; i++) {
+		struct ateom_counter *o = &out[stat_keys[i]];
+
+		*o = (struct ateom_counter){ 0 };
+		for (int c = 0; c < f->ncpus; c++) {
+			o->packets += pc[(size_t)i * f->ncpus + c].packets;
+			o->bytes += pc[(size_t)i * f->ncpus + c].bytes;
+		}
+	}
+	free(pc);
+	return err || n != ATEOM_STATS_ENTRIES ? -1 : 0;
+}
+
+uint64_t fx_counter(struct fx *f, uint32_t block, uint32_t stat, uint64_t *bytes)
+{
+	struct ateom_counter *pc = calloc(f->ncpus, sizeof(*pc));
+	uint32_t k = block * ATEOM_STAT_MAX + stat;
+	uint64_t p = 0, b = 0;
+
+	if (pc && !bpf_map_lookup_elem(f->stats, &k, pc))
+		for (int c = 0; c < f->ncpus; c++) {
+			p += pc[c].packets;
+			b += pc[c].bytes;
+		}
+	free(pc);
+	if (bytes)
+		*bytes = b;
+	return p;
+}
+
+int fx_nat_get(struct fx *f, const struct ateom_nat_key *k, struct ateom_nat_entry *e)
+{
+	return bpf_map_lookup_elem(f->nat, k, e) ? -errno : 0;
+}
+
+int fx_nat_put(struct fx *f, const struct ateom_nat_key *k, const struct ateom_nat_entry *e)
+{
+	return bpf_map_update_elem(f->nat, k, e, BPF_ANY) ? -errno : 0;
+}
+
+int fx_nat_count(struct fx *f)
+{
+	struct ateom_nat_key k;
+	int n = 0;
+
+	/* The kernel reads the key before writing the next one: one buffer. */
+	for (int err = bpf_map_get_next_key(f->nat, NULL, &k); !err;
+	     err = bpf_map_get_next_key(f->nat, &k, &k))
+		n++;
+	return n;
+}
+
+uint64_t fx_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * FX_SEC + ts.tv_nsec;
+}
+
+struct ateom_nat_key fx_key_out(int ifindex, uint32_t saddr, uint32_t daddr,
+				uint16_t sport, uint16_t dport, uint8_t proto)
+{
+	return (struct ateom_nat_key){
+		.ifindex = ifindex, .saddr_be = saddr, .daddr_be = daddr,
+		.sport_be = htons(sport), .dport_be = htons(dport),
+		.proto = proto, .dir = ATEOM_DIR_OUT,
+	};
+}
+
+struct ateom_nat_key fx_key_in(uint32_t saddr, uint32_t daddr, uint16_t sport,
+			       uint16_t dport, uint8_t proto)
+{
+	struct ateom_nat_key k = fx_key_out(0, saddr, daddr, sport, dport, proto);
+
+	k.dir = ATEOM_DIR_IN;
+	return k;
+}
+
+static struct ateom_nat_entry entry(uint32_t addr, uint16_t port, uint8_t type,
+				    int ifindex, uint16_t id, uint64_t last_seen)
+{
+	return (struct ateom_nat_entry){
+		.addr_be = addr, .port_be = htons(port), .type = type,
+		.actor_ifindex = ifindex, .actor_id = id, .last_seen_ns = last_seen,
+	};
+}
+
+int fx_snat_pair_put(struct fx *f, int ifindex, uint16_t id, uint8_t proto,
+		     uint16_t aport, uint32_t rip, uint16_t rport, uint16_t pod_port,
+		     uint64_t last_seen)
+{
+	struct ateom_nat_key out = fx_key_out(ifindex, FX_ACTOR_IP, rip, aport, rport, proto);
+	struct ateom_nat_key in = fx_key_in(rip, FX_POD_IP, rport, pod_port, proto);
+	struct ateom_nat_entry eo = entry(FX_POD_IP, pod_port, ATEOM_NAT_SNAT, ifindex, id, last_seen);
+	struct ateom_nat_entry ei = entry(FX_ACTOR_IP, aport, ATEOM_NAT_SNAT_REPLY, ifindex, id,
+					  last_seen);
+
+	return fx_nat_put(f, &in, &ei) ?: fx_nat_put(f, &out, &eo);
+}
+
+int fx_dnat_pair_put(struct fx *f, int ifindex, uint16_t id, uint8_t proto,
+		     uint32_t cip, uint16_t cport, uint16_t svc_port,
+		     uint16_t actor_port, uint64_t last_seen)
+{
+	struct ateom_nat_key in = fx_key_in(cip, FX_POD_IP, cport, svc_port, proto);
+	struct ateom_nat_key out = fx_key_out(ifindex, FX_ACTOR_IP, cip, actor_port, cport, proto);
+	struct ateom_nat_entry ei = entry(FX_ACTOR_IP, actor_port, ATEOM_NAT_DNAT, ifindex, id,
+					  last_seen);
+	struct ateom_nat_entry eo = entry(FX_POD_IP, svc_port, ATEOM_NAT_DNAT_REPLY, ifindex, id,
+					  last_seen);
+
+	return fx_nat_put(f, &out, &eo) ?: fx_nat_put(f, &in, &ei);
+}
+
+int fx_hook_set(struct fx *f, uint32_t slot, int prog_fd)
+{
+	return bpf_map_update_elem(f->hooks, &slot, &prog_fd, BPF_ANY) ? -errno : 0;
+}
+
+/* ---- egress hooks, assembled from raw instructions so the tests need no
+ * second BPF object (ateomnet_hook.h) ---------------------------------- */
+static struct bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
+{
+	return (struct bpf_insn){ .code = code, .dst_reg = dst, .src_reg = src,
+				  .off = off, .imm = imm };
+}
+
+#define CB_OFF(i) ((int16_t)(offsetof(struct __sk_buff, cb) + 4 * (i)))
+#define R0 0
+#define R1 1
+#define R2 2
+#define R3 3
+
+static int hook_load(const struct bpf_insn *insns, size_t n)
+{
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "fx_hook", "GPL", insns, n, NULL);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int fx_hook_shot(void)
+{
+	const struct bpf_insn p[] = {
+		insn(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 2 /* TC_ACT_SHOT */),
+		insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+
+	return hook_load(p, sizeof(p) / sizeof(p[0]));
+}
+
+int fx_hook_verdict(struct fx *f, uint32_t actor_id, int ifindex, uint32_t verdict)
+{
+	/* if (cb[MAGIC] != MAGIC || cb[ACTOR_ID] != id || cb[IFINDEX] != ifindex)
+	 *         return TC_ACT_SHOT;
+	 * cb[VERDICT] = verdict; tail_call(egress_hooks, RESUME); return SHOT; */
+	enum { FAIL = 11 };
+	struct bpf_insn p[] = {
+		[0] = insn(BPF_LDX | BPF_MEM | BPF_W, R2, R1, CB_OFF(ATEOM_HOOK_CB_MAGIC_IDX), 0),
+		[1] = insn(BPF_JMP32 | BPF_JNE | BPF_K, R2, 0, FAIL - 2, (int32_t)ATEOM_HOOK_CB_MAGIC),
+		[2] = insn(BPF_LDX | BPF_MEM | BPF_W, R2, R1, CB_OFF(ATEOM_HOOK_CB_ACTOR_ID), 0),
+		[3] = insn(BPF_JMP32 | BPF_JNE | BPF_K, R2, 0, FAIL - 4, (int32_t)actor_id),
+		[4] = insn(BPF_LDX | BPF_MEM | BPF_W, R2, R1, CB_OFF(ATEOM_HOOK_CB_IFINDEX), 0),
+		[5] = insn(BPF_JMP32 | BPF_JNE | BPF_K, R2, 0, FAIL - 6, ifindex),
+		[6] = insn(BPF_ST | BPF_MEM | BPF_W, R1, 0, CB_OFF(ATEOM_HOOK_CB_VERDICT),
+			   (int32_t)verdict),
+		[7] = insn(BPF_LD | BPF_IMM | BPF_DW, R2, BPF_PSEUDO_MAP_FD, 0, f->hooks),
+		[8] = insn(0, 0, 0, 0, 0),
+		[9] = insn(BPF_ALU64 | BPF_MOV | BPF_K, R3, 0, 0, ATEOM_HOOK_SLOT_RESUME),
+		[10] = insn(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_tail_call),
+		[FAIL] = insn(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 2 /* TC_ACT_SHOT */),
+		[12] = insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+
+	return hook_load(p, sizeof(p) / sizeof(p[0]));
+}
+
+/* ---- steady-state scenarios for per-packet cost: a realistic packet plus
+ * the NAT state that makes it take its path ----------------------------- */
+#define SCN_APORT 40000   /* actor's ephemeral port */
+#define SCN_PODPORT 61234 /* its SNAT port */
+#define SCN_CPORT 50000   /* client port of inbound flows */
+#define SCN_DATA .tcp_flags = PB_ACK | PB_PSH, .payload = 64
+
+static const struct {
+	const char *name;
+	bool from_actor;
+	struct pb_spec p;
+} scn[FX_SCN_MAX] = {
+	[FX_SCN_SNAT_TCP_EST] = { "snat_tcp_est", true,
+		{ FX_ACTOR_WIRE, .saddr = FX_ACTOR_IP, .daddr = FX_REMOTE_IP,
+		  .proto = IPPROTO_TCP, .sport = SCN_APORT, .dport = 443, SCN_DATA } },
+	[FX_SCN_SNAT_TCP_REPLY] = { "snat_tcp_reply", false,
+		{ FX_POD_WIRE, .saddr = FX_REMOTE_IP, .daddr = FX_POD_IP,
+		  .proto = IPPROTO_TCP, .sport = 443, .dport = SCN_PODPORT, SCN_DATA } },
+	[FX_SCN_DNAT_TCP_EST] = { "dnat_tcp_est", false,
+		{ FX_POD_WIRE, .saddr = FX_CLIENT_IP, .daddr = FX_POD_IP,
+		  .proto = IPPROTO_TCP, .sport = SCN_CPORT, .dport = FX_SVC_HTTP, SCN_DATA } },
+	[FX_SCN_DNAT_TCP_REPLY] = { "dnat_tcp_reply", true,
+		{ FX_ACTOR_WIRE, .saddr = FX_ACTOR_IP, .daddr = FX_CLIENT_IP,
+		  .proto = IPPROTO_TCP, .sport = 80, .dport = SCN_CPORT, SCN_DATA } },
+	[FX_SCN_SNAT_UDP_EST] = { "snat_udp_est", true,
+		{ FX_ACTOR_WIRE, .saddr = FX_ACTOR_IP, .daddr = FX_REMOTE_IP,
+		  .proto = IPPROTO_UDP, .sport = SCN_APORT, .dport = 53, .payload = 64 } },
+	[FX_SCN_POD_PASS] = { "pod_pass", false,
+		{ FX_POD_WIRE, .saddr = FX_CLIENT_IP, .daddr = FX_POD_IP,
+		  .proto = IPPROTO_TCP, .sport = 443, .dport = 45000, SCN_DATA } },
+	[FX_SCN_TO_WORKER] = { "to_worker", true,
+		{ FX_ACTOR_WIRE, .saddr = FX_ACTOR_IP, .daddr = FX_WORKER_IP,
+		  .proto = IPPROTO_TCP, .sport = SCN_APORT, .dport = 9000, SCN_DATA } },
+};
+
+/* The NAT pair an established flow of this scenario would have. */
+static int scn_state(struct fx *f, enum fx_scenario s)
+{
+	uint64_t now = fx_now();
+
+	switch (s) {
+	case FX_SCN_SNAT_TCP_EST:
+	case FX_SCN_SNAT_TCP_REPLY:
+		return fx_snat_pair_put(f, f->if_a1, 1, IPPROTO_TCP, SCN_APORT, FX_REMOTE_IP,
+					443, SCN_PODPORT, now);
+	case FX_SCN_DNAT_TCP_EST:
+	case FX_SCN_DNAT_TCP_REPLY:
+		return fx_dnat_pair_put(f, f->if_a1, 1, IPPROTO_TCP, FX_CLIENT_IP, SCN_CPORT,
+					FX_SVC_HTTP, 80, now);
+	case FX_SCN_SNAT_UDP_EST:
+		return fx_snat_pair_put(f, f->if_a1, 1, IPPROTO_UDP, SCN_APORT, FX_REMOTE_IP,
+					53, SCN_PODPORT, now);
+	default:
+		return 0;
+	}
+}
+
+int fx_scenario(struct fx *f, enum fx_scenario s, struct fx_scn *out)
+{
+	memset(out, 0, sizeof(*out));
+	if ((unsigned)s >= FX_SCN_MAX || scn_state(f, s))
+		return -1;
+	out->name = scn[s].name;
+	out->ifindex = scn[s].from_actor ? f->if_a1 : f->if_pod;
+	out->prog_fd = scn[s].from_actor ? f->from_actor : f->from_pod;
+	out->len = pb_build(out->pkt, sizeof(out->pkt), &scn[s].p);
+	return out->len ? 0 : -1;
+}
+
+int fx_cost(struct fx *f, const struct fx_scn *s, int runs, double *ns, uint32_t *retval)
+{
+	struct fx_result r;
+	uint64_t sum = 0;
+
+	for (int i = 0; i < runs; i++) {
+		int err = fx_run(f, s->prog_fd, s->ifindex, s->pkt, s->len, NULL, 1, &r);
+
+		if (err)
+			return err;
+		if (i && r.retval != *retval)
+			return -EPROTO; /* the path changed under us */
+		*retval = r.retval;
+		sum += r.duration;
+	}
+	*ns = runs > 0 ? (double)sum / runs : 0;
+	return 0;
+}
