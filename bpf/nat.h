@@ -71,15 +71,9 @@ static __always_inline void nat_partner(const struct ateom_nat_key *k,
 					const struct ateom_nat_entry *e,
 					struct ateom_nat_key *pk, struct ateom_nat_entry *pe)
 {
-	static const __u8 partner_type[] = {
-		[ATEOM_NAT_SNAT] = ATEOM_NAT_SNAT_REPLY,
-		[ATEOM_NAT_SNAT_REPLY] = ATEOM_NAT_SNAT,
-		[ATEOM_NAT_DNAT] = ATEOM_NAT_DNAT_REPLY,
-		[ATEOM_NAT_DNAT_REPLY] = ATEOM_NAT_DNAT,
-	};
-
 	*pe = *e;
-	pe->type = e->type <= ATEOM_NAT_DNAT_REPLY ? partner_type[e->type] : 0;
+	/* SNAT(1) <-> SNAT_REPLY(2), DNAT(3) <-> DNAT_REPLY(4) */
+	pe->type = ((e->type - 1) ^ 1) + 1;
 	pe->tcp_seen = 0;
 	pk->proto = k->proto;
 	pk->pad = 0;

@@ -99,6 +99,7 @@ struct ateom_nat_key {
 	__u16 pad;
 };
 
+/* Values pair up (1<->2, 3<->4): bpf/nat.h derives one half from the other. */
 enum ateom_nat_type {
 	ATEOM_NAT_SNAT = 1,       /* OUT: actor egress; rewrite source */
 	ATEOM_NAT_SNAT_REPLY = 2, /* IN: reply to SNAT; rewrite destination */
