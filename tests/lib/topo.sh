@@ -14,7 +14,6 @@
 
 TOPO_GW=192.0.2.1
 TOPO_INET=203.0.113.10
-TOPO_PINS=()
 TOPO_PIDS=()
 
 topo_pod_ip() { echo "192.0.2.$((10 + $1))"; }
@@ -67,22 +66,21 @@ topo_actor() {
 	echo "/run/netns/$TOPO_ID-a-$1"
 }
 
-# topo_pin_dir NAME: a unique bpffs pin dir, removed by topo_cleanup.
-topo_pin_dir() {
-	local d="/sys/fs/bpf/$TOPO_ID-$1"
-	TOPO_PINS+=("$d")
-	echo "$d"
-}
+# topo_pin_dir NAME: a unique bpffs pin dir. Usable as PIN=$(topo_pin_dir x):
+# cleanup finds every "/sys/fs/bpf/$TOPO_ID-*" by name, not by a list that a
+# subshell could not extend.
+topo_pin_dir() { echo "/sys/fs/bpf/$TOPO_ID-$1"; }
 
 topo_track_pid() { TOPO_PIDS+=("$1"); }
 
 topo_cleanup() {
-	local rc=$? ns pid
+	local rc=$? ns pid d
+	set +e # best effort: one failed step must not skip the rest
 	for pid in "${TOPO_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$TOPO_ID-"); do
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
 		ip netns del "$ns" 2>/dev/null
 	done
-	for d in "${TOPO_PINS[@]}"; do rm -rf "$d"; done
+	for d in /sys/fs/bpf/"$TOPO_ID"-*; do [ -e "$d" ] && rm -rf "$d"; done
 	return $rc
 }
