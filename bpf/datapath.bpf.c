@@ -100,9 +100,7 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 	}
 	stat = e->type == ATEOM_NAT_DNAT_REPLY ? ATEOM_STAT_DNAT_REPLY : ATEOM_STAT_SNAT;
 
-	if (ttl_decrement(skb))
-		return drop(a->id, ATEOM_STAT_DROP_TTL, p->len);
-	if (rewrite_src(skb, p, e->addr_be, e->port_be))
+	if (nat_rewrite(skb, p, true, e->addr_be, e->port_be))
 		return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
 	count(a->id, stat, p->len);
 	/* The kernel's FIB + neighbour code picks the next hop and fills in
@@ -225,7 +223,7 @@ int from_pod(struct __sk_buff *skb)
 		e = icmp_error_from_pod(skb, &p, &bad);
 		if (!e)
 			return pod_pass(skb); /* about the worker's own traffic */
-		if (bad)
+		if (bad || ttl_decrement(skb) || set_macs(skb, gw_mac, actor_mac))
 			return drop(e->actor_id, ATEOM_STAT_DROP_NAT_FAIL, p.len);
 		stat = ATEOM_STAT_ICMP_ERROR;
 		goto deliver;
@@ -266,14 +264,13 @@ int from_pod(struct __sk_buff *skb)
 		stat = ATEOM_STAT_DNAT;
 	}
 
-	if (rewrite_dst(skb, &p, e->addr_be, e->port_be))
+	if (p.ttl <= 1)
+		return drop(e->actor_id, ATEOM_STAT_DROP_TTL, p.len);
+	if (set_macs(skb, gw_mac, actor_mac) ||
+	    nat_rewrite(skb, &p, false, e->addr_be, e->port_be))
 		return drop(e->actor_id, ATEOM_STAT_DROP_NAT_FAIL, p.len);
 deliver:
 	ifindex = e->actor_ifindex;
-	if (ttl_decrement(skb))
-		return drop(e->actor_id, ATEOM_STAT_DROP_TTL, p.len);
-	if (set_macs(skb, gw_mac, actor_mac))
-		return drop(e->actor_id, ATEOM_STAT_DROP_NAT_FAIL, p.len);
 	count(e->actor_id, stat, p.len);
 	if (cfg->flags & ATEOM_CFG_REDIRECT_PEER)
 		return bpf_redirect_peer(ifindex, 0);

@@ -33,51 +33,76 @@ static __always_inline int rewrite_addr(struct __sk_buff *skb, const struct pkt 
 	return bpf_skb_store_bytes(skb, off, &new, sizeof(new), 0) ? -1 : 0;
 }
 
-/* Replaces a 16-bit L4 field (port or ICMP id) covered by the L4 checksum. */
-static __always_inline int rewrite_port(struct __sk_buff *skb, const struct pkt *p,
-					__u32 off, __be16 old, __be16 new)
+/* RFC 1624 incremental update of a 16-bit one's complement checksum for a
+ * 32-bit and a 16-bit field change. Byte order does not matter as long as it
+ * is the same throughout. Used on the IPv4 header checksum only: it is never
+ * offloaded, unlike the L4 checksums, which go through the helpers. */
+static __always_inline __sum16 csum16_update(__sum16 check, __be32 old32, __be32 new32,
+					     __be16 old16, __be16 new16)
 {
-	if (old == new)
-		return 0;
-	if (bpf_l4_csum_replace(skb, p->csum_off, old, new, l4_csum_flags(p) | sizeof(new)))
-		return -1;
-	return bpf_skb_store_bytes(skb, off, &new, sizeof(new), 0) ? -1 : 0;
+	__u32 s = (__u16)~check;
+
+	s += (__u16)~(old32 & 0xffff) + (__u16)~(old32 >> 16);
+	s += (new32 & 0xffff) + (new32 >> 16);
+	s += (__u16)~old16 + new16;
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (__sum16)~s;
 }
 
-/* Source (SNAT side) or destination (DNAT side) address + port/id. */
-static __always_inline int rewrite_src(struct __sk_buff *skb, const struct pkt *p,
-				       __be32 addr, __be16 port)
+/* The translation of one packet: source (is_src, SNAT side) or destination
+ * (DNAT side) address and port/ICMP id, TTL - 1 since we forward. Header
+ * bytes are written directly and the IPv4 checksum is updated in place;
+ * only the L4 checksum needs helpers (CHECKSUM_PARTIAL awareness), and they
+ * come last because they invalidate packet pointers. The caller has checked
+ * TTL > 1. */
+static __always_inline int nat_rewrite(struct __sk_buff *skb, const struct pkt *p,
+				       bool is_src, __be32 addr, __be16 port)
 {
-	bool l4 = p->proto != IPPROTO_ICMP;
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	struct iphdr *ip = data + ETH_HLEN;
+	__u16 port_off = is_src ? p->sport_off : p->dport_off;
+	__be16 *portp = data + (port_off & 0xff);
+	__be16 old_port, old_ttlw;
+	__be32 old_addr;
 
-	if (rewrite_port(skb, p, p->sport_off, p->sport, port))
+	if ((void *)(ip + 1) > end || (void *)(portp + 1) > end)
 		return -1;
-	return rewrite_addr(skb, p, IP_SRC_OFF, p->saddr, addr, l4);
+	old_addr = is_src ? ip->saddr : ip->daddr;
+	old_port = *portp;
+	old_ttlw = *(__be16 *)&ip->ttl; /* TTL and protocol share a word */
+	ip->ttl--;
+	if (is_src)
+		ip->saddr = addr;
+	else
+		ip->daddr = addr;
+	*portp = port;
+	ip->check = csum16_update(ip->check, old_addr, addr, old_ttlw, *(__be16 *)&ip->ttl);
+
+	if (p->proto != IPPROTO_ICMP && old_addr != addr &&
+	    bpf_l4_csum_replace(skb, p->csum_off, old_addr, addr,
+				BPF_F_PSEUDO_HDR | l4_csum_flags(p) | sizeof(addr)))
+		return -1;
+	if (old_port != port &&
+	    bpf_l4_csum_replace(skb, p->csum_off, old_port, port, l4_csum_flags(p) | sizeof(port)))
+		return -1;
+	return 0;
 }
 
-static __always_inline int rewrite_dst(struct __sk_buff *skb, const struct pkt *p,
-				       __be32 addr, __be16 port)
-{
-	bool l4 = p->proto != IPPROTO_ICMP;
-
-	if (rewrite_port(skb, p, p->dport_off, p->dport, port))
-		return -1;
-	return rewrite_addr(skb, p, IP_DST_OFF, p->daddr, addr, l4);
-}
-
-/* We forward, so we decrement the TTL like a router would. */
+/* We forward, so we decrement the TTL like a router would (ICMP error
+ * paths; nat_rewrite does it inline for translated flows). */
 static __always_inline int ttl_decrement(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
 	struct iphdr *ip = data + ETH_HLEN;
-	__be16 old, new;
+	__be16 old;
 
 	if ((void *)(ip + 1) > (void *)(long)skb->data_end || ip->ttl <= 1)
 		return -1;
 	old = *(__be16 *)&ip->ttl; /* TTL and protocol share a 16-bit word */
 	ip->ttl--;
-	new = *(__be16 *)&ip->ttl;
-	return bpf_l3_csum_replace(skb, IP_CSUM_OFF, old, new, sizeof(new)) ? -1 : 0;
+	ip->check = csum16_update(ip->check, 0, 0, old, *(__be16 *)&ip->ttl);
+	return 0;
 }
 
 static __always_inline int set_macs(struct __sk_buff *skb, const __u8 *src, const __u8 *dst)
