@@ -47,6 +47,11 @@ static int make_links(struct fx *f)
 
 int fx_open(struct fx *f)
 {
+	return fx_open_sized(f, 0);
+}
+
+int fx_open_sized(struct fx *f, uint32_t nat_entries)
+{
 	memset(f, 0, sizeof(*f));
 	/* Never touch the machine's own netns: everything below lives in a
 	 * namespace that dies with the process. */
@@ -56,9 +61,15 @@ int fx_open(struct fx *f)
 	}
 	if (make_links(f))
 		return -1;
-	f->skel = datapath_bpf__open_and_load();
+	f->skel = datapath_bpf__open();
 	if (!f->skel) {
-		perror("fixture: datapath_bpf__open_and_load");
+		perror("fixture: datapath_bpf__open");
+		return -1;
+	}
+	if (nat_entries)
+		bpf_map__set_max_entries(f->skel->maps.nat, nat_entries);
+	if (datapath_bpf__load(f->skel)) {
+		perror("fixture: datapath_bpf__load");
 		return -1;
 	}
 	f->from_actor = bpf_program__fd(f->skel->progs.from_actor);
@@ -91,6 +102,11 @@ static int map_clear(int fd, size_t key_size)
 		if (bpf_map_delete_elem(fd, key))
 			return -1;
 	return 0;
+}
+
+int fx_nat_clear(struct fx *f)
+{
+	return map_clear(f->nat, sizeof(struct ateom_nat_key));
 }
 
 /* The whole stats map in one syscall: keys[] and values for every CPU. */
@@ -435,6 +451,13 @@ static const struct {
 	[FX_SCN_POD_PASS] = { "pod_pass", false,
 		{ FX_POD_WIRE, .saddr = FX_CLIENT_IP, .daddr = FX_POD_IP,
 		  .proto = IPPROTO_TCP, .sport = 443, .dport = 45000, SCN_DATA } },
+	[FX_SCN_SNAT_NEW] = { "snat_tcp_new", true,
+		{ FX_ACTOR_WIRE, .saddr = FX_ACTOR_IP, .daddr = FX_REMOTE_IP,
+		  .proto = IPPROTO_TCP, .sport = SCN_APORT, .dport = 443, .tcp_flags = PB_SYN } },
+	[FX_SCN_DNAT_NEW] = { "dnat_tcp_new", false,
+		{ FX_POD_WIRE, .saddr = FX_CLIENT_IP, .daddr = FX_POD_IP,
+		  .proto = IPPROTO_TCP, .sport = SCN_CPORT, .dport = FX_SVC_HTTP,
+		  .tcp_flags = PB_SYN } },
 	[FX_SCN_TO_WORKER] = { "to_worker", true,
 		{ FX_ACTOR_WIRE, .saddr = FX_ACTOR_IP, .daddr = FX_WORKER_IP,
 		  .proto = IPPROTO_TCP, .sport = SCN_APORT, .dport = 9000, SCN_DATA } },

@@ -81,6 +81,8 @@ struct fx {
  * there and loads the skeleton. fx_close() unloads; the netns and its
  * devices vanish when the process exits. */
 int fx_open(struct fx *f);
+/* The same with the NAT table sized to nat_entries (0: the default). */
+int fx_open_sized(struct fx *f, uint32_t nat_entries);
 void fx_close(struct fx *f);
 
 /* Empties every map (slot 0 of egress_hooks keeps actor_resume), zeroes the
@@ -120,6 +122,7 @@ int fx_counters_all(struct fx *f, struct ateom_counter *out /* [ATEOM_STATS_ENTR
 int fx_nat_get(struct fx *f, const struct ateom_nat_key *k, struct ateom_nat_entry *e);
 int fx_nat_put(struct fx *f, const struct ateom_nat_key *k, const struct ateom_nat_entry *e);
 int fx_nat_count(struct fx *f);
+int fx_nat_clear(struct fx *f);
 /* The clock of bpf_ktime_get_coarse_ns(). */
 uint64_t fx_now(void);
 
@@ -159,6 +162,8 @@ enum fx_scenario {
 	FX_SCN_SNAT_UDP_EST,   /* from_actor: established UDP egress */
 	FX_SCN_POD_PASS,       /* from_pod: the worker's own traffic */
 	FX_SCN_TO_WORKER,      /* from_actor: to 10.200.0.1 */
+	FX_SCN_SNAT_NEW,       /* from_actor: TCP SYN, no state (clear NAT between runs) */
+	FX_SCN_DNAT_NEW,       /* from_pod: SYN to :80, no state (clear NAT between runs) */
 	FX_SCN_MAX
 };
 struct fx_scn {
