@@ -1,0 +1,334 @@
+# shellcheck shell=bash
+# e2e test library: assertions, topology helpers, traffic and snapshots.
+# Sourced by one.sh (which runs exactly one test function in its own fresh
+# topology) after tests/lib/topo.sh. Assertions never exit: they record
+# PASS/FAIL lines in $E2E_RESULTS, so one test reports every broken check.
+# `must` is for set-up steps: when one fails, the rest of the test is moot.
+
+: "${ATEOMNET:?path of build/ateomnet}" "${PROBE:?path of build/e2e/probe}"
+: "${E2E_RESULTS:?result file}" "${T:?per-test scratch dir}"
+# shellcheck disable=SC2034 # used by the test files
+E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# The system python: a pyenv shim costs ~0.4 s per call, and we make hundreds.
+PY=$(command -v /usr/bin/python3 || command -v python3)
+
+# ---- assertions -------------------------------------------------------------
+_pass() { echo "PASS $1" >>"$E2E_RESULTS"; echo "  ok   $1"; }
+_fail() { # _fail DESC DETAIL...
+	echo "FAIL $1" >>"$E2E_RESULTS"
+	echo "  FAIL $1"
+	shift
+	local l
+	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/       /'; done
+}
+
+# check DESC CMD...: CMD must exit 0. Its output is kept in $OUT.
+check() {
+	local desc="$1" rc=0
+	shift
+	OUT=$("$@" 2>&1) || rc=$?
+	if ((rc == 0)); then _pass "$desc"; else
+		_fail "$desc" "command: $*" "expected: exit 0" "got: exit $rc: $OUT"
+	fi
+}
+
+# check_fails DESC CMD...: CMD must exit non-zero.
+check_fails() {
+	local desc="$1" rc=0
+	shift
+	OUT=$("$@" 2>&1) || rc=$?
+	if ((rc != 0)); then _pass "$desc"; else
+		_fail "$desc" "command: $*" "expected: non-zero exit" "got: exit 0: $OUT"
+	fi
+}
+
+check_eq() { # check_eq DESC EXPECTED GOT
+	if [[ "$2" == "$3" ]]; then _pass "$1"; else
+		_fail "$1" "expected: $2" "got: $3"
+	fi
+}
+
+check_match() { # check_match DESC ERE TEXT
+	if grep -Eq -- "$2" <<<"$3"; then _pass "$1"; else
+		_fail "$1" "expected to match: $2" "got: $3"
+	fi
+}
+
+check_no_match() { # check_no_match DESC ERE TEXT
+	if ! grep -Eq -- "$2" <<<"$3"; then _pass "$1"; else
+		_fail "$1" "expected not to match: $2" "got: $3"
+	fi
+}
+
+check_range() { # check_range DESC LO HI VALUE
+	if [[ "$4" =~ ^[0-9]+$ ]] && (($4 >= $2 && $4 <= $3)); then _pass "$1"; else
+		_fail "$1" "expected: a number in $2-$3" "got: '$4'"
+	fi
+}
+
+# must CMD...: a set-up step; on failure record it and end the test.
+must() {
+	local rc=0 out
+	out=$("$@" 2>&1) || rc=$?
+	if ((rc != 0)); then
+		_fail "set-up step: $*" "exit $rc: $out"
+		exit 1
+	fi
+	[[ -z "$out" ]] || printf '%s\n' "$out"
+}
+
+# ---- topology ---------------------------------------------------------------
+# topo.sh's cleanup runs under set -e and stops at the first failed `kill`
+# (a server that already exited), leaving namespaces behind: run it with
+# errexit off.
+e2e_cleanup() {
+	local rc=$?
+	set +e
+	(exit $rc)
+	topo_cleanup
+}
+
+e2e_init() {
+	topo_init "$1"
+	trap e2e_cleanup EXIT
+	echo "$TOPO_ID" >"$T/topo_id"
+}
+
+pin() { echo "/sys/fs/bpf/$TOPO_ID-w$1"; }
+apath() { echo "/run/netns/$TOPO_ID-a-$1"; }
+
+# e2e_worker N [MTU]: worker N with its pin dir (registered for cleanup);
+# MTU, when given, is set on the pod eth0 and its bridge port.
+e2e_worker() {
+	topo_worker "$1"
+	topo_pin_dir "w$1" >"$T/pin" # not in $(): the array must grow here
+	[[ "$(<"$T/pin")" == "$(pin "$1")" ]] || { _fail "pin dir naming" "$(<"$T/pin")"; exit 1; }
+	if [[ -n "${2:-}" ]]; then
+		in_ns "w$1" ip link set eth0 mtu "$2"
+		in_ns node ip link set "w$1" mtu "$2"
+	fi
+}
+
+e2e_actor() { topo_actor "$1" >/dev/null; }
+
+# The usual test bed: node + inet, worker 1 (pod eth0 MTU 1400), actor a1.
+std_topo() {
+	e2e_init "$1"
+	topo_node
+	e2e_worker 1 1400
+	e2e_actor a1
+}
+
+# atn W ARGS...: run ateomnet inside worker W's netns.
+# (topo.sh's in_ns uses nsenter: `ip netns exec` would remount /sys and hide
+# the shared bpffs, so pins would vanish with the command. It also means
+# /sys/class/net shows the root netns: read interfaces through `ip -j`.)
+atn() { local w="$1"; shift; in_ns "$w" "$ATEOMNET" "$@"; }
+
+# up N ACTOR [ARGS...]: bring ACTOR up on worker N (netns a-ACTOR, the
+# worker's pin dir); a failure ends the test.
+up() {
+	local n="$1" a="$2"
+	shift 2
+	must atn "w$n" up --actor "$a" --netns "$(apath "$a")" --pin-dir "$(pin "$n")" "$@"
+}
+
+down() { local n="$1" a="$2"; shift 2; must atn "w$n" down --actor "$a" --pin-dir "$(pin "$n")" "$@"; }
+
+status_json() { atn "w$1" status --pin-dir "$(pin "$1")" --json; }
+
+# json EXPR: evaluate a python expression over the JSON on stdin (as d).
+json() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+
+# ---- traffic ------------------------------------------------------------------
+# serve NS tcp|udp PORT [--tag T]: a probe server in NS, ready on return.
+serve() {
+	local ns="$1" proto="$2" port="$3" log
+	shift 3
+	log="$T/srv-$ns-$proto-$port.log"
+	in_ns "$ns" "$PROBE" "$proto-serve" "$port" "$@" >"$log" 2>&1 &
+	topo_track_pid $!
+	for _ in $(seq 100); do
+		grep -q '^ready' "$log" && return 0
+		sleep 0.02
+	done
+	_fail "server $proto/$port in $ns did not start" "$(cat "$log")"
+	exit 1
+}
+
+# check_get DESC NS tcp|udp IP PORT ERE [probe opts]: a request from NS gets
+# an answer matching ERE. The answer is left in $ANSWER.
+check_get() {
+	local desc="$1" ns="$2" proto="$3" ip="$4" port="$5" ere="$6" rc=0
+	shift 6
+	ANSWER=$(in_ns "$ns" "$PROBE" "$proto-get" "$ip" "$port" "$@" 2>&1) || rc=$?
+	if ((rc == 0)) && grep -Eq -- "$ere" <<<"$ANSWER"; then _pass "$desc"; else
+		_fail "$desc" "command: in $ns: probe $proto-get $ip $port $*" \
+			"expected: exit 0, answer matching $ere" "got: exit $rc: $ANSWER"
+	fi
+}
+
+# check_no_get DESC NS tcp|udp IP PORT: no answer must come back.
+check_no_get() {
+	local desc="$1" ns="$2" proto="$3" ip="$4" port="$5" rc=0
+	ANSWER=$(in_ns "$ns" "$PROBE" "$proto-get" "$ip" "$port" --timeout 1.5 2>&1) || rc=$?
+	if ((rc != 0)); then _pass "$desc"; else
+		_fail "$desc" "command: probe $proto-get $ip $port in $ns" \
+			"expected: no answer" "got: $ANSWER"
+	fi
+}
+
+peer_port() { sed -nE 's/.*peer=[0-9.]+:([0-9]+).*/\1/p' <<<"$1"; }
+
+# check_ping DESC NS DST [EXPECTED_SRC]: echo replies come back; with
+# EXPECTED_SRC, the echo request must reach inet with that source (the
+# sniffer runs in inet, so DST must be the internet host then).
+check_ping() {
+	local desc="$1" ns="$2" dst="$3" src="${4:-}" rc=0 out sniff log="$T/sniff.log"
+	if [[ -n "$src" ]]; then
+		in_ns inet "$PROBE" icmp-sniff --timeout 5 >"$log" 2>&1 &
+		sniff=$!
+		for _ in $(seq 100); do grep -q '^ready' "$log" && break; sleep 0.02; done
+	fi
+	out=$(in_ns "$ns" ping -n -c 2 -i 0.2 -W 2 "$dst" 2>&1) || rc=$?
+	if ((rc == 0)); then _pass "$desc: echo replies"; else
+		_fail "$desc: echo replies" "command: ping -c 2 $dst in $ns" "got: exit $rc: $out"
+	fi
+	if [[ -n "$src" ]]; then
+		wait "$sniff" || true
+		check_match "$desc: echo request reaches $dst from $src" "^src=$src dst=$dst " "$(cat "$log")"
+	fi
+}
+
+# ---- state --------------------------------------------------------------------
+# link_field NS IF FIELD: mtu | ifindex | mac | state | flags of an interface.
+link_field() {
+	local j
+	j=$(in_ns "$1" ip -j link show dev "$2" 2>/dev/null) || { echo "<no $2>"; return 0; }
+	case "$3" in
+	mtu) json 'd[0]["mtu"]' <<<"$j" ;;
+	ifindex) json 'd[0]["ifindex"]' <<<"$j" ;;
+	mac) json 'd[0]["address"]' <<<"$j" ;;
+	state) json 'd[0]["operstate"]' <<<"$j" ;;
+	flags) json '",".join(d[0]["flags"])' <<<"$j" ;;
+	esac
+}
+
+v4addrs() { in_ns "$1" ip -4 -o addr show dev "$2" 2>&1 | awk '{print $4}' | sort | xargs; }
+
+# map_count PIN MAP [PY-FILTER]: number of entries (v = the value) passing
+# the filter, from bpftool's BTF-formatted JSON dump.
+map_count() {
+	bpftool -j map dump pinned "$1/$2" | "$PY" -c '
+import json, sys
+f = sys.argv[1] if len(sys.argv) > 1 else "True"
+n = 0
+for e in json.load(sys.stdin):
+    e = e.get("formatted", e)
+    v = e.get("value")
+    n += bool(eval(f))
+print(n)' "${3:-True}"
+}
+
+# snapshot: everything a refused command must leave untouched, in the
+# worker netns, every actor netns and the pin dir. One shell per namespace
+# (it is taken a hundred times per run), few processes (each costs ~30 ms
+# on a loaded VM). IPv6 DAD flags are stripped; call
+# snapshot_stable first, it also waits for DAD to finish (its end adds routes).
+# (ip sometimes adds a spurious "Peer netns reference is invalid" on stderr
+# for veths whose peer is in another netns: only its stdout is compared.)
+# shellcheck disable=SC2016 # expanded by the shell inside the namespace
+SNAP_NS_SCRIPT='
+printf "%s\n" "link show" "addr show" "route show table all" |
+	ip -d -o -batch - 2>/dev/null | sed -E "s/ (tentative|dadfailed)//g"
+devs=$(ip -o link show | sed -E "s/^[0-9]+: ([^:@]+).*/\1/")
+for d in $devs; do
+	printf "%s\n" "qdisc show dev $d" "filter show dev $d ingress" "filter show dev $d egress"
+done | tc -batch -
+"$PROBE" tcx
+bpftool net
+nft list ruleset
+echo "ip_forward=$(cat /proc/sys/net/ipv4/ip_forward)"'
+
+snapshot_namespaces() { # worker N and every actor netns
+	echo "w$1"
+	ip netns list | awk '{print $1}' | grep "^$TOPO_ID-a-" | sort | sed "s/^$TOPO_ID-//"
+}
+
+snapshot() { # snapshot N: worker N, all actors, its pin dir
+	local ns m p i=0
+	p=$(pin "$1")
+	# namespaces in parallel: a snapshot is taken twice per refusal
+	for ns in $(snapshot_namespaces "$1"); do
+		i=$((i + 1))
+		{ echo "=== $ns"; in_ns "$ns" env PROBE="$PROBE" bash -c "$SNAP_NS_SCRIPT" 2>&1; } >"$T/snap.$i" &
+	done
+	wait
+	cat "$T"/snap.*
+	rm -f "$T"/snap.*
+	echo "=== pins"
+	[[ -d "$p" ]] && (cd "$p" && find . | sort)
+	for m in actors services nat config egress_hooks; do
+		[[ -e "$p/$m" ]] && { echo "-- $m"; bpftool map dump pinned "$p/$m"; }
+	done
+	return 0
+}
+
+# snapshot_stable N FILE: wait until no IPv6 address is tentative any more
+# (the end of DAD adds routes), then take the snapshot.
+snapshot_stable() {
+	local ns i
+	for ns in $(snapshot_namespaces "$1"); do
+		for i in $(seq 50); do
+			[[ -z "$(in_ns "$ns" ip -6 addr show tentative)" ]] && break
+			sleep 0.1
+		done
+	done
+	snapshot "$1" >"$2" 2>&1
+}
+
+# refuses DESC RC N CMD...: CMD (run as is, usually `atn w1 up ...`) must
+# exit with RC ("nz" = any non-zero), say one line "ateomnet: ..." on stderr
+# and leave worker N, the actors and the pin dir exactly as they were.
+refuses() {
+	local desc="$1" want="$2" n="$3" rc=0 err nl
+	shift 3
+	snapshot_stable "$n" "$T/before"
+	"$@" >"$T/r.out" 2>"$T/r.err" || rc=$?
+	err=$(cat "$T/r.err")
+	if [[ "$want" == nz ]] && ((rc != 0)) || [[ "$rc" == "$want" ]]; then
+		_pass "$desc: exit $rc"
+	else
+		_fail "$desc: exit code" "command: $*" "expected: exit $want" "got: exit $rc, stderr: $err"
+	fi
+	nl=$(wc -l <"$T/r.err")
+	if ((nl == 1)) && [[ "$err" == "ateomnet: "* ]]; then _pass "$desc: one 'ateomnet: ' line ($err)"; else
+		_fail "$desc: stderr" "command: $*" "expected: one line starting 'ateomnet: '" "got ($nl lines): $err"
+	fi
+	snapshot "$n" >"$T/after" 2>&1
+	if cmp -s "$T/before" "$T/after"; then _pass "$desc: nothing changed"; else
+		_fail "$desc: nothing changed" "command: $*" "diff before/after:" "$(diff "$T/before" "$T/after" | head -30)"
+	fi
+	# shellcheck disable=SC2034 # the refusal's message, for further checks
+	REFUSE_ERR="$err"
+}
+
+# check_bulk DESC NS IP PORT push|pull: 8 MiB over one TCP connection to a
+# probe tcp-serve, many full-size segments (GSO, checksum offload on the
+# NATed path); every byte must arrive.
+BULK_BYTES=8388608
+check_bulk() {
+	local desc="$1" ns="$2" ip="$3" port="$4" dir="$5" rc=0 out cmd=tcp-bulk
+	[[ "$dir" == pull ]] && cmd=tcp-pull
+	out=$(in_ns "$ns" "$PROBE" "$cmd" "$ip" "$port" "$BULK_BYTES" --timeout 5 2>&1) || rc=$?
+	if ((rc == 0)) && [[ "$out" == "received=$BULK_BYTES"* ]]; then _pass "$desc"; else
+		_fail "$desc" "command: probe $cmd $ip $port $BULK_BYTES in $ns" \
+			"expected: received=$BULK_BYTES" "got: exit $rc: $out"
+	fi
+}
+
+check_ne() { # check_ne DESC A B: A and B must differ (and not be empty)
+	if [[ -n "$2" && "$2" != "$3" ]]; then _pass "$1"; else
+		_fail "$1" "expected two different values" "got: '$2' and '$3'"
+	fi
+}

@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * probe: the traffic tool of the e2e tests. Servers answer every request
+ * with what they saw ("peer=IP:PORT local=IP:PORT"), so a test can check
+ * which addresses survived NAT from either end. Everything has a timeout:
+ * a broken datapath must fail a test, never hang it.
+ *
+ *   probe tcp-serve PORT [--tag T]      answer each connection, log it
+ *   probe udp-serve PORT [--tag T]      answer each datagram (from the
+ *                                       address it was sent to), log it
+ *   probe tcp-get IP PORT [--bind-port P] [--timeout S]
+ *   probe udp-get IP PORT [--bind-port P] [--timeout S]
+ *                                       print the answer; exit 3 if a UDP
+ *                                       answer came from another address
+ *   probe tcp-bulk IP PORT BYTES        send BYTES to a tcp-serve, print
+ *                                       its "received=N ..." answer
+ *   probe tcp-pull IP PORT BYTES        have a tcp-serve send BYTES; print
+ *                                       "received=N", fail if short
+ *   probe icmp-sniff [--timeout S]      print "src=IP dst=IP id=N" of the
+ *                                       first ICMP echo request received
+ *   probe tcx [IFNAME]                  print the programs attached to
+ *                                       IFNAME (or every interface, named)
+ *                                       through tcx (bpftool 7.1 cannot
+ *                                       show tcx)
+ *   probe tcx-hold IFNAME               attach a stranger's tcx ingress
+ *                                       program "foreign" until killed
+ *
+ * Servers print "ready" once listening, then one line per request, and
+ * exit after --max-time seconds (default 300) in case nobody kills them.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+struct opts {
+	const char *tag;
+	int bind_port;
+	double timeout;
+	int max_time;
+};
+
+static void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("probe: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+static int parse_port(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < 0 || v > 65535)
+		die(2, "bad port '%s'", s);
+	return (int)v;
+}
+
+static struct sockaddr_in addr4(const char *ip, int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	if (ip && inet_pton(AF_INET, ip, &sa.sin_addr) != 1)
+		die(2, "bad IPv4 address '%s'", ip);
+	return sa;
+}
+
+static const char *fmt4(const struct sockaddr_in *sa, char *buf, size_t len)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &sa->sin_addr, ip, sizeof(ip));
+	snprintf(buf, len, "%s:%u", ip, ntohs(sa->sin_port));
+	return buf;
+}
+
+static void parse_opts(int argc, char **argv, int first, struct opts *o)
+{
+	for (int i = first; i < argc; i++) {
+		if (i + 1 >= argc)
+			die(2, "option %s needs a value", argv[i]);
+		if (!strcmp(argv[i], "--tag"))
+			o->tag = argv[++i];
+		else if (!strcmp(argv[i], "--bind-port"))
+			o->bind_port = parse_port(argv[++i]);
+		else if (!strcmp(argv[i], "--timeout"))
+			o->timeout = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--max-time"))
+			o->max_time = atoi(argv[++i]);
+		else
+			die(2, "unknown option %s", argv[i]);
+	}
+	if (o->timeout <= 0)
+		die(2, "bad timeout");
+}
+
+/* The answer a server sends and logs: what it saw of the request. */
+static void answer(char *buf, size_t len, const struct sockaddr_in *peer,
+		   const struct sockaddr_in *local, const char *tag)
+{
+	char p[32], l[32];
+
+	snprintf(buf, len, "peer=%s local=%s%s%s\n", fmt4(peer, p, sizeof(p)),
+		 fmt4(local, l, sizeof(l)), tag ? " tag=" : "", tag ? tag : "");
+}
+
+static int bound_socket(int type, int port)
+{
+	struct sockaddr_in sa = addr4(NULL, port);
+	int one = 1, fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die(1, "socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (port && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die(1, "bind port %d: %s", port, strerror(errno));
+	return fd;
+}
+
+static void ready(const struct opts *o)
+{
+	alarm(o->max_time); /* servers never outlive a forgotten test */
+	printf("ready\n");
+	fflush(stdout);
+}
+
+/* Bulk TCP, to push many full-size segments through the NAT (GSO, checksum
+ * offload): "bulk N\n" + N bytes -> "received=N <answer>"; "pull N\n" ->
+ * N bytes, then EOF. Returns bytes moved. */
+static char pattern[65536];
+
+static long long xfer(int fd, long long n, int sending)
+{
+	long long done = 0;
+
+	while (done < n) {
+		long long left = n - done;
+		size_t chunk = left < (long long)sizeof(pattern) ? (size_t)left : sizeof(pattern);
+		ssize_t r = sending ? write(fd, pattern, chunk) : read(fd, pattern, chunk);
+
+		if (r <= 0)
+			break;
+		done += r;
+	}
+	return done;
+}
+
+static void bulk_serve(int c, const char *req, ssize_t len, char *ans)
+{
+	long long n = atoll(req + 5), got;
+	const char *nl = memchr(req, '\n', len);
+	char out[256];
+
+	if (req[0] == 'p') {
+		xfer(c, n, 1);
+		return;
+	}
+	got = nl ? len - (nl + 1 - req) : 0;
+	got += xfer(c, n - got, 0);
+	snprintf(out, sizeof(out), "received=%lld %s", got, ans);
+	if (write(c, out, strlen(out)) < 0)
+		perror("probe: write");
+	snprintf(ans, 160, "%s", out);
+}
+
+static _Noreturn void tcp_serve(int port, const struct opts *o)
+{
+	int fd = bound_socket(SOCK_STREAM, port);
+
+	if (listen(fd, 64) < 0)
+		die(1, "listen: %s", strerror(errno));
+	ready(o);
+	for (;;) {
+		struct sockaddr_in peer, local;
+		socklen_t pl = sizeof(peer), ll = sizeof(local);
+		struct timeval tv = { .tv_sec = 2 };
+		char req[256], ans[160];
+		ssize_t n;
+		int c = accept4(fd, (struct sockaddr *)&peer, &pl, SOCK_CLOEXEC);
+
+		if (c < 0)
+			continue;
+		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		getsockname(c, (struct sockaddr *)&local, &ll);
+		/* Answer once the client spoke: proves data flows both ways. */
+		n = read(c, req, sizeof(req) - 1);
+		if (n > 0) {
+			req[n] = '\0';
+			answer(ans, sizeof(ans), &peer, &local, o->tag);
+			if (!strncmp(req, "bulk ", 5) || !strncmp(req, "pull ", 5))
+				bulk_serve(c, req, n, ans);
+			else if (write(c, ans, strlen(ans)) < 0)
+				perror("probe: write");
+			fputs(ans, stdout);
+			fflush(stdout);
+		}
+		close(c);
+	}
+}
+
+static _Noreturn void udp_serve(int port, const struct opts *o)
+{
+	int one = 1, fd = bound_socket(SOCK_DGRAM, port);
+
+	/* IP_PKTINFO: learn the address each datagram was sent to and answer
+	 * from that one, as a real UDP service bound to 0.0.0.0 should. */
+	setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	ready(o);
+	for (;;) {
+		struct sockaddr_in peer, local = { .sin_family = AF_INET,
+						   .sin_port = htons(port) };
+		char req[512], ans[128], cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct iovec iov = { req, sizeof(req) };
+		struct msghdr m = { .msg_name = &peer, .msg_namelen = sizeof(peer),
+				    .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+		struct in_pktinfo *pi = NULL;
+
+		if (recvmsg(fd, &m, 0) < 0)
+			continue;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
+				pi = (struct in_pktinfo *)CMSG_DATA(c);
+		if (pi)
+			local.sin_addr = pi->ipi_addr;
+		answer(ans, sizeof(ans), &peer, &local, o->tag);
+		iov.iov_base = ans;
+		iov.iov_len = strlen(ans);
+		if (pi) { /* reply from the address the request went to */
+			pi->ipi_spec_dst = pi->ipi_addr;
+			pi->ipi_ifindex = 0;
+		}
+		m.msg_namelen = sizeof(peer);
+		m.msg_controllen = pi ? sizeof(cbuf) : 0;
+		if (sendmsg(fd, &m, 0) < 0)
+			perror("probe: sendmsg");
+		fputs(ans, stdout);
+		fflush(stdout);
+	}
+}
+
+static int wait_fd(int fd, short ev, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = ev };
+	int r = poll(&p, 1, ms);
+
+	return r > 0 ? 0 : -1;
+}
+
+static int tcp_connect(const char *ip, int port, const struct opts *o, char *d, size_t dl)
+{
+	struct sockaddr_in dst = addr4(ip, port);
+	int ms = (int)(o->timeout * 1000), err = 0, fd;
+	socklen_t el = sizeof(err);
+	struct timeval tv = { .tv_sec = (long)o->timeout,
+			      .tv_usec = (long)((o->timeout - (long)o->timeout) * 1e6) };
+
+	fmt4(&dst, d, dl);
+	fd = bound_socket(SOCK_STREAM, o->bind_port);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0 && errno != EINPROGRESS)
+		die(1, "connect %s: %s", d, strerror(errno));
+	if (wait_fd(fd, POLLOUT, ms) < 0)
+		die(1, "connect %s: timed out after %gs", d, o->timeout);
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
+	if (err)
+		die(1, "connect %s: %s", d, strerror(err));
+	/* Blocking from here on, every read and write bounded by the timeout. */
+	fcntl(fd, F_SETFL, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+static int tcp_get(const char *ip, int port, const struct opts *o)
+{
+	char buf[256], d[32];
+	int fd = tcp_connect(ip, port, o, d, sizeof(d));
+	ssize_t n;
+
+	if (write(fd, "hello\n", 6) != 6)
+		die(1, "send %s: %s", d, strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		die(1, "no answer from %s within %gs: %s", d, o->timeout,
+		    n ? strerror(errno) : "connection closed");
+	buf[n] = '\0';
+	fputs(buf, stdout);
+	return 0;
+}
+
+static int tcp_bulk(const char *ip, int port, long long bytes, int pull, const struct opts *o)
+{
+	char buf[256], d[32];
+	int fd = tcp_connect(ip, port, o, d, sizeof(d));
+	long long moved;
+	ssize_t n;
+
+	snprintf(buf, sizeof(buf), "%s %lld\n", pull ? "pull" : "bulk", bytes);
+	if (write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf))
+		die(1, "send %s: %s", d, strerror(errno));
+	if (pull) {
+		moved = xfer(fd, bytes, 0);
+		printf("received=%lld\n", moved);
+		if (moved != bytes)
+			die(1, "pulled %lld of %lld bytes from %s", moved, bytes, d);
+		return 0;
+	}
+	moved = xfer(fd, bytes, 1);
+	if (moved != bytes)
+		die(1, "sent %lld of %lld bytes to %s: %s", moved, bytes, d, strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		die(1, "no answer from %s after the bulk send", d);
+	buf[n] = '\0';
+	fputs(buf, stdout);
+	return 0;
+}
+
+static int udp_get(const char *ip, int port, const struct opts *o)
+{
+	struct sockaddr_in dst = addr4(ip, port), from;
+	int fd = bound_socket(SOCK_DGRAM, o->bind_port), tries = 3;
+	int ms = (int)(o->timeout * 1000 / tries);
+	char buf[256], d[32], f[32];
+
+	fmt4(&dst, d, sizeof(d));
+	/* Unconnected on purpose: an answer from a wrong source must be seen
+	 * and reported, not silently filtered by the kernel. Resend a few
+	 * times: UDP may lose the first datagram while ARP resolves. */
+	for (int i = 0; i < tries; i++) {
+		socklen_t fl = sizeof(from);
+		ssize_t n;
+
+		if (sendto(fd, "hello\n", 6, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
+			die(1, "send %s: %s", d, strerror(errno));
+		if (wait_fd(fd, POLLIN, ms) < 0)
+			continue;
+		n = recvfrom(fd, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			die(1, "recv %s: %s", d, strerror(errno));
+		buf[n] = '\0';
+		fputs(buf, stdout);
+		if (from.sin_addr.s_addr != dst.sin_addr.s_addr || from.sin_port != dst.sin_port)
+			die(3, "answer came from %s, expected %s",
+			    fmt4(&from, f, sizeof(f)), d);
+		return 0;
+	}
+	die(1, "no answer from %s within %gs", d, o->timeout);
+	return 1;
+}
+
+static int icmp_sniff(const struct opts *o)
+{
+	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+	struct timespec t0, t;
+
+	if (fd < 0)
+		die(1, "raw socket: %s", strerror(errno));
+	printf("ready\n");
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		unsigned char buf[2048];
+		struct iphdr *ip = (struct iphdr *)buf;
+		struct icmphdr *ic;
+		char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+		double left;
+		ssize_t n;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = o->timeout - (t.tv_sec - t0.tv_sec) - (t.tv_nsec - t0.tv_nsec) / 1e9;
+		if (left <= 0 || wait_fd(fd, POLLIN, (int)(left * 1000) + 1) < 0)
+			die(1, "no ICMP echo request within %gs", o->timeout);
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < (ssize_t)sizeof(*ip) || n < ip->ihl * 4 + (ssize_t)sizeof(*ic))
+			continue;
+		ic = (struct icmphdr *)(buf + ip->ihl * 4);
+		if (ic->type != ICMP_ECHO)
+			continue;
+		inet_ntop(AF_INET, &ip->saddr, s, sizeof(s));
+		inet_ntop(AF_INET, &ip->daddr, d, sizeof(d));
+		printf("src=%s dst=%s id=%u\n", s, d, ntohs(ic->un.echo.id));
+		return 0;
+	}
+}
+
+/* ---- tcx: BPF_PROG_QUERY on BPF_TCX_INGRESS/EGRESS (kernel >= 6.6) ----
+ * The system headers (linux-libc-dev 6.1) predate tcx, so the attach types
+ * and the extended query layout are spelled out here. */
+#define PROBE_BPF_TCX_INGRESS 46
+#define PROBE_BPF_TCX_EGRESS 47
+
+struct tcx_query_attr {
+	__u32 target_ifindex;
+	__u32 attach_type;
+	__u32 query_flags;
+	__u32 attach_flags;
+	__aligned_u64 prog_ids;
+	__u32 count;
+	__u32 pad;
+	__aligned_u64 prog_attach_flags;
+	__aligned_u64 link_ids;
+	__aligned_u64 link_attach_flags;
+	__u64 revision;
+};
+
+static long sys_bpf(int cmd, void *attr, unsigned int size)
+{
+	return syscall(__NR_bpf, cmd, attr, size);
+}
+
+static void prog_name(__u32 id, char *name, size_t len)
+{
+	union bpf_attr a = { .prog_id = id };
+	struct bpf_prog_info info = { 0 };
+	int fd;
+
+	snprintf(name, len, "?");
+	fd = sys_bpf(BPF_PROG_GET_FD_BY_ID, &a, sizeof(a));
+	if (fd < 0)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = fd;
+	a.info.info_len = sizeof(info);
+	a.info.info = (__u64)(unsigned long)&info;
+	if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)) == 0)
+		snprintf(name, len, "%s", info.name);
+	close(fd);
+}
+
+static int tcx_show(const char *ifname, int prefix)
+{
+	static const struct { int type; const char *name; } hooks[] = {
+		{ PROBE_BPF_TCX_INGRESS, "ingress" }, { PROBE_BPF_TCX_EGRESS, "egress" },
+	};
+	unsigned int ifindex = if_nametoindex(ifname);
+
+	if (!ifindex)
+		die(1, "no interface %s", ifname);
+	for (size_t h = 0; h < sizeof(hooks) / sizeof(hooks[0]); h++) {
+		__u32 progs[64], links[64];
+		struct tcx_query_attr q = {
+			.target_ifindex = ifindex, .attach_type = hooks[h].type,
+			.prog_ids = (unsigned long)progs, .link_ids = (unsigned long)links,
+			.count = 64,
+		};
+
+		if (sys_bpf(BPF_PROG_QUERY, &q, sizeof(q)) < 0)
+			die(1, "tcx query %s %s: %s", ifname, hooks[h].name, strerror(errno));
+		for (__u32 i = 0; i < q.count && i < 64; i++) {
+			char name[BPF_OBJ_NAME_LEN];
+
+			prog_name(progs[i], name, sizeof(name));
+			printf("%s%stcx-%s prog_id=%u name=%s link_id=%u\n",
+			       prefix ? ifname : "", prefix ? " " : "",
+			       hooks[h].name, progs[i], name, links[i]);
+		}
+	}
+	return 0;
+}
+
+/* A stranger's tcx program ("foreign", returns TCX_NEXT so traffic goes on
+ * to the next program): lets a test check that ateomnet never removes
+ * programs that are not its own. Held until the probe is killed. */
+static _Noreturn void tcx_hold(const char *ifname, const struct opts *o)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = -1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr a = { 0 };
+	int prog, link;
+
+	a.prog_type = BPF_PROG_TYPE_SCHED_CLS;
+	a.insns = (unsigned long)insns;
+	a.insn_cnt = 2;
+	a.license = (unsigned long)"GPL";
+	snprintf(a.prog_name, sizeof(a.prog_name), "foreign");
+	prog = sys_bpf(BPF_PROG_LOAD, &a, sizeof(a));
+	if (prog < 0)
+		die(1, "load: %s", strerror(errno));
+	memset(&a, 0, sizeof(a));
+	a.link_create.prog_fd = prog;
+	a.link_create.target_fd = if_nametoindex(ifname); /* target_ifindex */
+	a.link_create.attach_type = PROBE_BPF_TCX_INGRESS;
+	link = sys_bpf(BPF_LINK_CREATE, &a, sizeof(a));
+	if (link < 0)
+		die(1, "tcx attach %s: %s", ifname, strerror(errno));
+	ready(o);
+	for (;;)
+		pause();
+}
+
+static void usage(void)
+{
+	fputs("usage: probe tcp-serve|udp-serve PORT [--tag T] [--max-time S]\n"
+	      "       probe tcp-get|udp-get IP PORT [--bind-port P] [--timeout S]\n"
+	      "       probe tcp-bulk|tcp-pull IP PORT BYTES [--timeout S]\n"
+	      "       probe icmp-sniff [--timeout S]\n"
+	      "       probe tcx [IFNAME]\n"
+	      "       probe tcx-hold IFNAME [--max-time S]\n", stderr);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .timeout = 3, .max_time = 300 };
+	const char *cmd = argc > 1 ? argv[1] : "";
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(cmd, "tcp-serve") || !strcmp(cmd, "udp-serve")) {
+		if (argc < 3)
+			usage();
+		parse_opts(argc, argv, 3, &o);
+		if (cmd[0] == 't')
+			tcp_serve(parse_port(argv[2]), &o);
+		udp_serve(parse_port(argv[2]), &o);
+	}
+	if (!strcmp(cmd, "tcp-get") || !strcmp(cmd, "udp-get")) {
+		if (argc < 4)
+			usage();
+		parse_opts(argc, argv, 4, &o);
+		return cmd[0] == 't' ? tcp_get(argv[2], parse_port(argv[3]), &o)
+				     : udp_get(argv[2], parse_port(argv[3]), &o);
+	}
+	if (!strcmp(cmd, "tcp-bulk") || !strcmp(cmd, "tcp-pull")) {
+		if (argc < 5)
+			usage();
+		parse_opts(argc, argv, 5, &o);
+		return tcp_bulk(argv[2], parse_port(argv[3]), atoll(argv[4]),
+				cmd[4] == 'p', &o);
+	}
+	if (!strcmp(cmd, "icmp-sniff")) {
+		parse_opts(argc, argv, 2, &o);
+		return icmp_sniff(&o);
+	}
+	if (!strcmp(cmd, "tcx-hold") && argc >= 3) {
+		parse_opts(argc, argv, 3, &o);
+		tcx_hold(argv[2], &o);
+	}
+	if (!strcmp(cmd, "tcx") && argc == 3)
+		return tcx_show(argv[2], 0);
+	if (!strcmp(cmd, "tcx") && argc == 2) { /* every interface, named */
+		struct if_nameindex *ifs = if_nameindex();
+
+		for (struct if_nameindex *i = ifs; i && i->if_index; i++)
+			tcx_show(i->if_name, 1);
+		if_freenameindex(ifs);
+		return 0;
+	}
+	usage();
+	return 2;
+}

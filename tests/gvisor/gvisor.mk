@@ -1,0 +1,25 @@
+# Real gVisor actor lifecycle (issue 3): run, golden snapshot, restore on
+# another worker and again on the first, behind build/ateomnet.
+#   make e2e-gvisor                       (root; about 10 s)
+#   make e2e-gvisor GVISOR_NET=standin    ip/nftables stand-in, no ateomnet
+#   make e2e-gvisor GVISOR_DEBUG=1 GVISOR_KEEP=1   runsc debug logs, kept
+
+GVISOR_SRV := $(BUILD)/gvisor/testsrv
+GVISOR_NET ?= ateomnet
+# runsc: the sandbox; libc6-dev: libc.a for the static test server;
+# util-linux: unshare/nsenter; jq: reads `ateomnet status --json`.
+EXTRA_PKGS += runsc libc6-dev util-linux jq nftables
+
+$(BUILD)/gvisor:
+	mkdir -p $@
+
+# Static: the OCI rootfs holds this one file and nothing else.
+$(GVISOR_SRV): tests/gvisor/testsrv.c | $(BUILD)/gvisor
+	$(CC) $(CFLAGS) -static $< -o $@
+
+.PHONY: e2e-gvisor
+e2e-gvisor: all $(GVISOR_SRV)
+	TESTSRV=$(abspath $(GVISOR_SRV)) ATEOMNET=$(abspath $(BUILD)/ateomnet) \
+	GVISOR_NET=$(GVISOR_NET) tests/gvisor/e2e-gvisor.sh
+
+TEST_SUITES += e2e-gvisor

@@ -1,0 +1,109 @@
+# shellcheck shell=bash
+# Helpers of the gVisor e2e test: assertions, timed steps, runsc wrappers and
+# reply parsing. Sourced by e2e-gvisor.sh after tests/lib/topo.sh.
+# Assertions exit at the first failure: each step builds on the previous one.
+
+# ---- assertions ---------------------------------------------------------------
+fail() { # fail DESC DETAIL...
+	echo "  FAIL $1"
+	shift
+	local l
+	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/       /'; done
+	exit 1
+}
+ok() { echo "  ok   $1"; }
+
+check_eq() { # check_eq DESC EXPECTED GOT [CONTEXT (e.g. the whole reply)]
+	[[ "$2" == "$3" ]] || fail "$1" "expected: '$2'" "got: '$3'" ${4:+"from: $4"}
+	ok "$1"
+}
+
+check_match() { # check_match DESC ERE TEXT
+	grep -Eq -- "$2" <<<"$3" || fail "$1" "expected to match: $2" "got: $3"
+	ok "$1"
+}
+
+check_range() { # check_range DESC LO HI VALUE [CONTEXT]
+	if ! [[ "$4" =~ ^[0-9]+$ ]] || (($4 < $2 || $4 > $3)); then
+		fail "$1" "expected: a number in $2-$3" "got: '$4'" ${5:+"from: $5"}
+	fi
+	ok "$1"
+}
+
+# ---- timing -------------------------------------------------------------------
+now_us() { echo "${EPOCHREALTIME/./}"; }
+
+# timed NAME LOG CMD...: run CMD with stdin from /dev/null and its output in
+# LOG (a file, never a pipe: a detached sandbox would keep a pipe open).
+# Prints the step with its duration; on failure shows LOG and exits.
+# CMD runs in a subshell with errexit on (a `cmd || rc=$?` would turn errexit
+# off inside shell functions), so it cannot change this shell's variables.
+timed() {
+	local name="$1" log="$2" t0 rc ms
+	shift 2
+	t0=$(now_us)
+	set +e
+	(set -e; "$@") >"$log" 2>&1 </dev/null
+	rc=$?
+	set -e
+	ms=$((($(now_us) - t0) / 1000))
+	TIMINGS+=("$(printf '%-40s %5d ms' "$name" "$ms")")
+	if ((rc != 0)); then
+		local why="exit $rc"
+		((rc == 124)) && why="timed out"
+		fail "$name ($why, $ms ms)" "command: $*" "$(tail -n 30 "$log")" \
+			"$(runsc_diag "$1")"
+	fi
+	printf '  %-39s %5d ms\n' "$name" "$ms"
+}
+TIMINGS=()
+
+# ---- runsc --------------------------------------------------------------------
+# One private state dir (--root) per test run, so parallel runs and other
+# runsc users never collide. --ignore-cgroups: otherwise runsc makes a cgroup
+# named after the container id in every hierarchy (global, not under --root;
+# left behind when a sandbox dies hard). ptrace: the only platform here (no
+# /dev/kvm). --debug-log: one log per runsc command (boot, gofer, ...).
+runsc_flags() {
+	RUNSC_FLAGS=(--root "$WORK/runsc" --ignore-cgroups --platform=ptrace
+		--network=sandbox --debug-log "$WORK/logs/")
+	[[ "${GVISOR_DEBUG:-0}" == 0 ]] || RUNSC_FLAGS+=(--debug)
+}
+
+# A hung runsc must fail the test, not eat the CI budget.
+rs() { timeout 60 runsc "${RUNSC_FLAGS[@]}" "$@"; }
+
+# rs_net ARGS...: runsc commands that set up the sandbox network (run,
+# restore). Debian's 2022 runsc takes "/proc/sys/net/core/rmem_default
+# exists" to mean "this is the root netns" and refuses; newer kernels show it
+# in every netns. A private mount ns with a tmpfs over /proc/sys/net hides it
+# (DESIGN §7) without touching anything outside this command.
+rs_net() {
+	timeout 60 unshare -m --propagation private \
+		sh -c 'mount -t tmpfs none /proc/sys/net && exec "$@"' rs_net \
+		runsc "${RUNSC_FLAGS[@]}" "$@"
+}
+
+# runsc_diag CMD: after a failed runsc command, the end of the newest
+# sandbox (boot) log: that is where network and restore errors show up.
+runsc_diag() {
+	local boot
+	[[ "$1" == rs* ]] || return 0
+	boot=$(find "$WORK/logs" -name '*.boot.txt' -printf '%T@ %p\n' 2>/dev/null |
+		sort -n | tail -n 1 | cut -d' ' -f2-)
+	[[ -z "$boot" ]] || { echo "--- $boot:"; tail -n 15 "$boot"; }
+}
+
+# rs_remove_all: kill and delete every container of this run (the trap).
+rs_remove_all() {
+	local c
+	[[ -d "$WORK/runsc" ]] || return 0
+	for c in $(rs list -quiet 2>/dev/null); do
+		rs kill "$c" KILL >/dev/null 2>&1 || true
+		rs delete -force "$c" >/dev/null 2>&1 || true
+	done
+}
+
+# ---- replies --------------------------------------------------------------------
+# kv KEY LINE: value of KEY in a "k1=v1 k2=v2" reply line.
+kv() { sed -nE "s/^(.* )?$1=([^ ]*).*/\2/p" <<<"$2"; }
