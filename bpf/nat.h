@@ -47,23 +47,6 @@ static __always_inline void nat_key_in(struct ateom_nat_key *k, const struct pkt
 	k->dir = ATEOM_DIR_IN;
 }
 
-static __always_inline __u64 nat_timeout(const struct ateom_config *cfg,
-					 __u8 proto, __u8 tcp_seen)
-{
-	if (proto == IPPROTO_TCP)
-		return tcp_seen ? cfg->tcp_closing_timeout_ns : cfg->tcp_est_timeout_ns;
-	if (proto == IPPROTO_UDP)
-		return cfg->udp_timeout_ns;
-	return cfg->icmp_timeout_ns;
-}
-
-static __always_inline bool nat_stale(const struct ateom_config *cfg,
-				      const struct ateom_nat_entry *e,
-				      __u8 proto, __u64 now)
-{
-	return now - e->last_seen_ns > nat_timeout(cfg, proto, e->tcp_seen);
-}
-
 /* Both halves of a pair, each as the other's reply: a translated packet's
  * reply is keyed by the translated tuple reversed, and translates back to
  * the endpoint the first half replaced. */
@@ -127,20 +110,49 @@ static __always_inline void nat_touch(const struct ateom_nat_key *k,
 			seen |= ATEOM_TCP_SEEN_FIN;
 		if (p->tcp_flags & TCP_FLAG_RST_BYTE)
 			seen |= ATEOM_TCP_SEEN_RST;
-		if (seen & ~e->tcp_seen)
+		if (seen & ~e->tcp_seen) {
 			e->tcp_seen |= seen;
+			e->last_seen_ns = now; /* closing: the reclaim clock starts now */
+		}
 	}
 }
 
-/* An SNAT port held by an idle pair may be given to a new flow: both halves
- * must be stale; both are removed. */
+/* May the pair (IN half ein, OUT half eout or NULL if evicted) give its
+ * SNAT port to a new flow? A TCP pair closed both ways (a FIN each way) or
+ * reset waits only tcp_closing_timeout (default 1 s: long enough that a
+ * new SYN on the port carries a newer TCP timestamp than the old flow's
+ * last segment, which a remote still in TIME_WAIT accepts). Any
+ * other pair waits its protocol's idle timeout, counted from the later of
+ * its two halves' last packets. */
+static __always_inline bool pair_reclaimable(const struct ateom_config *cfg,
+					     const struct ateom_nat_entry *ein,
+					     const struct ateom_nat_entry *eout,
+					     __u8 proto, __u64 now)
+{
+	__u8 seen_in = ein->tcp_seen, seen_out = eout ? eout->tcp_seen : 0;
+	__u64 last = ein->last_seen_ns, timeout;
+
+	if (eout && eout->last_seen_ns > last)
+		last = eout->last_seen_ns;
+	if (proto == IPPROTO_TCP) {
+		bool closed = ((seen_in | seen_out) & ATEOM_TCP_SEEN_RST) ||
+			      ((seen_in & ATEOM_TCP_SEEN_FIN) && (seen_out & ATEOM_TCP_SEEN_FIN));
+
+		timeout = closed ? cfg->tcp_closing_timeout_ns : cfg->tcp_est_timeout_ns;
+	} else {
+		timeout = proto == IPPROTO_UDP ? cfg->udp_timeout_ns : cfg->icmp_timeout_ns;
+	}
+	return now - last >= timeout;
+}
+
+/* Frees the SNAT port `in` names if the pair holding it is reclaimable. */
 static __always_inline bool snat_reclaim(const struct ateom_config *cfg,
 					 const struct ateom_nat_key *in, __u64 now)
 {
 	struct ateom_nat_entry *ein = bpf_map_lookup_elem(&nat, in), *eout;
 	struct ateom_nat_key out = {};
 
-	if (!ein || ein->type != ATEOM_NAT_SNAT_REPLY || !nat_stale(cfg, ein, in->proto, now))
+	if (!ein || ein->type != ATEOM_NAT_SNAT_REPLY)
 		return false;
 	out.ifindex = ein->actor_ifindex;
 	out.saddr_be = ein->addr_be;
@@ -150,13 +162,29 @@ static __always_inline bool snat_reclaim(const struct ateom_config *cfg,
 	out.proto = in->proto;
 	out.dir = ATEOM_DIR_OUT;
 	eout = bpf_map_lookup_elem(&nat, &out);
-	if (eout && eout->port_be == in->dport_be) {
-		if (!nat_stale(cfg, eout, in->proto, now))
-			return false;
+	if (eout && eout->port_be != in->dport_be)
+		eout = NULL; /* that tuple has moved on to another port */
+	if (!pair_reclaimable(cfg, ein, eout, in->proto, now))
+		return false;
+	if (eout)
 		bpf_map_delete_elem(&nat, &out);
-	}
 	bpf_map_delete_elem(&nat, in);
 	return true;
+}
+
+/* Seeded (per loaded datapath) mix of the actor-side tuple: spreads flows
+ * over the SNAT range, unpredictable from outside, stable for one tuple. */
+static __always_inline __u32 snat_hash(const struct ateom_config *cfg, __u32 ifindex,
+				       const struct pkt *p)
+{
+	__u32 h = cfg->snat_seed ^ (ifindex * 0x9e3779b1U);
+
+	h ^= p->daddr;
+	h = (h ^ (h >> 16)) * 0x85ebca6bU;
+	h ^= ((__u32)p->sport << 16) | p->dport;
+	h = (h ^ (h >> 13)) * 0xc2b2ae35U;
+	h ^= p->proto;
+	return h ^ (h >> 16);
 }
 
 /* New actor egress flow: pick a free SNAT port (or ICMP id), insert the IN
@@ -178,8 +206,8 @@ static __always_inline int snat_create(const struct ateom_config *cfg,
 		.last_seen_ns = now,
 	};
 	__u32 range = (__u32)cfg->snat_port_max - cfg->snat_port_min + 1;
-	__u32 off;
-	int i;
+	__u32 start, off;
+	int i, pass;
 
 	if (cfg->snat_port_max < cfg->snat_port_min)
 		return -ENOSPC;
@@ -188,16 +216,22 @@ static __always_inline int snat_create(const struct ateom_config *cfg,
 	in.sport_be = p->dport;
 	in.proto = p->proto;
 	in.dir = ATEOM_DIR_IN;
-	off = bpf_get_prandom_u32() % range;
-	for (i = 0; i < SNAT_TRIES; i++) {
-		in.dport_be = bpf_htons((__u16)(cfg->snat_port_min + off));
-		if (!bpf_map_update_elem(&nat, &in, &inv, BPF_NOEXIST))
-			goto claimed;
-		if (snat_reclaim(cfg, &in, now) &&
-		    !bpf_map_update_elem(&nat, &in, &inv, BPF_NOEXIST))
-			goto claimed;
-		if (++off >= range)
-			off = 0;
+	/* The first candidate is a keyed hash of the actor's tuple, so a tuple
+	 * the actor reuses maps to the same pod port again: the remote, maybe
+	 * still in TIME_WAIT for it, then sees the same connection's TCP
+	 * timestamps continue (Linux keys timestamp offsets by 4-tuple) and
+	 * accepts the new SYN. Free ports first, reclaiming only after. */
+	start = snat_hash(cfg, ifindex, p) % range;
+	for (pass = 0; pass < 2; pass++) {
+		off = start;
+		for (i = 0; i < SNAT_TRIES; i++) {
+			in.dport_be = bpf_htons((__u16)(cfg->snat_port_min + off));
+			if ((!pass || snat_reclaim(cfg, &in, now)) &&
+			    !bpf_map_update_elem(&nat, &in, &inv, BPF_NOEXIST))
+				goto claimed;
+			if (++off >= range)
+				off = 0;
+		}
 	}
 	return -ENOSPC;
 

@@ -454,6 +454,15 @@ static void prep_port_stale(struct fx *f) { prep_port_held(f, 20, 0); }     /* r
 static void prep_port_closed(struct fx *f) { prep_port_held(f, 20, ATEOM_TCP_SEEN_FIN); }
 static void prep_port_closing(struct fx *f) { prep_port_held(f, 5, ATEOM_TCP_SEEN_FIN); }
 
+/* Only the remote has closed (a FIN one way): the actor may still send. */
+static void prep_port_half_closed(struct fx *f)
+{
+	struct ateom_nat_key in = fx_key_in(FX_REMOTE_IP, FX_POD_IP, 443, 61000, IPPROTO_TCP);
+
+	prep_port_held(f, 20, 0);
+	set_tcp_seen(f, &in, ATEOM_TCP_SEEN_FIN);
+}
+
 /* A stale pair was reclaimed: its OUT half is gone, its port reused. */
 static void check_reclaimed(struct fx *f, const struct run *run)
 {
@@ -1026,6 +1035,10 @@ static const struct row rows[] = {
 	  ACTOR_DROP(DROP_NO_PORT) },
 	{ "snat_range_fin_not_yet_stale", FROM_ACTOR, DEV_A1, .snat_min = 61000, .snat_max = 61000,
 	  .prep = prep_port_closing,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
+	  ACTOR_DROP(DROP_NO_PORT) },
+	{ "snat_range_half_closed_kept", FROM_ACTOR, DEV_A1, .snat_min = 61000, .snat_max = 61000,
+	  .prep = prep_port_half_closed,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
 	  ACTOR_DROP(DROP_NO_PORT) },
 	{ "snat_range_stale_reclaimed", FROM_ACTOR, DEV_A1, .snat_min = 61000, .snat_max = 61000,
