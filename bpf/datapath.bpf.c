@@ -185,6 +185,13 @@ int actor_resume(struct __sk_buff *skb)
 	return actor_egress(skb, cfg, a, &p);
 }
 
+static __always_inline struct ateom_svc *lookup_service(const struct pkt *p)
+{
+	struct ateom_svc_key sk = { .port_be = p->dport, .proto = p->proto };
+
+	return bpf_map_lookup_elem(&services, &sk);
+}
+
 static __always_inline bool in_snat_range(const struct ateom_config *cfg, __be16 port_be)
 {
 	__u16 port = bpf_ntohs(port_be);
@@ -233,37 +240,38 @@ int from_pod(struct __sk_buff *skb)
 
 	now = bpf_ktime_get_coarse_ns();
 	nat_key_in(&key, &p);
-	/* Replies to actor egress land in the SNAT range; anything else is
-	 * ours only if it targets an exposed port. Worker traffic thus costs
-	 * at most one lookup. */
-	if (in_snat_range(cfg, p.dport)) {
-		e = bpf_map_lookup_elem(&nat, &key);
-		if (!e)
-			return pod_pass(skb);
-		nat_touch(&key, e, &p, now);
-		stat = ATEOM_STAT_SNAT_REPLY;
-	} else {
-		struct ateom_svc_key sk = { .port_be = p.dport, .proto = p.proto };
+	/* Replies to actor egress land in the SNAT range, so a port outside it
+	 * is ours only if it is exposed: the worker's own traffic (replies to
+	 * its ephemeral ports) costs one lookup. Inside the range, the NAT
+	 * table comes first and a miss may still be a new inbound flow. */
+	bool in_range = in_snat_range(cfg, p.dport);
 
-		if (p.proto == IPPROTO_ICMP)
-			return pod_pass(skb);
-		svc = bpf_map_lookup_elem(&services, &sk);
-		if (!svc)
-			return pod_pass(skb);
-		e = bpf_map_lookup_elem(&nat, &key);
-		if (e) {
-			nat_touch(&key, e, &p, now);
-		} else {
-			if (p.ttl <= 1)
-				return drop(svc->actor_id, ATEOM_STAT_DROP_TTL, p.len);
-			if (dnat_create(svc, &p, now, &fresh))
-				return drop(svc->actor_id, ATEOM_STAT_DROP_NAT_FAIL, p.len);
-			e = &fresh;
-			count(svc->actor_id, ATEOM_STAT_DNAT_NEW, 0);
-		}
-		stat = ATEOM_STAT_DNAT;
+	if (in_range && (e = bpf_map_lookup_elem(&nat, &key))) {
+		stat = e->type == ATEOM_NAT_DNAT ? ATEOM_STAT_DNAT : ATEOM_STAT_SNAT_REPLY;
+		goto established;
 	}
+	if (p.proto == IPPROTO_ICMP)
+		return pod_pass(skb); /* echo replies live in the SNAT range */
+	svc = lookup_service(&p);
+	if (!svc)
+		return pod_pass(skb);
+	if (!in_range && (e = bpf_map_lookup_elem(&nat, &key))) {
+		stat = ATEOM_STAT_DNAT;
+		goto established;
+	}
+	/* A new inbound flow to an exposed port. */
+	if (p.ttl <= 1)
+		return drop(svc->actor_id, ATEOM_STAT_DROP_TTL, p.len);
+	if (dnat_create(svc, &p, now, &fresh))
+		return drop(svc->actor_id, ATEOM_STAT_DROP_NAT_FAIL, p.len);
+	e = &fresh;
+	count(svc->actor_id, ATEOM_STAT_DNAT_NEW, 0);
+	stat = ATEOM_STAT_DNAT;
+	goto translate;
 
+established:
+	nat_touch(&key, e, &p, now);
+translate:
 	if (p.ttl <= 1)
 		return drop(e->actor_id, ATEOM_STAT_DROP_TTL, p.len);
 	if (set_macs(skb, gw_mac, actor_mac) ||

@@ -27,10 +27,12 @@
 #define ATEOM_NAT_DEFAULT_ENTRIES 131072
 #define ATEOM_MAX_SERVICES 1024
 
-/* Default SNAT source ports: above Linux's default ip_local_port_range
- * (32768-60999), so translated flows never collide with worker sockets. */
-#define ATEOM_SNAT_PORT_MIN 61000
-#define ATEOM_SNAT_PORT_MAX 65535
+/* Default SNAT source ports: below Linux's default ip_local_port_range
+ * (32768-60999), so translated flows never take a port the worker's own
+ * connect() could pick; large, because one remote endpoint can only see each
+ * pod port once per its TIME_WAIT (docs/NOTES.md). */
+#define ATEOM_SNAT_PORT_MIN 1024
+#define ATEOM_SNAT_PORT_MAX 32767
 
 /* ---- config: array[1], key 0 ------------------------------------------ */
 struct ateom_config {

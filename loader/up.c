@@ -88,11 +88,6 @@ static int up_check(struct up_txn *t)
 	if (nl_link_get(&t->anl, "eth0", &l) == 0 && !stale_pair_of(t, l.ifindex))
 		return ateom_fail("the actor netns %s already has an eth0", a->netns);
 
-	for (int i = 0; i < a->n_expose; i++)
-		if (a->expose[i].port >= a->snat_min && a->expose[i].port <= a->snat_max)
-			return ateom_fail("--expose %u/%s: inside the SNAT port range %u-%u",
-					  a->expose[i].port, proto_name(a->expose[i].proto),
-					  a->snat_min, a->snat_max);
 	return sys_check_snat_range(a->snat_min, a->snat_max);
 }
 

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Actor egress: TCP, UDP and ICMP echo leave the pod eth0 as the pod IP with
-# a source port from the SNAT range (61000-65535), and replies come back.
+# a source port from the SNAT range (1024-32767), and replies come back.
 # Run for both attach modes.
 
 egress() {
@@ -13,13 +13,13 @@ egress() {
 
 	check_get "[$mode] actor TCP egress answered, source = pod IP" a-a1 tcp 203.0.113.10 7000 \
 		'^peer=192\.0\.2\.11:[0-9]+ local=203\.0\.113\.10:7000$' --bind-port 40000
-	check_range "[$mode] TCP source port translated into 61000-65535" 61000 65535 "$(peer_port "$ANSWER")"
+	check_range "[$mode] TCP source port translated into 1024-32767" 1024 32767 "$(peer_port "$ANSWER")"
 	check_get "[$mode] actor TCP egress, kernel-chosen port" a-a1 tcp 203.0.113.10 7000 '^peer=192\.0\.2\.11:'
-	check_range "[$mode] TCP source port in 61000-65535" 61000 65535 "$(peer_port "$ANSWER")"
+	check_range "[$mode] TCP source port in 1024-32767" 1024 32767 "$(peer_port "$ANSWER")"
 
 	check_get "[$mode] actor UDP egress answered, source = pod IP" a-a1 udp 203.0.113.10 7001 \
 		'^peer=192\.0\.2\.11:[0-9]+ local=203\.0\.113\.10:7001$' --bind-port 40001
-	check_range "[$mode] UDP source port translated into 61000-65535" 61000 65535 "$(peer_port "$ANSWER")"
+	check_range "[$mode] UDP source port translated into 1024-32767" 1024 32767 "$(peer_port "$ANSWER")"
 	local first="$ANSWER"
 	check_get "[$mode] same UDP flow again: same translation" a-a1 udp 203.0.113.10 7001 '^peer=' --bind-port 40001
 	check_eq "[$mode] same UDP flow keeps its SNAT port" "$first" "$ANSWER"
@@ -32,8 +32,8 @@ egress() {
 	local n
 	n=$(map_count "$p" nat)
 	check_range "[$mode] NAT entries recorded" 1 1000000 "$n"
-	check_eq "[$mode] no SNAT port outside 61000-65535 in the nat map" 0 "$(map_count "$p" nat '
-e["key"]["proto"] in (6, 17) and v["type"] == 1 and not (61000 <= __import__("socket").ntohs(v["port_be"]) <= 65535)')"
+	check_eq "[$mode] no SNAT port outside 1024-32767 in the nat map" 0 "$(map_count "$p" nat '
+e["key"]["proto"] in (6, 17) and v["type"] == 1 and not (1024 <= __import__("socket").ntohs(v["port_be"]) <= 32767)')"
 }
 
 test_egress_tcx() { egress tcx; }

@@ -33,7 +33,7 @@ pin() { echo "/sys/fs/bpf/$TOPO_ID-$1"; }       # pin WORKER
 apath() { echo "/run/netns/$TOPO_ID-a-$1"; }    # apath ACTOR
 POD_A=$(topo_pod_ip 1) POD_B=$(topo_pod_ip 2)
 ACTOR_IP=10.200.0.2 ACTOR_MAC=02:a7:e0:00:00:02 GW_MAC=02:a7:e0:00:00:01
-SNAT_LO=61000 SNAT_HI=65535
+SNAT_LO=1024 SNAT_HI=32767
 
 # atn WORKER ARGS...: ateomnet inside the worker netns (in_ns keeps the
 # shared /sys/fs/bpf visible). A hung call must fail, not eat the CI budget.
@@ -147,7 +147,7 @@ check_worker() {
 	check_match "$w keeps eth0 with pod IP $ip" "inet $ip/24" "$(in_ns "$w" ip -4 -o addr show dev eth0)"
 	r=$(get "$w" "$TOPO_INET" 8080 /)
 	check_eq "$w's own egress leaves as $ip" "$ip" "$(kv peer "$r" | cut -d: -f1)" "$r"
-	check_range "$w's own egress keeps a worker port" 1 $((SNAT_LO - 1)) "$(kv peer "$r" | cut -d: -f2)" "$r"
+	check_range "$w's own egress keeps a worker port" $((SNAT_HI + 1)) 65535 "$(kv peer "$r" | cut -d: -f2)" "$r"
 }
 
 # check_crossed WORKER ACTOR: actor traffic went through ateom0 and the

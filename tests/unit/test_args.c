@@ -891,7 +891,7 @@ static void test_usage(void **state)
 		"--actor-addr", "--expose", "--pin-dir", "--attach", "--snat-ports",
 		"--nat-entries", "--json", "--force", "--help", "--version",
 		"ateom0", "eth0", "10.200.0.1/30", "10.200.0.2/30", "80:80/tcp",
-		"auto|tcx|tc", "61000-65535", "131072", "/sys/fs/bpf/ateom/",
+		"auto|tcx|tc", "1024-32767", "131072", "/sys/fs/bpf/ateom/",
 		"1024..4194304", "at most 16",
 	};
 	const char *u = ateom_usage();
