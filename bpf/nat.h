@@ -196,7 +196,7 @@ static __always_inline int snat_create(const struct ateom_config *cfg,
 				       const struct pkt *p, __u64 now,
 				       struct ateom_nat_entry *res)
 {
-	struct ateom_nat_key in = {}, out = {};
+	struct ateom_nat_key in = {}, out;
 	struct ateom_nat_entry inv = {
 		.addr_be = p->saddr,
 		.port_be = p->sport,
@@ -236,15 +236,7 @@ static __always_inline int snat_create(const struct ateom_config *cfg,
 	return -ENOSPC;
 
 claimed:
-	nat_key_out(&out, ifindex, p);
-	res->addr_be = cfg->pod_ip_be;
-	res->port_be = in.dport_be;
-	res->type = ATEOM_NAT_SNAT;
-	res->tcp_seen = 0;
-	res->actor_ifindex = ifindex;
-	res->actor_id = actor->id;
-	res->pad = 0;
-	res->last_seen_ns = now;
+	nat_partner(&in, &inv, &out, res); /* the OUT half: actor tuple -> pod:port */
 	if (bpf_map_update_elem(&nat, &out, res, BPF_NOEXIST)) {
 		bpf_map_delete_elem(&nat, &in);
 		return -EEXIST;
@@ -259,25 +251,8 @@ static __always_inline int dnat_create(const struct ateom_svc *svc,
 				       const struct pkt *p, __u64 now,
 				       struct ateom_nat_entry *res)
 {
-	struct ateom_nat_key in = {}, out = {};
-	struct ateom_nat_entry outv = {
-		.addr_be = p->daddr,
-		.port_be = p->dport,
-		.type = ATEOM_NAT_DNAT_REPLY,
-		.actor_ifindex = svc->actor_ifindex,
-		.actor_id = svc->actor_id,
-		.last_seen_ns = now,
-	};
-
-	out.ifindex = svc->actor_ifindex;
-	out.saddr_be = svc->actor_ip_be;
-	out.daddr_be = p->saddr;
-	out.sport_be = svc->actor_port_be;
-	out.dport_be = p->sport;
-	out.proto = p->proto;
-	out.dir = ATEOM_DIR_OUT;
-	if (bpf_map_update_elem(&nat, &out, &outv, BPF_ANY))
-		return -1;
+	struct ateom_nat_key in, out;
+	struct ateom_nat_entry outv;
 
 	nat_key_in(&in, p);
 	res->addr_be = svc->actor_ip_be;
@@ -288,6 +263,9 @@ static __always_inline int dnat_create(const struct ateom_svc *svc,
 	res->actor_id = svc->actor_id;
 	res->pad = 0;
 	res->last_seen_ns = now;
+	nat_partner(&in, res, &out, &outv);
+	if (bpf_map_update_elem(&nat, &out, &outv, BPF_ANY))
+		return -1;
 	if (bpf_map_update_elem(&nat, &in, res, BPF_ANY)) {
 		bpf_map_delete_elem(&nat, &out);
 		return -1;
