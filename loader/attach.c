@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 
 #include "attach.h"
 #include "errmsg.h"
+#include "state.h"
 
 /* Debian 12's uapi headers predate tcx (Linux 6.6). */
 #ifndef BPF_TCX_INGRESS
@@ -134,4 +136,22 @@ int detach_ingress(struct nl *nl, const struct dp *dp, const char *ifname,
 	if (err && err != -ENOENT && err != -ENODEV && err != -EINVAL && err != -EBUSY)
 		return ateom_fail("cannot detach tc filter from %s: %s", ifname, strerror(-err));
 	return 0;
+}
+
+/* With no actor left, the pod interface goes back to exactly what it was. */
+int detach_pod_if_idle(struct nl *nl, struct dp *dp)
+{
+	struct ateom_config cfg;
+	struct actor_ref *all;
+	struct nl_link pod;
+	int n;
+
+	if (state_actors(dp, &all, &n))
+		return -1;
+	free(all);
+	if (n > 0 || dp_config_get(dp, &cfg) || !cfg.pod_ifindex)
+		return 0;
+	if (nl_link_get_by_index(nl, cfg.pod_ifindex, &pod))
+		return 0; /* the pod interface is gone: nothing attached to detach */
+	return detach_ingress(nl, dp, pod.name, pod.ifindex, dp->from_pod);
 }

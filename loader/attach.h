@@ -32,4 +32,8 @@ enum attach_mode attach_query(struct nl *nl, const struct dp *dp,
 int detach_ingress(struct nl *nl, const struct dp *dp, const char *ifname,
 		   int ifindex, int prog_fd);
 
+/* With no actor left, detaches from_pod so the pod interface is exactly
+ * what it was; with actors up it does nothing. */
+int detach_pod_if_idle(struct nl *nl, struct dp *dp);
+
 #endif

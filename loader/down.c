@@ -60,24 +60,6 @@ static int down_actor(struct nl *nl, struct dp *dp, const struct actor_ref *ref,
 	return state_counters_zero(dp, ref->a.id);
 }
 
-/* With no actor left, the pod interface goes back to exactly what it was. */
-static int detach_pod_if_idle(struct nl *nl, struct dp *dp)
-{
-	struct ateom_config cfg;
-	struct actor_ref *all;
-	struct nl_link pod;
-	int n;
-
-	if (state_actors(dp, &all, &n))
-		return -1;
-	free(all);
-	if (n > 0 || dp_config_get(dp, &cfg) || !cfg.pod_ifindex)
-		return 0;
-	if (nl_link_get_by_index(nl, cfg.pod_ifindex, &pod))
-		return 0; /* the pod interface is gone: nothing attached to detach */
-	return detach_ingress(nl, dp, pod.name, pod.ifindex, dp->from_pod);
-}
-
 int verb_down(const struct ateom_args *a)
 {
 	char dir[PATH_MAX];

@@ -16,11 +16,9 @@
 
 int verb_purge(const struct ateom_args *a)
 {
-	struct ateom_config cfg;
 	struct actor_ref *acts;
 	char dir[PATH_MAX];
 	struct nl nl = { 0 };
-	struct nl_link pod;
 	struct dp dp;
 	int lock, n, err, rc = -1;
 
@@ -43,9 +41,7 @@ int verb_purge(const struct ateom_args *a)
 			ateom_fail("%d actor(s) still up in %s; take them down first", n, dir);
 			goto out;
 		}
-		if (dp_config_get(&dp, &cfg) == 0 && cfg.pod_ifindex && nl_open(&nl) == 0 &&
-		    nl_link_get_by_index(&nl, cfg.pod_ifindex, &pod) == 0 &&
-		    detach_ingress(&nl, &dp, pod.name, pod.ifindex, dp.from_pod))
+		if (nl_open(&nl) == 0 && detach_pod_if_idle(&nl, &dp))
 			goto out;
 	} else if (err != -ENOENT) {
 		/* Incomplete or foreign-ABI pins: purge is how one gets rid of them. */
