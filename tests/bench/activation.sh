@@ -17,6 +17,9 @@ BENCH_ACT_COLD_RUNS="${BENCH_ACT_COLD_RUNS:-10}"
 
 # timed CMD...: run CMD, leave its wall time in ACT_MS (ms, µs resolution),
 # return its status. EPOCHREALTIME is read by bash itself: no process added.
+# ateomnet's own account of its last `up` (without process start-up).
+up_self_ms() { sed -n 's/.*"elapsed_ms":\([0-9.]*\).*/\1/p' <<<"$MODE_UP_JSON"; }
+
 timed() {
 	local t0=$EPOCHREALTIME t1 us
 	"$@" || return
@@ -34,6 +37,7 @@ bench_activation() {
 		for m in $BENCH_MODES; do
 			timed mode_up "$m" || return
 			record "a$i" "$m" act_up_ms "$ACT_MS"
+			[ "$m" != ebpf ] || record "a$i" ebpf act_up_self_ms "$(up_self_ms)"
 			timed mode_down "$m" || return
 			record "a$i" "$m" act_down_ms "$ACT_MS"
 		done
@@ -44,6 +48,7 @@ bench_activation() {
 		in_worker "$ATEOMNET" purge --pin-dir "$PIN" >/dev/null || return
 		timed mode_up ebpf || return
 		record "a$i" ebpf act_up_cold_ms "$ACT_MS"
+		record "a$i" ebpf act_up_cold_self_ms "$(up_self_ms)"
 		mode_down ebpf || return
 	done
 }

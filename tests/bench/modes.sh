@@ -32,8 +32,9 @@ mode_up() {
 	for e in "${EXPOSE[@]}"; do flags+=(--expose "$e"); done
 	case "$1" in
 	ebpf)
-		in_worker "$ATEOMNET" up --actor bench --netns "$APATH" \
-			--pin-dir "$PIN" "${flags[@]}" >/dev/null ;;
+		# --json: activation.sh also records ateomnet's own elapsed_ms.
+		MODE_UP_JSON=$(in_worker "$ATEOMNET" up --actor bench --netns "$APATH" \
+			--pin-dir "$PIN" "${flags[@]}" --json) ;;
 	nftables)
 		in_worker "$BENCH_DIR/nft-bridge.sh" up --netns "$APATH" "${flags[@]}" ;;
 	eth0-move)

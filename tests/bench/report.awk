@@ -32,6 +32,8 @@ BEGIN {
 	describe("cps_out_errors", "Failed connections during the egress CPS runs", "count", "lower")
 	describe("act_up_ms", "Activation: up (ebpf: warm, programs pinned)", "ms", "lower")
 	describe("act_up_cold_ms", "Activation: ebpf up, cold (after purge)", "ms", "lower")
+	describe("act_up_self_ms", "Activation: ebpf up, warm, as ateomnet itself measures it (no process start-up)", "ms", "lower")
+	describe("act_up_cold_self_ms", "Activation: ebpf up, cold, as ateomnet itself measures it", "ms", "lower")
 	describe("act_down_ms", "Activation: down", "ms", "lower")
 	n_modes = split(modes, MODE, " ")
 	print "metric,mode,n,median,min,max" > csv
