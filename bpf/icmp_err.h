@@ -126,7 +126,7 @@ icmp_error_from_pod(struct __sk_buff *skb, const struct pkt *p, bool *bad)
 		return NULL;
 	*bad = inner_rewrite(skb, p, &in, in.ip_off + offsetof(struct iphdr, saddr),
 			     in.saddr, e->addr_be, in.sport_off, in.sport, e->port_be) ||
-	       rewrite_addr(skb, p, IP_DST_OFF, p->daddr, e->addr_be, false);
+	       rewrite_ip_addr(skb, IP_DST_OFF, p->daddr, e->addr_be);
 	return e;
 }
 
@@ -146,7 +146,7 @@ icmp_error_from_actor(struct __sk_buff *skb, const struct pkt *p, __u32 ifindex,
 		return NULL;
 	*bad = inner_rewrite(skb, p, &in, in.ip_off + offsetof(struct iphdr, daddr),
 			     in.daddr, e->addr_be, in.dport_off, in.dport, e->port_be) ||
-	       rewrite_addr(skb, p, IP_SRC_OFF, p->saddr, e->addr_be, false);
+	       rewrite_ip_addr(skb, IP_SRC_OFF, p->saddr, e->addr_be);
 	return e;
 }
 

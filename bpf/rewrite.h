@@ -18,16 +18,13 @@ static __always_inline __u64 l4_csum_flags(const struct pkt *p)
 	return p->proto == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
 }
 
-/* Replaces a 32-bit address at `off` that the IPv4 header checksum covers;
- * `l4` says whether the L4 checksum covers it too (TCP/UDP pseudo header). */
-static __always_inline int rewrite_addr(struct __sk_buff *skb, const struct pkt *p,
-					__u32 off, __be32 old, __be32 new, bool l4)
+/* Replaces an outer IPv4 address at `off` whose change the L4 checksum does
+ * not see (ICMP carries no pseudo header). */
+static __always_inline int rewrite_ip_addr(struct __sk_buff *skb, __u32 off,
+					   __be32 old, __be32 new)
 {
 	if (old == new)
 		return 0;
-	if (l4 && bpf_l4_csum_replace(skb, p->csum_off, old, new,
-				      BPF_F_PSEUDO_HDR | l4_csum_flags(p) | sizeof(new)))
-		return -1;
 	if (bpf_l3_csum_replace(skb, IP_CSUM_OFF, old, new, sizeof(new)))
 		return -1;
 	return bpf_skb_store_bytes(skb, off, &new, sizeof(new), 0) ? -1 : 0;
