@@ -20,7 +20,7 @@ BENCH_TOOLS := $(BUILD)/bench/rr $(BUILD)/bench/cps
 $(BUILD)/bench:
 	mkdir -p $@
 
-$(BENCH_TOOLS): $(BUILD)/bench/%: tests/bench/%.c | $(BUILD)/bench
+$(BENCH_TOOLS): $(BUILD)/bench/%: tests/bench/%.c tests/bench/benchutil.h | $(BUILD)/bench
 	$(CC) $(CFLAGS) $< -o $@
 
 .PHONY: bench bench-tools bench-report

@@ -24,39 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#define TOOL "cps"
+#include "benchutil.h"
+
 #define STEP_TIMEOUT_MS 1000
 #define MAX_ERRORS 100
-
-static void die(const char *what)
-{
-	fprintf(stderr, "cps: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static struct sockaddr_in make_addr(const char *host, const char *port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	long p = strtol(port, NULL, 10);
-
-	if (p <= 0 || p > 65535) {
-		fprintf(stderr, "cps: bad port '%s'\n", port);
-		exit(2);
-	}
-	sa.sin_port = htons((unsigned short)p);
-	if (host && inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-		fprintf(stderr, "cps: bad IPv4 address '%s'\n", host);
-		exit(2);
-	}
-	return sa;
-}
 
 static void server(struct sockaddr_in sa)
 {

@@ -26,21 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#define TOOL "rr"
+#include "benchutil.h"
+
 #define MAX_SIZE 65000
 
-static void die(const char *what)
-{
-	fprintf(stderr, "rr: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
+static double now_us(void) { return now_s() * 1e6; }
 
 static void set_timeout(int fd, int opt, int ms)
 {
@@ -48,23 +39,6 @@ static void set_timeout(int fd, int opt, int ms)
 
 	if (setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv)) < 0)
 		die("setsockopt timeout");
-}
-
-static struct sockaddr_in make_addr(const char *host, const char *port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	long p = strtol(port, NULL, 10);
-
-	if (p <= 0 || p > 65535) {
-		fprintf(stderr, "rr: bad port '%s'\n", port);
-		exit(2);
-	}
-	sa.sin_port = htons((unsigned short)p);
-	if (host && inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-		fprintf(stderr, "rr: bad IPv4 address '%s'\n", host);
-		exit(2);
-	}
-	return sa;
 }
 
 static int write_all(int fd, const char *buf, size_t len)
