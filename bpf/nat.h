@@ -172,21 +172,6 @@ static __always_inline bool snat_reclaim(const struct ateom_config *cfg,
 	return true;
 }
 
-/* Seeded (per loaded datapath) mix of the actor-side tuple: spreads flows
- * over the SNAT range, unpredictable from outside, stable for one tuple. */
-static __always_inline __u32 snat_hash(const struct ateom_config *cfg, __u32 ifindex,
-				       const struct pkt *p)
-{
-	__u32 h = cfg->snat_seed ^ (ifindex * 0x9e3779b1U);
-
-	h ^= p->daddr;
-	h = (h ^ (h >> 16)) * 0x85ebca6bU;
-	h ^= ((__u32)p->sport << 16) | p->dport;
-	h = (h ^ (h >> 13)) * 0xc2b2ae35U;
-	h ^= p->proto;
-	return h ^ (h >> 16);
-}
-
 /* New actor egress flow: pick a free SNAT port (or ICMP id), insert the IN
  * half, then the OUT half. On success *res holds the OUT entry. Returns 0,
  * -ENOSPC (range exhausted for this remote) or -EEXIST (another CPU created
@@ -216,12 +201,15 @@ static __always_inline int snat_create(const struct ateom_config *cfg,
 	in.sport_be = p->dport;
 	in.proto = p->proto;
 	in.dir = ATEOM_DIR_IN;
-	/* The first candidate is a keyed hash of the actor's tuple, so a tuple
-	 * the actor reuses maps to the same pod port again: the remote, maybe
-	 * still in TIME_WAIT for it, then sees the same connection's TCP
-	 * timestamps continue (Linux keys timestamp offsets by 4-tuple) and
-	 * accepts the new SYN. Free ports first, reclaiming only after. */
-	start = snat_hash(cfg, ifindex, p) % range;
+	/* The first candidate is the actor's own source port (or ICMP id)
+	 * folded into the range: one-to-one over any `range` consecutive
+	 * ports, so, like masquerade keeping ports, each actor tuple keeps one
+	 * pod port, also across down/up. That matters: a remote still in
+	 * TIME_WAIT for (pod port, remote) accepts a new SYN only if its TCP
+	 * timestamp is newer, and Linux keys timestamp offsets by 4-tuple, so
+	 * handing the port to a *different* actor tuple gets the SYN rejected
+	 * (PAWS) and delayed by a retransmit. Free ports first, then reclaim. */
+	start = bpf_ntohs(p->sport) % range;
 	for (pass = 0; pass < 2; pass++) {
 		off = start;
 		for (i = 0; i < SNAT_TRIES; i++) {

@@ -42,7 +42,7 @@ struct ateom_config {
 	__u16 snat_port_min;  /* inclusive, host order */
 	__u16 snat_port_max;  /* inclusive, host order */
 	__u32 flags;          /* ATEOM_CFG_* */
-	__u32 snat_seed;      /* random per load: keys the SNAT port hash */
+	__u32 pad;
 	/* Idle times after which a NAT pair may be reclaimed for a new flow
 	 * (the LRU evicts on pressure regardless). */
 	__u64 tcp_est_timeout_ns;

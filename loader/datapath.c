@@ -2,9 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -181,8 +179,6 @@ static void config_defaults(struct ateom_config *cfg)
 	cfg->snat_port_min = ATEOM_SNAT_PORT_MIN;
 	cfg->snat_port_max = ATEOM_SNAT_PORT_MAX;
 	cfg->flags = ATEOM_CFG_REDIRECT_PEER;
-	if (getrandom(&cfg->snat_seed, sizeof(cfg->snat_seed), 0) != sizeof(cfg->snat_seed))
-		cfg->snat_seed = (uint32_t)time(NULL) ^ (uint32_t)getpid();
 	cfg->tcp_est_timeout_ns = 7200ULL * 1000000000ULL;  /* TCP keepalive default */
 	cfg->tcp_closing_timeout_ns = 1ULL * 1000000000ULL; /* see pair_reclaimable() */
 	cfg->udp_timeout_ns = 60ULL * 1000000000ULL;
