@@ -74,14 +74,7 @@ static __always_inline int inner_parse(struct __sk_buff *skb, const struct pkt *
 static __always_inline void inner_reply_key(struct ateom_nat_key *k, const struct inner *in,
 					    __u32 ifindex, __u8 dir)
 {
-	k->ifindex = ifindex;
-	k->saddr_be = in->daddr;
-	k->daddr_be = in->saddr;
-	k->sport_be = in->dport;
-	k->dport_be = in->sport;
-	k->proto = in->proto;
-	k->dir = dir;
-	k->pad = 0;
+	nat_key(k, ifindex, dir, in->proto, in->daddr, in->dport, in->saddr, in->sport);
 }
 
 /* Rewrites an inner address and port; every inner change also changes the

@@ -28,23 +28,31 @@
 #define TCP_FLAG_ACK_BYTE 0x10
 
 
+/* The one way a NAT key is built (every field, padding included: keys are
+ * hashed as bytes). */
+static __always_inline void nat_key(struct ateom_nat_key *k, __u32 ifindex, __u8 dir,
+				    __u8 proto, __be32 saddr, __be16 sport,
+				    __be32 daddr, __be16 dport)
+{
+	k->ifindex = ifindex;
+	k->saddr_be = saddr;
+	k->daddr_be = daddr;
+	k->sport_be = sport;
+	k->dport_be = dport;
+	k->proto = proto;
+	k->dir = dir;
+	k->pad = 0;
+}
+
 static __always_inline void nat_key_out(struct ateom_nat_key *k, __u32 ifindex,
 					const struct pkt *p)
 {
-	k->ifindex = ifindex;
-	k->saddr_be = p->saddr;
-	k->daddr_be = p->daddr;
-	k->sport_be = p->sport;
-	k->dport_be = p->dport;
-	k->proto = p->proto;
-	k->dir = ATEOM_DIR_OUT;
-	k->pad = 0;
+	nat_key(k, ifindex, ATEOM_DIR_OUT, p->proto, p->saddr, p->sport, p->daddr, p->dport);
 }
 
 static __always_inline void nat_key_in(struct ateom_nat_key *k, const struct pkt *p)
 {
-	nat_key_out(k, 0, p);
-	k->dir = ATEOM_DIR_IN;
+	nat_key(k, 0, ATEOM_DIR_IN, p->proto, p->saddr, p->sport, p->daddr, p->dport);
 }
 
 /* Both halves of a pair, each as the other's reply: a translated packet's
@@ -58,24 +66,14 @@ static __always_inline void nat_partner(const struct ateom_nat_key *k,
 	/* SNAT(1) <-> SNAT_REPLY(2), DNAT(3) <-> DNAT_REPLY(4) */
 	pe->type = ((e->type - 1) ^ 1) + 1;
 	pe->tcp_seen = 0;
-	pk->proto = k->proto;
-	pk->pad = 0;
 	if (k->dir == ATEOM_DIR_OUT) { /* source was translated */
-		pk->ifindex = 0;
-		pk->dir = ATEOM_DIR_IN;
-		pk->saddr_be = k->daddr_be;
-		pk->sport_be = k->dport_be;
-		pk->daddr_be = e->addr_be;
-		pk->dport_be = e->port_be;
+		nat_key(pk, 0, ATEOM_DIR_IN, k->proto, k->daddr_be, k->dport_be,
+			e->addr_be, e->port_be);
 		pe->addr_be = k->saddr_be;
 		pe->port_be = k->sport_be;
 	} else {                        /* destination was translated */
-		pk->ifindex = e->actor_ifindex;
-		pk->dir = ATEOM_DIR_OUT;
-		pk->saddr_be = e->addr_be;
-		pk->sport_be = e->port_be;
-		pk->daddr_be = k->saddr_be;
-		pk->dport_be = k->sport_be;
+		nat_key(pk, e->actor_ifindex, ATEOM_DIR_OUT, k->proto, e->addr_be, e->port_be,
+			k->saddr_be, k->sport_be);
 		pe->addr_be = k->daddr_be;
 		pe->port_be = k->dport_be;
 	}
@@ -149,20 +147,14 @@ static __always_inline bool pair_reclaimable(const struct ateom_config *cfg,
 static __always_inline bool snat_reclaim(const struct ateom_config *cfg,
 					 const struct ateom_nat_key *in, __u64 now)
 {
-	struct ateom_nat_entry *ein = bpf_map_lookup_elem(&nat, in), *eout;
-	struct ateom_nat_key out = {};
+	struct ateom_nat_entry *ein = bpf_map_lookup_elem(&nat, in), *eout, expect;
+	struct ateom_nat_key out;
 
 	if (!ein || ein->type != ATEOM_NAT_SNAT_REPLY)
 		return false;
-	out.ifindex = ein->actor_ifindex;
-	out.saddr_be = ein->addr_be;
-	out.daddr_be = in->saddr_be;
-	out.sport_be = ein->port_be;
-	out.dport_be = in->sport_be;
-	out.proto = in->proto;
-	out.dir = ATEOM_DIR_OUT;
+	nat_partner(in, ein, &out, &expect);
 	eout = bpf_map_lookup_elem(&nat, &out);
-	if (eout && eout->port_be != in->dport_be)
+	if (eout && eout->port_be != expect.port_be)
 		eout = NULL; /* that tuple has moved on to another port */
 	if (!pair_reclaimable(cfg, ein, eout, in->proto, now))
 		return false;
@@ -181,7 +173,7 @@ static __always_inline int snat_create(const struct ateom_config *cfg,
 				       const struct pkt *p, __u64 now,
 				       struct ateom_nat_entry *res)
 {
-	struct ateom_nat_key in = {}, out;
+	struct ateom_nat_key in, out;
 	struct ateom_nat_entry inv = {
 		.addr_be = p->saddr,
 		.port_be = p->sport,
@@ -196,11 +188,8 @@ static __always_inline int snat_create(const struct ateom_config *cfg,
 
 	if (cfg->snat_port_max < cfg->snat_port_min)
 		return -ENOSPC;
-	in.saddr_be = p->daddr;
-	in.daddr_be = cfg->pod_ip_be;
-	in.sport_be = p->dport;
-	in.proto = p->proto;
-	in.dir = ATEOM_DIR_IN;
+	/* The reply's key; its destination port is what we are choosing. */
+	nat_key(&in, 0, ATEOM_DIR_IN, p->proto, p->daddr, p->dport, cfg->pod_ip_be, 0);
 	/* The first candidate is the actor's own source port (or ICMP id)
 	 * folded into the range: one-to-one over any `range` consecutive
 	 * ports, so, like masquerade keeping ports, each actor tuple keeps one

@@ -62,7 +62,6 @@ struct ateom_actor {
 	__be32 actor_ip_be;   /* 10.200.0.2: the only allowed source */
 	__u32 id;             /* 1..255: stats block and egress hook slot */
 	__u32 flags;          /* ATEOM_ACTOR_* */
-	__u32 pod_ifindex;    /* where its egress leaves */
 	__be32 netmask_be;    /* the actor link's subnet (worker/actor addr) */
 };
 

@@ -18,20 +18,7 @@
 #include "state.h"
 #include "sys.h"
 #include "verbs.h"
-
-/* Deletes veths carrying this actor's alias: what a crashed `up` left, or
- * the live one. Returns how many were removed. */
-static int remove_veths_by_alias(struct nl *nl, const char *actor)
-{
-	char alias[128];
-	struct nl_link l;
-	int n = 0;
-
-	snprintf(alias, sizeof(alias), "ateomnet:%s", actor);
-	while (nl_link_find_by_alias(nl, alias, &l) == 0 && nl_link_del(nl, l.ifindex) == 0)
-		n++;
-	return n;
-}
+#include "veth.h"
 
 static int down_actor(struct nl *nl, struct dp *dp, const struct actor_ref *ref,
 		      long *nat_removed)
@@ -50,8 +37,7 @@ static int down_actor(struct nl *nl, struct dp *dp, const struct actor_ref *ref,
 		if (detach_ingress(nl, dp, ifname, ifindex, dp->from_actor))
 			return -1;
 		/* Only delete the link if it is still the one we made. */
-		if (strncmp(l.alias, "ateomnet:", 9) == 0 && strcmp(l.alias + 9, ref->a.name) == 0 &&
-		    nl_link_del(nl, ifindex))
+		if (veth_is_actors(&l, ref->a.name) && nl_link_del(nl, ifindex))
 			return ateom_fail("cannot delete %s: %s", ifname, nl_error(nl));
 	}
 	*nat_removed = state_nat_delete(dp, ifindex);
@@ -94,7 +80,7 @@ int verb_down(const struct ateom_args *a)
 				goto out;
 		}
 	}
-	stale = remove_veths_by_alias(&nl, a->actor);
+	stale = veth_remove_all(&nl, a->actor); /* what a crashed `up` left */
 
 	if (a->json)
 		printf("{\"actor\":\"%s\",\"was_up\":%s,\"nat_removed\":%ld,\"elapsed_ms\":%.3f}\n",

@@ -18,6 +18,7 @@
 #include "state.h"
 #include "sys.h"
 #include "verbs.h"
+#include "veth.h"
 
 struct up_txn {
 	const struct ateom_args *a;
@@ -45,14 +46,12 @@ static int nl_fail(struct nl *nl, int err, const char *what)
 }
 
 /* Is actor-side ifindex the peer of a veth a crashed `up` of this same actor
- * left behind? up_repair_stale_veth() removes such pairs. */
+ * left behind? `up` removes such pairs before making its own. */
 static bool stale_pair_of(struct up_txn *t, int peer_ifindex)
 {
-	char alias[128];
 	struct nl_link l;
 
-	snprintf(alias, sizeof(alias), "ateomnet:%s", t->a->actor);
-	return nl_link_find_by_alias(&t->wnl, alias, &l) == 0 && l.peer_ifindex == peer_ifindex;
+	return veth_find(&t->wnl, t->a->actor, &l) == 0 && l.peer_ifindex == peer_ifindex;
 }
 
 /* Checks that need the system but change nothing. */
@@ -83,7 +82,7 @@ static int up_check(struct up_txn *t)
 		return ateom_fail("pod interface %s has no IPv4 address", a->pod_if);
 
 	if (nl_link_get(&t->wnl, a->veth, &l) == 0 &&
-	    !(strncmp(l.alias, "ateomnet:", 9) == 0 && strcmp(l.alias + 9, a->actor) == 0))
+	    !veth_is_actors(&l, a->actor))
 		return ateom_fail("interface %s already exists", a->veth);
 	if (nl_link_get(&t->anl, "eth0", &l) == 0 && !stale_pair_of(t, l.ifindex))
 		return ateom_fail("the actor netns %s already has an eth0", a->netns);
@@ -144,18 +143,6 @@ static int up_check_state(struct up_txn *t)
 	return 0;
 }
 
-/* A veth left by a crashed `up` of this actor (alias, no map entry). */
-static void up_repair_stale_veth(struct up_txn *t)
-{
-	char alias[128];
-	struct nl_link l;
-
-	snprintf(alias, sizeof(alias), "ateomnet:%s", t->a->actor);
-	while (nl_link_find_by_alias(&t->wnl, alias, &l) == 0)
-		if (nl_link_del(&t->wnl, l.ifindex))
-			break;
-}
-
 static int up_make_veth(struct up_txn *t)
 {
 	const struct ateom_args *a = t->a;
@@ -168,7 +155,7 @@ static int up_make_veth(struct up_txn *t)
 	struct nl_link peer;
 	int rc;
 
-	snprintf(alias, sizeof(alias), "ateomnet:%s", a->actor);
+	veth_alias(a->actor, alias, sizeof(alias));
 	rc = nl_veth_create(&t->wnl, &spec);
 	if (rc < 0)
 		return nl_fail(&t->wnl, rc, "cannot create the veth pair");
@@ -217,7 +204,6 @@ static int up_write_maps(struct up_txn *t)
 	act.actor_ip_be = a->actor_ip_be;
 	act.netmask_be = htonl(a->prefixlen ? ~0U << (32 - a->prefixlen) : 0);
 	act.id = t->id;
-	act.pod_ifindex = t->pod.ifindex;
 	act.flags = t->veth_mode == MODE_TCX ? ATEOM_ACTOR_ATTACH_TCX : 0;
 	if (bpf_map_update_elem(t->dp.actors, &ifindex, &act, BPF_NOEXIST))
 		return ateom_fail("cannot add the actor to the actors map: %s", strerror(errno));
@@ -238,20 +224,18 @@ static int up_write_maps(struct up_txn *t)
 	return 0;
 }
 
-static int up_attach(struct up_txn *t)
+/* from_actor goes on the veth before the actor entry exists: until then it
+ * drops the actor's packets (drop_no_actor), and the entry records the mode. */
+static int up_attach_veth(struct up_txn *t)
+{
+	return attach_ingress(&t->wnl, &t->dp, t->a->veth, t->veth_ifindex, t->dp.from_actor,
+			      t->a->attach, &t->veth_mode);
+}
+
+/* from_pod goes on last, once the maps describe the actor. */
+static int up_attach_pod(struct up_txn *t)
 {
 	const struct ateom_args *a = t->a;
-
-	if (attach_ingress(&t->wnl, &t->dp, a->veth, t->veth_ifindex, t->dp.from_actor,
-			   a->attach, &t->veth_mode))
-		return -1;
-	/* The actor entry records the mode; it was written before attaching. */
-	struct ateom_actor act;
-	uint32_t ifindex = t->veth_ifindex;
-	if (bpf_map_lookup_elem(t->dp.actors, &ifindex, &act) == 0) {
-		act.flags = t->veth_mode == MODE_TCX ? ATEOM_ACTOR_ATTACH_TCX : 0;
-		bpf_map_update_elem(t->dp.actors, &ifindex, &act, BPF_EXIST);
-	}
 
 	t->pod_mode = attach_query(&t->wnl, &t->dp, a->pod_if, t->pod.ifindex, t->dp.from_pod);
 	if (t->pod_mode != MODE_NONE)
@@ -339,8 +323,8 @@ int verb_up(const struct ateom_args *a)
 	if (up_check_state(&t))
 		goto out_undo;
 
-	up_repair_stale_veth(&t);
-	if (up_make_veth(&t) || up_write_maps(&t) || up_attach(&t))
+	veth_remove_all(&t.wnl, a->actor); /* left by a crashed `up` (no map entry) */
+	if (up_make_veth(&t) || up_attach_veth(&t) || up_write_maps(&t) || up_attach_pod(&t))
 		goto out_undo;
 	up_report(&t, now_ms() - t0);
 	rc = 0;

@@ -172,7 +172,6 @@ int fx_add_actor(struct fx *f, int ifindex, uint32_t id)
 		.worker_ip_be = FX_WORKER_IP,
 		.actor_ip_be = FX_ACTOR_IP,
 		.id = id,
-		.pod_ifindex = f->if_pod,
 		.netmask_be = FX_NETMASK,
 	};
 	uint32_t key = ifindex;

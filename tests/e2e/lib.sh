@@ -241,7 +241,7 @@ print(n)' "${3:-True}"
 SNAP_NS_SCRIPT='
 printf "%s\n" "link show" "addr show" "route show table all" |
 	ip -d -o -batch - 2>/dev/null | sed -E "s/ (tentative|dadfailed)//g"
-devs=$(ip -o link show | sed -E "s/^[0-9]+: ([^:@]+).*/\1/")
+devs=$(ip -o link show 2>/dev/null | sed -E "s/^[0-9]+: ([^:@]+).*/\1/")
 for d in $devs; do
 	printf "%s\n" "qdisc show dev $d" "filter show dev $d ingress" "filter show dev $d egress"
 done | tc -batch -
