@@ -437,7 +437,7 @@ static const struct {
 	{ "--version", VERB_VERSION },
 };
 
-static const char *verb_name(enum ateom_verb v)
+const char *ateom_verb_name(enum ateom_verb v)
 {
 	size_t i;
 
@@ -589,7 +589,7 @@ static int finish(struct ateom_args *a, unsigned int seen, int wplen,
 	char q[QBUF];
 
 	if ((a->verb == VERB_UP || a->verb == VERB_DOWN) && !(seen & (1u << F_ACTOR)))
-		return fail(err, errlen, "%s needs --actor NAME", verb_name(a->verb));
+		return fail(err, errlen, "%s needs --actor NAME", ateom_verb_name(a->verb));
 	if (a->verb != VERB_UP)
 		return 0;
 	if (!(seen & (1u << F_NETNS)))
@@ -644,7 +644,7 @@ int ateom_parse_args(int argc, char **argv, struct ateom_args *a,
 			return fail(err, errlen, "unknown flag %s", quote_n(q, tok, nlen));
 		if (!(f->verbs & V(a->verb)))
 			return fail(err, errlen, "%s is not valid for \"%s\"", f->name,
-				    verb_name(a->verb));
+				    ateom_verb_name(a->verb));
 		if (f->has_value) {
 			/* "--actor --netns x" is a forgotten value, not an actor
 			 * named "--netns"; --flag=-value still works. */

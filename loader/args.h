@@ -68,6 +68,10 @@ int ateom_valid_addr_pair(uint32_t worker_be, int worker_plen,
 /* Absolute, no ".." component, short enough to append map names. */
 int ateom_valid_pin_dir(const char *dir, char *err, size_t errlen);
 
+/* The verb's canonical name ("help" for -h and --help, "version" for
+ * --version): what main's verb table is keyed by. "?" for VERB_NONE. */
+const char *ateom_verb_name(enum ateom_verb v);
+
 const char *ateom_usage(void);
 
 #endif /* ATEOMNET_ARGS_H */

@@ -55,10 +55,10 @@ int verb_down(const struct ateom_args *a)
 	long nat = 0;
 	int lock = -1, rc = -1, err, stale = 0;
 	bool found = false;
-	double t0 = now_ms();
+	double t0 = sys_now_ms();
 
 	dp_init(&dp);
-	if (sys_check_caps() || resolve_pin_dir(a, dir, sizeof(dir)))
+	if (sys_check_caps() || pin_dir_resolve(a->pin_dir, dir, sizeof(dir)))
 		return -1;
 	if ((err = nl_open(&nl)))
 		return ateom_fail("cannot open netlink: %s", strerror(-err));
@@ -84,10 +84,10 @@ int verb_down(const struct ateom_args *a)
 
 	if (a->json)
 		printf("{\"actor\":\"%s\",\"was_up\":%s,\"nat_removed\":%ld,\"elapsed_ms\":%.3f}\n",
-		       a->actor, found ? "true" : "false", nat, now_ms() - t0);
+		       a->actor, found ? "true" : "false", nat, sys_now_ms() - t0);
 	else if (found)
 		printf("actor %s down: veth removed, %ld NAT entries removed [%.1f ms]\n",
-		       a->actor, nat, now_ms() - t0);
+		       a->actor, nat, sys_now_ms() - t0);
 	else if (stale)
 		printf("actor %s was not up; removed %d leftover veth(s)\n", a->actor, stale);
 	else

@@ -23,6 +23,15 @@ int pin_default_dir(char *out, size_t len)
 	return 0;
 }
 
+int pin_dir_resolve(const char *flag, char *out, size_t len)
+{
+	if (flag && flag[0]) {
+		snprintf(out, len, "%s", flag);
+		return 0;
+	}
+	return pin_default_dir(out, len);
+}
+
 static bool on_bpffs(const char *path)
 {
 	struct statfs sfs;

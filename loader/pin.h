@@ -13,6 +13,10 @@
  * on one node share bpffs; the netns inode tells them apart. */
 int pin_default_dir(char *out, size_t len);
 
+/* The pin dir a command works on: `flag` (the --pin-dir value) when it is
+ * not empty, else the default pin dir of the calling netns. */
+int pin_dir_resolve(const char *flag, char *out, size_t len);
+
 /* Makes sure `dir` is on a bpf filesystem (mounting bpffs at /sys/fs/bpf if
  * nothing is mounted there), creates it (and parents) if needed.
  * *created tells whether this call made the final directory. */

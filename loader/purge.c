@@ -23,7 +23,7 @@ int verb_purge(const struct ateom_args *a)
 	int lock, n, err, rc = -1;
 
 	dp_init(&dp);
-	if (sys_check_caps() || resolve_pin_dir(a, dir, sizeof(dir)))
+	if (sys_check_caps() || pin_dir_resolve(a->pin_dir, dir, sizeof(dir)))
 		return -1;
 	if (!pin_dir_exists(dir)) {
 		printf("nothing pinned in %s\n", dir);

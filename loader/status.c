@@ -109,7 +109,7 @@ static int open_existing(const struct ateom_args *a, struct dp *dp, bool *none)
 	int err;
 
 	*none = false;
-	if (sys_check_caps() || resolve_pin_dir(a, dir, sizeof(dir)))
+	if (sys_check_caps() || pin_dir_resolve(a->pin_dir, dir, sizeof(dir)))
 		return -1;
 	snprintf(dp->dir, sizeof(dp->dir), "%s", dir);
 	if (!pin_dir_exists(dir)) {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
@@ -106,4 +107,12 @@ int sys_check_snat_range(uint16_t min, uint16_t max)
 	return ateom_fail("SNAT ports %u-%u overlap the worker's ip_local_port_range %u-%u; "
 			  "use --snat-ports outside it or add them to ip_local_reserved_ports",
 			  min, max, lo, hi);
+}
+
+double sys_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }

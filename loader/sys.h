@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Facts about the calling process and its namespaces. */
+/* Facts about the calling process, its namespaces and its clock. */
 #ifndef ATEOMNET_SYS_H
 #define ATEOMNET_SYS_H
 
@@ -16,5 +16,8 @@ int sys_open_actor_netns(const char *path);
 /* Worker's ephemeral port range and whether [min,max] is safe from it:
  * outside net.ipv4.ip_local_port_range or inside ip_local_reserved_ports. */
 int sys_check_snat_range(uint16_t min, uint16_t max);
+
+/* CLOCK_MONOTONIC in milliseconds: what a verb's elapsed time is taken on. */
+double sys_now_ms(void);
 
 #endif

@@ -304,13 +304,13 @@ static void up_report(const struct up_txn *t, double ms)
 int verb_up(const struct ateom_args *a)
 {
 	struct up_txn t = { .a = a, .netns_fd = -1, .lock_fd = -1 };
-	double t0 = now_ms();
+	double t0 = sys_now_ms();
 	int rc = -1;
 
 	dp_init(&t.dp);
 	if (up_check(&t))
 		goto out;
-	if (resolve_pin_dir(a, t.dp.dir, sizeof(t.dp.dir)) ||
+	if (pin_dir_resolve(a->pin_dir, t.dp.dir, sizeof(t.dp.dir)) ||
 	    pin_dir_prepare(t.dp.dir, &t.pin_dir_created))
 		goto out;
 	t.lock_fd = pin_lock(t.dp.dir);
@@ -326,7 +326,7 @@ int verb_up(const struct ateom_args *a)
 	veth_remove_all(&t.wnl, a->actor); /* left by a crashed `up` (no map entry) */
 	if (up_make_veth(&t) || up_attach_veth(&t) || up_write_maps(&t) || up_attach_pod(&t))
 		goto out_undo;
-	up_report(&t, now_ms() - t0);
+	up_report(&t, sys_now_ms() - t0);
 	rc = 0;
 	goto out;
 

@@ -3,7 +3,6 @@
 #ifndef ATEOMNET_VERBS_H
 #define ATEOMNET_VERBS_H
 
-#include <stddef.h>
 #include "args.h"
 
 int verb_up(const struct ateom_args *a);
@@ -11,9 +10,5 @@ int verb_down(const struct ateom_args *a);
 int verb_status(const struct ateom_args *a);
 int verb_nat(const struct ateom_args *a);
 int verb_purge(const struct ateom_args *a);
-
-/* --pin-dir, or the default pin dir of the calling netns. */
-int resolve_pin_dir(const struct ateom_args *a, char *out, size_t len);
-double now_ms(void);
 
 #endif
