@@ -6,6 +6,9 @@
  * Every function returns 0 (or a positive value where documented) on success
  * and a negative errno on failure; nl_error() then holds the kernel's
  * extended-ack message, if it sent one ("" otherwise).
+ *
+ * Implemented in nl_sock.c, nl_link.c, nl_addr.c and nl_tc.c; nl_priv.h
+ * holds what they share.
  */
 #ifndef ATEOMNET_NETLINK_H
 #define ATEOMNET_NETLINK_H

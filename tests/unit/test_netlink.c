@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * loader/netlink.c against the real kernel. The process first leaves the
- * root netns (unshare), and every test then gets a fresh pair of namespaces:
- * W (worker, where the test thread lives) and A (actor, held by an fd). Both
- * vanish with their interfaces when the test drops them, so nothing can leak
- * into the machine's own network. Needs root (CAP_NET_ADMIN, CAP_BPF).
+ * loader/netlink.h (nl_*.c) against the real kernel. The process first
+ * leaves the root netns (unshare), and every test then gets a fresh pair of
+ * namespaces: W (worker, where the test thread lives) and A (actor, held by
+ * an fd). Both vanish with their interfaces when the test drops them, so
+ * nothing can leak into the machine's own network. Needs root (CAP_NET_ADMIN,
+ * CAP_BPF).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+/* IPv4 addresses and the default route. */
+#include <errno.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <linux/rtnetlink.h>
+
+#include "nl_priv.h"
+
+int nl_addr_add_v4(struct nl *nl, int ifindex, uint32_t addr_be, int prefixlen)
+{
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+
+	if (prefixlen < 0 || prefixlen > 32)
+		return -EINVAL;
+	/* REPLACE: re-adding the same address is a no-op, so a repeated `up`
+	 * after a crash does not trip over its own leftovers. */
+	nlh = nl_req_start(nl, buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = prefixlen;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = ifindex;
+	mnl_attr_put_u32(nlh, IFA_LOCAL, addr_be);
+	mnl_attr_put_u32(nlh, IFA_ADDRESS, addr_be);
+	/* /31 and /32 have no broadcast address (RFC 3021). */
+	if (prefixlen < 31) {
+		uint32_t host = prefixlen ? 0xffffffffu >> prefixlen : 0xffffffffu;
+
+		mnl_attr_put_u32(nlh, IFA_BROADCAST, addr_be | htonl(host));
+	}
+	return nl_talk(nl, nlh, NULL, NULL);
+}
+
+struct addr_pick {
+	int ifindex;
+	int rank; /* 0 none, 1 any, 2 primary, 3 primary + scope global */
+	uint32_t addr_be;
+	int prefixlen;
+};
+
+static int addr_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if ((type == IFA_LOCAL || type == IFA_ADDRESS) &&
+	    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
+	const struct nlattr *a;
+	struct addr_pick *p = data;
+	int rank = 1;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET ||
+	    (int)ifa->ifa_index != p->ifindex)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb);
+	/* IFA_LOCAL is our address; IFA_ADDRESS is the peer on p2p links. */
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	if (!a)
+		return MNL_CB_OK;
+	if (!(ifa->ifa_flags & IFA_F_SECONDARY))
+		rank = ifa->ifa_scope == RT_SCOPE_UNIVERSE ? 3 : 2;
+	if (rank > p->rank) {
+		p->rank = rank;
+		p->addr_be = mnl_attr_get_u32(a);
+		p->prefixlen = ifa->ifa_prefixlen;
+	}
+	return MNL_CB_OK;
+}
+
+int nl_addr_get_v4(struct nl *nl, int ifindex, uint32_t *addr_be, int *prefixlen)
+{
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh = nl_req_start(nl, buf, RTM_GETADDR, NLM_F_DUMP);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	struct addr_pick p = { .ifindex = ifindex };
+	int err;
+
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_index = ifindex; /* a hint only: addr_cb filters anyway */
+	err = nl_talk(nl, nlh, addr_cb, &p);
+	if (err)
+		return err;
+	if (!p.rank)
+		return -EADDRNOTAVAIL;
+	*addr_be = p.addr_be;
+	*prefixlen = p.prefixlen;
+	return 0;
+}
+
+int nl_route_add_default_v4(struct nl *nl, int ifindex, uint32_t gw_be)
+{
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+
+	/* REPLACE for the same reason as addresses: idempotent re-runs. */
+	nlh = nl_req_start(nl, buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = 0;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_GATEWAY, gw_be);
+	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
+	return nl_talk(nl, nlh, NULL, NULL);
+}
