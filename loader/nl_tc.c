@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* tc: the clsact qdisc and our cls_bpf filter (direct action) on its
- * ingress hook. */
+ * ingress hook. Why not libbpf's bpf_tc_*: docs/NOTES.md (Loader). */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
