@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The checking engine of the datapath table (test_datapath). A row sets map
+ * state, runs one realistic packet through one program and states what must
+ * come out; run_row() checks the verdict, the bytes that must change (and
+ * that nothing else did), the IPv4 and L4 checksums (test_run packets are
+ * CHECKSUM_NONE, so they must verify in full), every counter of every block,
+ * and the NAT entries created or touched.
+ *
+ * Rows are written with the vocabulary of rows.h, one file per area
+ * (rows_*.c).
+ */
+#ifndef ATEOM_TEST_ENGINE_H
+#define ATEOM_TEST_ENGINE_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+
+/* The one fixture of the test binary (opened by test_datapath.c). */
+extern struct fx fx;
+
+enum prog { FROM_ACTOR, FROM_POD, RESUME };
+enum dev { DEV_A1, DEV_A2, DEV_POD };
+enum kind { K_IP, K_ARP, K_IPV6 };
+enum pair { PAIR_NONE, PAIR_SNAT, PAIR_DNAT };
+enum ucsum { CS_VALID, CS_ZERO, CS_FFFF };
+
+#define SNAT_PORT 1 /* xlate port: any port of the SNAT range */
+
+/* The expected rewrite; 0 = field unchanged. sport/dport are the ICMP id
+ * for echo requests/replies. */
+struct xlate {
+	uint32_t saddr, daddr;
+	uint16_t sport, dport;
+	bool ttl_dec;
+	bool macs;       /* gateway -> actor MACs (delivery to an actor) */
+	enum ucsum udp;
+	bool custom;     /* compared by the row's check() instead */
+};
+
+struct cnt {
+	uint8_t block, stat, pkts;
+};
+#define C(b, s) { b, ATEOM_STAT_##s, 1 }
+
+struct row;
+struct run {
+	const struct row *r;
+	uint8_t in[PB_FRAME_MAX];
+	size_t len;
+	struct fx_result res;
+	uint64_t t0, t1;
+	int ifindex;
+};
+
+struct row {
+	const char *name;
+	enum prog prog;
+	enum dev dev;
+	/* config tweaks on top of fx_std_setup() */
+	bool unconfigured;
+	uint16_t snat_min, snat_max;
+	uint32_t cfg_flags;
+	uint32_t est_timeout_s; /* TCP established idle timeout */
+	void (*prep)(struct fx *f);
+	uint32_t cb[5]; /* RESUME rows: skb->cb as a hook left it */
+	enum kind kind;
+	struct pb_spec in;
+	struct pb_arp_spec arp;
+	int verdict;
+	bool same;      /* data_out == data_in (a dropped packet's bytes are
+			 * not checked: nobody sees them) */
+	struct xlate x;
+	const struct pb_spec *want; /* instead of x: the whole expected packet */
+	struct cnt c[6]; /* every other counter must stay 0 */
+	int nat_delta;
+	enum pair pair;
+	int actor;      /* PAIR_*: the actor (1, 2) the pair belongs to */
+	bool touch;     /* the entry the packet used got last_seen refreshed */
+	void (*check)(struct fx *f, const struct run *run);
+};
+
+/* A cmocka test function: *state is the row. */
+void run_row(void **state);
+
+/* ---- for the rows' prep() and check() ------------------------------------ */
+int actor_ifindex(int id);
+/* A last_seen this many seconds before now. */
+uint64_t ago(unsigned secs);
+void set_tcp_seen(struct fx *f, const struct ateom_nat_key *k, uint8_t seen);
+/* Fails listing every differing byte (offsets from the frame start). */
+void diff_fail(const uint8_t *want, const uint8_t *got, size_t len);
+
+#endif /* ATEOM_TEST_ENGINE_H */

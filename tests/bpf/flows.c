@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Multi-packet flows through the datapath: round trips both ways, two
+ * actors behind one remote tuple, SNAT port uniqueness, and pairs restored
+ * after the LRU evicted one half. Each packet's verdict and checksums are
+ * checked, then what the flow is about. */
+#include <bpf/bpf.h>
+
+#include "rows.h"
+
+/* Runs one packet and checks the verdict; for redirects also that the
+ * checksums verify. The view points into *res. */
+static struct pb_view xmit(int prog, int ifindex, const struct pb_spec *s, int verdict,
+			   struct fx_result *res)
+{
+	uint8_t pkt[PB_FRAME_MAX];
+	size_t n = pb_build(pkt, sizeof(pkt), s);
+	struct pb_view v;
+
+	assert_true(n > 0);
+	assert_int_equal(fx_run(&fx, prog, ifindex, pkt, n, NULL, 1, res), 0);
+	assert_int_equal((int32_t)res->retval, verdict);
+	assert_int_equal(pb_parse(res->out, res->out_len, &v), 0);
+	if (verdict == FX_REDIRECT) {
+		assert_true(pb_ip_csum_ok(&v));
+		if (v.proto == IPPROTO_UDP && s->udp_nocsum)
+			assert_int_equal(v.l4_csum, 0);
+		else
+			assert_true(pb_l4_csum_ok(&v));
+	}
+	return v;
+}
+
+static int flow_setup(void **state)
+{
+	(void)state;
+	return fx_std_setup(&fx);
+}
+
+/* Actor -> remote, remote -> pod:P -> actor, actor again on the same pair. */
+static void roundtrip(uint8_t proto)
+{
+	bool icmp = proto == IPPROTO_ICMP;
+	struct pb_spec out = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .proto = proto,
+			       .sport = APORT, .dport = 443, .tcp_flags = PB_SYN,
+			       .icmp_type = PB_ICMP_ECHO, .icmp_id = ICMP_ID, .payload = 20 };
+	struct pb_spec back = { TO_POD_IP, .saddr = FX_REMOTE_IP, .proto = proto, .sport = 443,
+				.tcp_flags = PB_SYN | PB_ACK, .icmp_type = PB_ICMP_ECHOREPLY,
+				.payload = 20 };
+	struct fx_result res;
+	struct pb_view v;
+	uint16_t p;
+
+	v = xmit(fx.from_actor, fx.if_a1, &out, FX_REDIRECT, &res);
+	assert_int_equal(v.saddr, FX_POD_IP);
+	p = icmp ? v.icmp_id : v.sport;
+	assert_in_range(p, FX_SNAT_MIN, FX_SNAT_MAX);
+
+	back.dport = back.icmp_id = p;
+	v = xmit(fx.from_pod, fx.if_pod, &back, FX_REDIRECT, &res);
+	assert_int_equal(v.daddr, FX_ACTOR_IP);
+	assert_int_equal(icmp ? v.icmp_id : v.dport, icmp ? ICMP_ID : APORT);
+
+	out.tcp_flags = PB_ACK;
+	out.icmp_seq = 2;
+	v = xmit(fx.from_actor, fx.if_a1, &out, FX_REDIRECT, &res);
+	assert_int_equal(icmp ? v.icmp_id : v.sport, p);
+
+	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_SNAT_NEW, NULL), 1);
+	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_SNAT, NULL), 2);
+	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_SNAT_REPLY, NULL), 1);
+	assert_int_equal(fx_nat_count(&fx), 2);
+}
+
+static void flow_tcp_roundtrip(void **state) { (void)state; roundtrip(IPPROTO_TCP); }
+static void flow_udp_roundtrip(void **state) { (void)state; roundtrip(IPPROTO_UDP); }
+static void flow_icmp_roundtrip(void **state) { (void)state; roundtrip(IPPROTO_ICMP); }
+
+/* Client -> pod:8080 -> actor:8000, actor replies as pod:8080, client again. */
+static void flow_dnat_roundtrip(void **state)
+{
+	struct pb_spec in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = CPORT,
+			      .dport = FX_SVC_ALT, TCP_SYN };
+	struct pb_spec reply = { FROM_ACTOR_IP, .daddr = FX_CLIENT_IP, .sport = FX_SVC_ALT_TO,
+				 .dport = CPORT, TCP_SYNACK };
+	struct fx_result res;
+	struct pb_view v;
+
+	(void)state;
+	v = xmit(fx.from_pod, fx.if_pod, &in, FX_REDIRECT, &res);
+	assert_int_equal(v.saddr, FX_CLIENT_IP);
+	assert_int_equal(v.daddr, FX_ACTOR_IP);
+	assert_int_equal(v.dport, FX_SVC_ALT_TO);
+	v = xmit(fx.from_actor, fx.if_a1, &reply, FX_REDIRECT, &res);
+	assert_int_equal(v.saddr, FX_POD_IP);
+	assert_int_equal(v.sport, FX_SVC_ALT);
+	assert_int_equal(v.daddr, FX_CLIENT_IP);
+	assert_int_equal(v.dport, CPORT);
+	in.tcp_flags = PB_ACK;
+	v = xmit(fx.from_pod, fx.if_pod, &in, FX_REDIRECT, &res);
+	assert_int_equal(v.dport, FX_SVC_ALT_TO);
+	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_DNAT_NEW, NULL), 1);
+	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_DNAT, NULL), 2);
+	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_DNAT_REPLY, NULL), 1);
+	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_SNAT_NEW, NULL), 0);
+	assert_int_equal(fx_nat_count(&fx), 2);
+}
+
+/* Two actors, same address, same remote tuple: each reply reaches its own. */
+static void flow_two_actors_replies(void **state)
+{
+	struct pb_spec out = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443,
+			       TCP_SYN };
+	struct pb_spec back = { TO_POD_IP, .saddr = FX_REMOTE_IP, .sport = 443, TCP_SYNACK };
+	const int ifs[2] = { fx.if_a1, fx.if_a2 };
+	uint16_t port[2];
+	struct fx_result res;
+	struct pb_view v;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		v = xmit(fx.from_actor, ifs[i], &out, FX_REDIRECT, &res);
+		port[i] = v.sport;
+	}
+	assert_int_not_equal(port[0], port[1]);
+	for (int i = 1; i >= 0; i--) {
+		struct ateom_nat_key k = fx_key_in(FX_REMOTE_IP, FX_POD_IP, 443, port[i],
+						   IPPROTO_TCP);
+		struct ateom_nat_entry e;
+
+		assert_int_equal(fx_nat_get(&fx, &k, &e), 0);
+		assert_int_equal(e.actor_ifindex, ifs[i]);
+		assert_int_equal(e.actor_id, i + 1);
+		assert_int_equal(fx_stats_zero(&fx), 0);
+		back.dport = port[i];
+		v = xmit(fx.from_pod, fx.if_pod, &back, FX_REDIRECT, &res);
+		assert_int_equal(v.daddr, FX_ACTOR_IP);
+		assert_int_equal(v.dport, APORT);
+		assert_int_equal(fx_counter(&fx, i + 1, ATEOM_STAT_SNAT_REPLY, NULL), 1);
+		assert_int_equal(fx_counter(&fx, 2 - i, ATEOM_STAT_SNAT_REPLY, NULL), 0);
+	}
+	assert_int_equal(fx_nat_count(&fx), 4);
+}
+
+/* Many flows to one remote service never share a SNAT port. */
+static void flow_snat_ports_distinct(void **state)
+{
+	enum { N = 64 };
+	struct pb_spec out = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .dport = 443, TCP_SYN };
+	bool used[FX_SNAT_MAX - FX_SNAT_MIN + 1] = { false };
+	struct fx_result res;
+	struct pb_view v;
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		out.sport = APORT + i;
+		v = xmit(fx.from_actor, fx.if_a1, &out, FX_REDIRECT, &res);
+		assert_in_range(v.sport, FX_SNAT_MIN, FX_SNAT_MAX);
+		assert_false(used[v.sport - FX_SNAT_MIN]);
+		used[v.sport - FX_SNAT_MIN] = true;
+	}
+	assert_int_equal(fx_nat_count(&fx), 2 * N);
+	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_SNAT_NEW, NULL), N);
+}
+
+/* nat.h: "an LRU can evict one half of a pair — look up defensively and
+ * recreate". The IN half of an SNAT pair is gone; the next egress packet
+ * must restore it so that the remote's replies still reach the actor. */
+static void flow_snat_evicted_in_half(void **state)
+{
+	struct ateom_nat_key in = fx_key_in(FX_REMOTE_IP, FX_POD_IP, 443, PPORT, IPPROTO_TCP);
+	struct pb_spec out = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443,
+			       TCP_DATA };
+	struct pb_spec back = { TO_POD_IP, .saddr = FX_REMOTE_IP, .sport = 443, .dport = PPORT,
+				TCP_DATA };
+	struct fx_result res;
+	struct pb_view v;
+
+	(void)state;
+	prep_snat_tcp(&fx);
+	assert_int_equal(bpf_map_delete_elem(fx.nat, &in), 0);
+	v = xmit(fx.from_actor, fx.if_a1, &out, FX_REDIRECT, &res);
+	assert_int_equal(v.sport, PPORT);
+	v = xmit(fx.from_pod, fx.if_pod, &back, FX_REDIRECT, &res);
+	assert_int_equal(v.daddr, FX_ACTOR_IP);
+	assert_int_equal(v.dport, APORT);
+}
+
+/* The same for DNAT: the OUT half is gone; the next inbound packet must
+ * restore it, or the actor's reply would be SNATed from a random port. */
+static void flow_dnat_evicted_out_half(void **state)
+{
+	struct ateom_nat_key out = fx_key_out(fx.if_a1, FX_ACTOR_IP, FX_CLIENT_IP, 80, CPORT,
+					      IPPROTO_TCP);
+	struct pb_spec in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = CPORT,
+			      .dport = FX_SVC_HTTP, TCP_DATA };
+	struct pb_spec reply = { FROM_ACTOR_IP, .daddr = FX_CLIENT_IP, .sport = 80, .dport = CPORT,
+				 TCP_DATA };
+	struct fx_result res;
+	struct pb_view v;
+
+	(void)state;
+	prep_dnat_tcp(&fx);
+	assert_int_equal(bpf_map_delete_elem(fx.nat, &out), 0);
+	v = xmit(fx.from_pod, fx.if_pod, &in, FX_REDIRECT, &res);
+	assert_int_equal(v.dport, 80);
+	v = xmit(fx.from_actor, fx.if_a1, &reply, FX_REDIRECT, &res);
+	assert_int_equal(v.saddr, FX_POD_IP);
+	assert_int_equal(v.sport, FX_SVC_HTTP);
+	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_SNAT_NEW, NULL), 0);
+}
+
+const struct CMUnitTest flow_tests[] = {
+	cmocka_unit_test_setup(flow_tcp_roundtrip, flow_setup),
+	cmocka_unit_test_setup(flow_udp_roundtrip, flow_setup),
+	cmocka_unit_test_setup(flow_icmp_roundtrip, flow_setup),
+	cmocka_unit_test_setup(flow_dnat_roundtrip, flow_setup),
+	cmocka_unit_test_setup(flow_two_actors_replies, flow_setup),
+	cmocka_unit_test_setup(flow_snat_ports_distinct, flow_setup),
+	cmocka_unit_test_setup(flow_snat_evicted_in_half, flow_setup),
+	cmocka_unit_test_setup(flow_dnat_evicted_out_half, flow_setup),
+};
+const size_t flow_tests_n = sizeof(flow_tests) / sizeof(flow_tests[0]);

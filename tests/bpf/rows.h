@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the row files of the datapath table share: the flows the rows use,
+ * packet and expectation shorthands, the NAT state most rows start from
+ * (prep.c), and the list of areas test_datapath.c runs.
+ *
+ * A new area is a file tests/bpf/rows_NAME.c that defines
+ *
+ *   const struct row NAME_rows[] = { ... };
+ *   ROW_AREA_END(NAME);
+ *
+ * plus X(NAME) in ROW_AREAS below; the Makefile links every .c file of
+ * tests/bpf but the fixture into the suite.
+ */
+#ifndef ATEOM_TEST_ROWS_H
+#define ATEOM_TEST_ROWS_H
+
+#include "engine.h"
+
+/* ---- the suite: areas of rows, in the order they run, then the flows ---- */
+#define ROW_AREAS(X) X(snat) X(dnat) X(pod) X(actor) X(hook) X(icmp)
+
+#define ROW_AREA_DECL(a) extern const struct row a##_rows[]; extern const size_t a##_rows_n;
+ROW_AREAS(ROW_AREA_DECL)
+#define ROW_AREA_END(a) const size_t a##_rows_n = sizeof(a##_rows) / sizeof(a##_rows[0])
+
+/* Multi-packet flows (flows.c). */
+extern const struct CMUnitTest flow_tests[];
+extern const size_t flow_tests_n;
+
+/* ---- flows used by the rows --------------------------------------------- */
+#define APORT 40000      /* actor's ephemeral ports */
+#define APORT_UDP 40001
+#define ICMP_ID 0x1234   /* actor's ping id */
+#define PPORT 61234      /* pre-made SNAT ports */
+#define PPORT_UDP 61235
+#define PPORT_ICMP 61236
+#define PPORT_A2 61237
+#define CPORT 50000      /* client ports of inbound flows */
+#define WORKER_PORT 45000 /* a worker socket, inside ip_local_port_range */
+#define OTHER_IP FX_IP(192, 0, 2, 99)
+
+#define FROM_ACTOR_IP FX_ACTOR_WIRE, .saddr = FX_ACTOR_IP
+#define TO_POD_IP FX_POD_WIRE, .daddr = FX_POD_IP
+#define BCAST { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }
+
+/* ---- packets -------------------------------------------------------------- */
+#define TCP_SYN .proto = IPPROTO_TCP, .tcp_flags = PB_SYN
+#define TCP_SYNACK .proto = IPPROTO_TCP, .tcp_flags = PB_SYN | PB_ACK
+#define TCP_DATA .proto = IPPROTO_TCP, .tcp_flags = PB_ACK | PB_PSH, .payload = 100
+#define UDP_DATA .proto = IPPROTO_UDP, .payload = 40
+#define ECHO(id) .proto = IPPROTO_ICMP, .icmp_type = PB_ICMP_ECHO, .icmp_id = id, \
+		 .icmp_seq = 1, .payload = 56
+#define ECHO_REPLY(id) .proto = IPPROTO_ICMP, .icmp_type = PB_ICMP_ECHOREPLY, \
+		       .icmp_id = id, .icmp_seq = 1, .payload = 56
+
+/* ICMP errors: the quoted datagram q is a struct pb_spec. */
+#define FRAG_NEEDED(q) .proto = IPPROTO_ICMP, .icmp_type = PB_ICMP_UNREACH, \
+		       .icmp_code = PB_ICMP_FRAG_NEEDED, .icmp_mtu = 1400, .inner = q
+#define TIME_EXCEEDED(q) .proto = IPPROTO_ICMP, .icmp_type = PB_ICMP_TIME_EXCEEDED, .inner = q
+#define PORT_UNREACH(q) .proto = IPPROTO_ICMP, .icmp_type = PB_ICMP_UNREACH, .icmp_code = 3, \
+			.inner = q
+#define QUOTE_UDP(src, sp, dst, dp) { .saddr = src, .daddr = dst, .proto = IPPROTO_UDP, \
+				      .sport = sp, .dport = dp, .ttl = 63, .payload = 32 }
+
+/* ---- expectations ----------------------------------------------------------- */
+#define SNAT_X { .saddr = FX_POD_IP, .sport = SNAT_PORT, .ttl_dec = true }
+#define TO_ACTOR_X(port) { .daddr = FX_ACTOR_IP, .dport = port, .ttl_dec = true, .macs = true }
+#define SNAT_NEW_C(b) { C(b, ACTOR_RX), C(b, SNAT), C(b, SNAT_NEW) }
+#define POD_PASS .verdict = FX_UNSPEC, .same = true, .c = { C(0, POD_PASS) }
+#define ACTOR_DROP(why) .verdict = FX_SHOT, .c = { C(1, ACTOR_RX), C(1, why) }
+#define TO_WORKER .verdict = FX_OK, .same = true, .c = { C(1, ACTOR_RX), C(1, TO_WORKER) }
+/* cb[IFINDEX] is informational: resume trusts skb->ifindex, not the cb. */
+#define RESUME_CB(v) .cb = { ATEOM_HOOK_CB_MAGIC, 1, 0, v }
+
+/* ---- prep: NAT state that exists before the packet (prep.c) --------------- */
+void prep_snat_tcp(struct fx *f);   /* actor 1 APORT -> R:443 as PPORT */
+void prep_snat_udp(struct fx *f);   /* actor 1 APORT_UDP -> R:53 as PPORT_UDP */
+void prep_snat_icmp(struct fx *f);  /* actor 1 ping ICMP_ID -> R as PPORT_ICMP */
+void prep_dnat_tcp(struct fx *f);   /* C:CPORT -> :80, actor 1 port 80 */
+void prep_dnat_udp(struct fx *f);   /* C:CPORT+2 -> :53, actor 1 port 5353 */
+
+#endif /* ATEOM_TEST_ROWS_H */

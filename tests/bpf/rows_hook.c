@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Rows: the egress hook (ateomnet_hook.h) in front of actor egress, and
+ * actor_resume run directly with skb->cb as a hook left it. */
+#include <unistd.h>
+
+#include "rows.h"
+
+static void hook_in(struct fx *f, uint32_t slot, int fd)
+{
+	assert_true(fd >= 0);
+	assert_int_equal(fx_hook_set(f, slot, fd), 0);
+	close(fd); /* the prog array holds it */
+}
+
+static void prep_hook_shot(struct fx *f) { hook_in(f, 1, fx_hook_shot()); }
+static void prep_hook_shot_a2(struct fx *f) { hook_in(f, 2, fx_hook_shot()); }
+static void prep_hook_allow(struct fx *f)
+{
+	hook_in(f, 1, fx_hook_verdict(f, 1, f->if_a1, ATEOM_HOOK_ALLOW));
+}
+static void prep_hook_drop(struct fx *f)
+{
+	hook_in(f, 1, fx_hook_verdict(f, 1, f->if_a1, ATEOM_HOOK_DROP));
+}
+static void prep_hook_capture(struct fx *f)
+{
+	hook_in(f, 1, fx_hook_verdict(f, 1, f->if_a1, ATEOM_HOOK_CAPTURE));
+}
+static void prep_hook_allow_dnat(struct fx *f)
+{
+	prep_hook_allow(f);
+	prep_dnat_tcp(f);
+}
+
+const struct row hook_rows[] = {
+	/* -- egress hook (ateomnet_hook.h) -- */
+	{ "hook_empty_slot_allows", FROM_ACTOR, DEV_A1, .prep = prep_hook_shot_a2,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
+	  .verdict = FX_REDIRECT, .x = SNAT_X, .c = SNAT_NEW_C(1),
+	  .nat_delta = 2, .pair = PAIR_SNAT, .actor = 1 },
+	{ "hook_returns_shot", FROM_ACTOR, DEV_A1, .prep = prep_hook_shot,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
+	  .verdict = FX_SHOT, .c = { C(1, ACTOR_RX) } },
+	{ "hook_allow_resumes_nat", FROM_ACTOR, DEV_A1, .prep = prep_hook_allow,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
+	  .verdict = FX_REDIRECT, .x = SNAT_X,
+	  .c = { C(1, ACTOR_RX), C(1, HOOK_ALLOW), C(1, SNAT), C(1, SNAT_NEW) },
+	  .nat_delta = 2, .pair = PAIR_SNAT, .actor = 1 },
+	{ "hook_allow_dnat_reply", FROM_ACTOR, DEV_A1, .prep = prep_hook_allow_dnat,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_CLIENT_IP, .sport = 80, .dport = CPORT, TCP_SYNACK },
+	  .verdict = FX_REDIRECT, .x = { .saddr = FX_POD_IP, .ttl_dec = true },
+	  .c = { C(1, ACTOR_RX), C(1, HOOK_ALLOW), C(1, DNAT_REPLY) } },
+	{ "hook_drop_via_resume", FROM_ACTOR, DEV_A1, .prep = prep_hook_drop,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
+	  ACTOR_DROP(DROP_POLICY) },
+	{ "hook_capture_fails_closed", FROM_ACTOR, DEV_A1, .prep = prep_hook_capture,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
+	  ACTOR_DROP(DROP_POLICY) },
+	{ "hook_not_run_for_worker_traffic", FROM_ACTOR, DEV_A1, .prep = prep_hook_shot,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_WORKER_IP, .sport = APORT, .dport = 9000, TCP_SYN },
+	  TO_WORKER },
+
+	/* -- actor_resume run directly, skb->cb as a hook left it -- */
+	{ "resume_allow", RESUME, DEV_A1, RESUME_CB(ATEOM_HOOK_ALLOW),
+	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
+	  .verdict = FX_REDIRECT, .x = SNAT_X,
+	  .c = { C(1, HOOK_ALLOW), C(1, SNAT), C(1, SNAT_NEW) },
+	  .nat_delta = 2, .pair = PAIR_SNAT, .actor = 1 },
+	{ "resume_drop", RESUME, DEV_A1, RESUME_CB(ATEOM_HOOK_DROP),
+	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
+	  .verdict = FX_SHOT, .c = { C(1, DROP_POLICY) } },
+	{ "resume_no_verdict", RESUME, DEV_A1, RESUME_CB(ATEOM_HOOK_NONE),
+	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
+	  .verdict = FX_SHOT, .c = { C(1, DROP_POLICY) } },
+	{ "resume_unknown_verdict", RESUME, DEV_A1, RESUME_CB(77),
+	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
+	  .verdict = FX_SHOT, .c = { C(1, DROP_POLICY) } },
+	{ "resume_allow_without_magic", RESUME, DEV_A1, .cb = { 0, 1, 0, ATEOM_HOOK_ALLOW },
+	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
+	  .verdict = FX_SHOT, .c = { C(1, DROP_POLICY) } },
+	{ "resume_hook_changed_source", RESUME, DEV_A1, RESUME_CB(ATEOM_HOOK_ALLOW),
+	  .in = { FX_ACTOR_WIRE, .saddr = FX_IP(10, 200, 0, 9), .daddr = FX_REMOTE_IP,
+		  .sport = APORT, .dport = 443, TCP_SYN },
+	  .verdict = FX_SHOT, .c = { C(1, HOOK_ALLOW), C(1, DROP_POLICY) } },
+	{ "resume_hook_made_it_worker_bound", RESUME, DEV_A1, RESUME_CB(ATEOM_HOOK_ALLOW),
+	  .in = { FROM_ACTOR_IP, .daddr = FX_WORKER_IP, .sport = APORT, .dport = 443, TCP_SYN },
+	  .verdict = FX_SHOT, .c = { C(1, HOOK_ALLOW), C(1, DROP_POLICY) } },
+	{ "resume_no_actor_entry", RESUME, DEV_POD, RESUME_CB(ATEOM_HOOK_ALLOW),
+	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
+	  .verdict = FX_SHOT, .c = { C(0, DROP_NO_ACTOR) } },
+	{ "resume_unconfigured", RESUME, DEV_A1, RESUME_CB(ATEOM_HOOK_ALLOW), .unconfigured = true,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
+	  .verdict = FX_SHOT, .c = { C(0, DROP_NO_CONFIG) } },
+};
+ROW_AREA_END(hook);
