@@ -12,13 +12,12 @@
 #include <stdint.h>
 #include <net/if.h>
 #include "ateomnet.h"
+#include "attach_mode.h"
 
 #define ATEOM_MAX_EXPOSE 16
 
 enum ateom_verb { VERB_NONE, VERB_UP, VERB_DOWN, VERB_STATUS, VERB_NAT,
 		  VERB_PURGE, VERB_HELP, VERB_VERSION };
-
-enum ateom_attach { ATTACH_AUTO, ATTACH_TCX, ATTACH_TC };
 
 struct ateom_expose {
 	uint16_t port;        /* pod port, host order, 1..65535 */
@@ -38,7 +37,7 @@ struct ateom_args {
 	struct ateom_expose expose[ATEOM_MAX_EXPOSE];
 	int n_expose;                 /* default: one, 80/tcp */
 	char pin_dir[4096];           /* "" = default per worker netns */
-	enum ateom_attach attach;
+	enum attach_mode attach;      /* ATTACH_AUTO, _TCX or _TC */
 	uint16_t snat_min, snat_max;  /* default ATEOM_SNAT_PORT_MIN/MAX */
 	uint32_t nat_entries;         /* 0 = ATEOM_NAT_DEFAULT_ENTRIES */
 	bool json;

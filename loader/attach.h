@@ -5,7 +5,7 @@
 #ifndef ATEOMNET_ATTACH_H
 #define ATEOMNET_ATTACH_H
 
-#include "args.h"
+#include "attach_mode.h"
 #include "datapath.h"
 #include "netlink.h"
 
@@ -13,27 +13,27 @@
 #define ATEOM_TC_PRIO 0xa7e0
 #define ATEOM_TC_HANDLE 1
 
-enum attach_mode { MODE_NONE = 0, MODE_TCX, MODE_TC };
-
-const char *attach_mode_name(enum attach_mode m);
-
-/* Attaches prog_fd to ifname's ingress. ATTACH_AUTO tries tcx first.
- * *used tells which mode it ended up with. */
+/* Attaches prog to ifname's ingress. ATTACH_AUTO tries tcx first.
+ * *used tells which mode it ended up with (ATTACH_TCX or ATTACH_TC). */
 int attach_ingress(struct nl *nl, const struct dp *dp, const char *ifname,
-		   int ifindex, int prog_fd, enum ateom_attach want,
+		   int ifindex, const struct dp_prog *prog, enum attach_mode want,
 		   enum attach_mode *used);
 
-/* Which mode (if any) our prog_fd is attached with on ifname's ingress. */
+/* Which mode (ATTACH_NONE if none) prog is attached with on ifname's ingress. */
 enum attach_mode attach_query(struct nl *nl, const struct dp *dp,
-			      const char *ifname, int ifindex, int prog_fd);
+			      const char *ifname, int ifindex, const struct dp_prog *prog);
 
-/* Detaches prog_fd from ifname's ingress in whatever mode it is attached.
+/* Detaches prog from ifname's ingress in whatever mode it is attached.
  * Missing attachments are fine; someone else's program is left alone. */
 int detach_ingress(struct nl *nl, const struct dp *dp, const char *ifname,
-		   int ifindex, int prog_fd);
+		   int ifindex, const struct dp_prog *prog);
 
 /* With no actor left, detaches from_pod so the pod interface is exactly
  * what it was; with actors up it does nothing. */
-int detach_pod_if_idle(struct nl *nl, struct dp *dp);
+int detach_pod_if_idle(struct nl *nl, const struct dp *dp);
+
+/* The actors map records an actor's veth mode as ABI flags. */
+uint32_t attach_actor_flags(enum attach_mode m);
+enum attach_mode attach_actor_mode(const struct ateom_actor *a);
 
 #endif

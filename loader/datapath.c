@@ -36,19 +36,25 @@ static int *map_fd(struct dp *dp, size_t i)
 	return fds[i];
 }
 
-static int *prog_fd(struct dp *dp, size_t i)
+static struct dp_prog *prog(struct dp *dp, size_t i)
 {
-	int *fds[N_PROGS] = { &dp->from_actor, &dp->from_pod, &dp->actor_resume };
-	return fds[i];
+	struct dp_prog *progs[N_PROGS] = { &dp->from_actor, &dp->from_pod, &dp->actor_resume };
+	return progs[i];
 }
 
-void dp_init(struct dp *dp)
+static void dp_reset(struct dp *dp)
 {
-	memset(dp, 0, sizeof(*dp));
 	for (size_t i = 0; i < N_MAPS; i++)
 		*map_fd(dp, i) = -1;
 	for (size_t i = 0; i < N_PROGS; i++)
-		*prog_fd(dp, i) = -1;
+		*prog(dp, i) = (struct dp_prog){ .fd = -1 };
+	dp->loaded_now = false;
+}
+
+void dp_init(struct dp *dp, const char *dir)
+{
+	snprintf(dp->dir, sizeof(dp->dir), "%s", dir);
+	dp_reset(dp);
 }
 
 void dp_close(struct dp *dp)
@@ -57,17 +63,17 @@ void dp_close(struct dp *dp)
 		if (*map_fd(dp, i) >= 0)
 			close(*map_fd(dp, i));
 	for (size_t i = 0; i < N_PROGS; i++)
-		if (*prog_fd(dp, i) >= 0)
-			close(*prog_fd(dp, i));
-	char dir[PATH_MAX];
-	memcpy(dir, dp->dir, sizeof(dir));
-	dp_init(dp);
-	memcpy(dp->dir, dir, sizeof(dir));
+		if (prog(dp, i)->fd >= 0)
+			close(prog(dp, i)->fd);
+	dp_reset(dp);
 }
 
+/* args.c keeps --pin-dir short enough for every name; a path that still
+ * does not fit becomes "", which no bpf call accepts. */
 static void pin_path(const char *dir, const char *name, char *out, size_t len)
 {
-	snprintf(out, len, "%s/%s", dir, name);
+	if ((size_t)snprintf(out, len, "%s/%s", dir, name) >= len)
+		out[0] = '\0';
 }
 
 void dp_link_path(const struct dp *dp, const char *ifname, char *out, size_t len)
@@ -75,7 +81,7 @@ void dp_link_path(const struct dp *dp, const char *ifname, char *out, size_t len
 	snprintf(out, len, "%s/links/%s", dp->dir, ifname);
 }
 
-uint32_t dp_prog_id(int fd)
+static uint32_t prog_id(int fd)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
@@ -114,16 +120,23 @@ static int check_map(int fd, const char *name, size_t i)
 	return 0;
 }
 
-int dp_open(struct dp *dp, const char *dir)
+bool dp_pinned(const struct dp *dp)
 {
+	char path[PATH_MAX];
+
+	pin_path(dp->dir, "config", path, sizeof(path));
+	return access(path, F_OK) == 0;
+}
+
+int dp_open(struct dp *dp)
+{
+	const char *dir = dp->dir;
 	char path[PATH_MAX];
 	struct ateom_config cfg;
 
-	dp_init(dp);
-	snprintf(dp->dir, sizeof(dp->dir), "%s", dir);
-	pin_path(dir, "config", path, sizeof(path));
-	if (access(path, F_OK))
-		return -ENOENT;
+	dp_close(dp);
+	if (!dp_pinned(dp))
+		return ateom_fail("no datapath pinned in %s", dir);
 	for (size_t i = 0; i < N_MAPS; i++) {
 		pin_path(dir, map_names[i], path, sizeof(path));
 		*map_fd(dp, i) = bpf_obj_get(path);
@@ -134,9 +147,12 @@ int dp_open(struct dp *dp, const char *dir)
 		}
 	}
 	for (size_t i = 0; i < N_PROGS; i++) {
+		struct dp_prog *p = prog(dp, i);
+
 		pin_path(dir, prog_names[i], path, sizeof(path));
-		*prog_fd(dp, i) = bpf_obj_get(path);
-		if (*prog_fd(dp, i) < 0) {
+		p->fd = bpf_obj_get(path);
+		p->id = p->fd < 0 ? 0 : prog_id(p->fd);
+		if (!p->id) {
 			ateom_fail("datapath pins in %s are incomplete (%s); "
 				   "run `ateomnet purge`", dir, prog_names[i]);
 			goto err;
@@ -155,20 +171,20 @@ err:
 	return -1;
 }
 
-void dp_unpin(const char *dir)
+void dp_unpin(const struct dp *dp)
 {
 	char path[PATH_MAX];
 
 	/* config first: once it is gone nobody trusts the rest. */
 	for (size_t i = N_MAPS; i-- > 0;) {
-		pin_path(dir, map_names[i], path, sizeof(path));
+		pin_path(dp->dir, map_names[i], path, sizeof(path));
 		unlink(path);
 	}
 	for (size_t i = 0; i < N_PROGS; i++) {
-		pin_path(dir, prog_names[i], path, sizeof(path));
+		pin_path(dp->dir, prog_names[i], path, sizeof(path));
 		unlink(path);
 	}
-	pin_path(dir, "links", path, sizeof(path));
+	pin_path(dp->dir, "links", path, sizeof(path));
 	rmdir(path);
 }
 
@@ -185,15 +201,17 @@ static void config_defaults(struct ateom_config *cfg)
 	cfg->icmp_timeout_ns = 30ULL * 1000000000ULL;
 }
 
-int dp_load(struct dp *dp, const char *dir, uint32_t nat_entries)
+int dp_load(struct dp *dp, uint32_t nat_entries)
 {
+	const char *dir = dp->dir;
 	struct datapath_bpf *skel;
 	struct ateom_config cfg;
 	char path[PATH_MAX];
 	__u32 slot = ATEOM_HOOK_SLOT_RESUME;
 	int err, fd;
 
-	dp_unpin(dir); /* leftovers of a load that crashed before pinning config */
+	dp_close(dp);
+	dp_unpin(dp); /* leftovers of a load that crashed before pinning config */
 	skel = datapath_bpf__open();
 	if (!skel)
 		return ateom_fail("cannot open the BPF object: %s", strerror(errno));
@@ -234,21 +252,17 @@ int dp_load(struct dp *dp, const char *dir, uint32_t nat_entries)
 		}
 	}
 	datapath_bpf__destroy(skel); /* the pins keep everything alive */
-	if (dp_open(dp, dir))
+	if (dp_open(dp))
 		return -1;
 	dp->loaded_now = true;
 	return 0;
 err:
 	datapath_bpf__destroy(skel);
-	dp_unpin(dir);
+	dp_unpin(dp);
 	return -1;
 }
 
-int dp_open_or_load(struct dp *dp, const char *dir, uint32_t nat_entries)
+int dp_open_or_load(struct dp *dp, uint32_t nat_entries)
 {
-	int err = dp_open(dp, dir);
-
-	if (err == -ENOENT)
-		return dp_load(dp, dir, nat_entries);
-	return err;
+	return dp_pinned(dp) ? dp_open(dp) : dp_load(dp, nat_entries);
 }

@@ -9,24 +9,36 @@
 #include <stdint.h>
 #include "ateomnet.h"
 
+/* A loaded program: its fd, and its id as the kernel reports it (what tc
+ * and tcx queries return), fetched once when the datapath is opened. */
+struct dp_prog {
+	int fd;
+	uint32_t id;
+};
+
 struct dp {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX];   /* set by dp_init, never changed by open/close */
 	int config, actors, services, nat, stats, hooks;   /* map fds */
-	int from_actor, from_pod, actor_resume;            /* prog fds */
+	struct dp_prog from_actor, from_pod, actor_resume;
 	bool loaded_now; /* this process loaded and pinned it */
 };
 
-void dp_init(struct dp *dp);
-/* Opens the pinned datapath in dir. -ENOENT when nothing is pinned there;
- * fails (with a message) when pins are incomplete or from another ABI. */
-int dp_open(struct dp *dp, const char *dir);
-/* Loads the BPF object through the verifier and pins it in dir; the config
- * map is pinned last, so its presence means the rest is there. */
-int dp_load(struct dp *dp, const char *dir, uint32_t nat_entries);
+/* A handle on the datapath pinned (or to be pinned) in dir, nothing open. */
+void dp_init(struct dp *dp, const char *dir);
+/* True when dp->dir holds a datapath (its config map, pinned last). */
+bool dp_pinned(const struct dp *dp);
+/* Opens the pinned datapath in dp->dir; fails when nothing is pinned, when
+ * pins are incomplete or from another ABI. */
+int dp_open(struct dp *dp);
+/* Loads the BPF object through the verifier and pins it in dp->dir; the
+ * config map is pinned last, so its presence means the rest is there. */
+int dp_load(struct dp *dp, uint32_t nat_entries);
 /* Opens, or loads when nothing is pinned yet. */
-int dp_open_or_load(struct dp *dp, const char *dir, uint32_t nat_entries);
-/* Removes every pin of the datapath (programs stay loaded while attached). */
-void dp_unpin(const char *dir);
+int dp_open_or_load(struct dp *dp, uint32_t nat_entries);
+/* Removes every pin of the datapath (programs stay loaded while attached).
+ * Works on a handle that is not open. */
+void dp_unpin(const struct dp *dp);
+/* Closes what is open; dp->dir stays, so the handle can be opened again. */
 void dp_close(struct dp *dp);
 
 int dp_config_get(const struct dp *dp, struct ateom_config *cfg);
@@ -34,6 +46,5 @@ int dp_config_set(const struct dp *dp, const struct ateom_config *cfg);
 
 /* Pin path of a tcx link for an interface: DIR/links/IFNAME. */
 void dp_link_path(const struct dp *dp, const char *ifname, char *out, size_t len);
-uint32_t dp_prog_id(int prog_fd);
 
 #endif

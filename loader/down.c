@@ -34,7 +34,7 @@ static int down_actor(struct nl *nl, struct dp *dp, const struct actor_ref *ref,
 	bpf_map_delete_elem(dp->actors, &ifindex);
 	if (nl_link_get_by_index(nl, ifindex, &l) == 0) {
 		snprintf(ifname, sizeof(ifname), "%s", l.name);
-		if (detach_ingress(nl, dp, ifname, ifindex, dp->from_actor))
+		if (detach_ingress(nl, dp, ifname, ifindex, &dp->from_actor))
 			return -1;
 		/* Only delete the link if it is still the one we made. */
 		if (veth_is_actors(&l, ref->a.name) && nl_link_del(nl, ifindex))
@@ -57,23 +57,22 @@ int verb_down(const struct ateom_args *a)
 	bool found = false;
 	double t0 = sys_now_ms();
 
-	dp_init(&dp);
 	if (sys_check_caps() || pin_dir_resolve(a->pin_dir, dir, sizeof(dir)))
 		return -1;
+	dp_init(&dp, dir);
 	if ((err = nl_open(&nl)))
 		return ateom_fail("cannot open netlink: %s", strerror(-err));
 	if (pin_dir_exists(dir)) {
 		lock = pin_lock(dir);
 		if (lock < 0)
 			goto out;
-		err = dp_open(&dp, dir);
-		if (err && err != -ENOENT)
-			goto out;
-		if (!err) {
-			err = state_find_actor(&dp, a->actor, &ref);
-			if (err && err != -ENOENT)
+		if (dp_pinned(&dp)) {
+			if (dp_open(&dp))
 				goto out;
-			found = !err;
+			err = state_find_actor(&dp, a->actor, &ref);
+			if (err < 0)
+				goto out;
+			found = err == 1;
 			if (found && down_actor(&nl, &dp, &ref, &nat))
 				goto out;
 			if (detach_pod_if_idle(&nl, &dp))
@@ -81,6 +80,8 @@ int verb_down(const struct ateom_args *a)
 		}
 	}
 	stale = veth_remove_all(&nl, a->actor); /* what a crashed `up` left */
+	if (stale < 0)
+		goto out;
 
 	if (a->json)
 		printf("{\"actor\":\"%s\",\"was_up\":%s,\"nat_removed\":%ld,\"elapsed_ms\":%.3f}\n",

@@ -16,15 +16,14 @@
 
 int verb_purge(const struct ateom_args *a)
 {
-	struct actor_ref *acts;
 	char dir[PATH_MAX];
 	struct nl nl = { 0 };
 	struct dp dp;
-	int lock, n, err, rc = -1;
+	int lock, n, rc = -1;
 
-	dp_init(&dp);
 	if (sys_check_caps() || pin_dir_resolve(a->pin_dir, dir, sizeof(dir)))
 		return -1;
+	dp_init(&dp, dir);
 	if (!pin_dir_exists(dir)) {
 		printf("nothing pinned in %s\n", dir);
 		return 0;
@@ -32,23 +31,22 @@ int verb_purge(const struct ateom_args *a)
 	lock = pin_lock(dir);
 	if (lock < 0)
 		return -1;
-	err = dp_open(&dp, dir);
-	if (err == 0) {
-		if (state_actors(&dp, &acts, &n))
+	if (dp_pinned(&dp) && dp_open(&dp) == 0) {
+		n = state_actor_count(&dp);
+		if (n < 0)
 			goto out;
-		free(acts);
 		if (n > 0) {
 			ateom_fail("%d actor(s) still up in %s; take them down first", n, dir);
 			goto out;
 		}
 		if (nl_open(&nl) == 0 && detach_pod_if_idle(&nl, &dp))
 			goto out;
-	} else if (err != -ENOENT) {
+	} else {
 		/* Incomplete or foreign-ABI pins: purge is how one gets rid of them. */
 		ateom_errmsg_clear();
 	}
 	dp_close(&dp);
-	dp_unpin(dir);
+	dp_unpin(&dp);
 	pin_unlock(lock);
 	lock = -1;
 	if (rmdir(dir) && errno != ENOENT) {

@@ -78,22 +78,33 @@ int state_actors(const struct dp *dp, struct actor_ref **out, int *n)
 	return 0;
 }
 
+int state_actor_count(const struct dp *dp)
+{
+	struct actor_ref *v;
+	int n;
+
+	if (state_actors(dp, &v, &n))
+		return -1;
+	free(v);
+	return n;
+}
+
 int state_find_actor(const struct dp *dp, const char *name, struct actor_ref *out)
 {
 	struct actor_ref *v;
-	int n, rc = -ENOENT;
+	int n, found = 0;
 
 	if (state_actors(dp, &v, &n))
 		return -1;
 	for (int i = 0; i < n; i++) {
 		if (strncmp(v[i].a.name, name, sizeof(v[i].a.name)) == 0) {
 			*out = v[i];
-			rc = 0;
+			found = 1;
 			break;
 		}
 	}
 	free(v);
-	return rc;
+	return found;
 }
 
 int state_free_id(const struct dp *dp)

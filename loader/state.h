@@ -13,7 +13,9 @@ struct actor_ref {
 
 /* All actors; *n set. Caller frees. */
 int state_actors(const struct dp *dp, struct actor_ref **out, int *n);
-/* 0 and *out filled when an actor named `name` is up, -ENOENT if not. */
+/* How many actors are up (the actors map's entries), or -1. */
+int state_actor_count(const struct dp *dp);
+/* 1 and *out filled when an actor named `name` is up, 0 if not, -1. */
 int state_find_actor(const struct dp *dp, const char *name, struct actor_ref *out);
 /* Lowest actor id (1..ATEOM_MAX_ACTORS) not in use, or -ENOSPC. */
 int state_free_id(const struct dp *dp);

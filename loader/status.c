@@ -72,7 +72,7 @@ static int print_actor(struct dp *dp, const struct actor_ref *r, bool json, bool
 {
 	struct ateom_counter c[ATEOM_STAT_MAX];
 	char ifname[IF_NAMESIZE] = "?", w[INET_ADDRSTRLEN], ac[INET_ADDRSTRLEN];
-	const char *mode = r->a.flags & ATEOM_ACTOR_ATTACH_TCX ? "tcx" : "tc";
+	const char *mode = attach_mode_name(attach_actor_mode(&r->a));
 	int plen = prefix_of(r->a.netmask_be), nsvc;
 	struct svc_ref *svc;
 	long nat;
@@ -106,22 +106,12 @@ static int print_actor(struct dp *dp, const struct actor_ref *r, bool json, bool
 static int open_existing(const struct ateom_args *a, struct dp *dp, bool *none)
 {
 	char dir[PATH_MAX];
-	int err;
 
-	*none = false;
 	if (sys_check_caps() || pin_dir_resolve(a->pin_dir, dir, sizeof(dir)))
 		return -1;
-	snprintf(dp->dir, sizeof(dp->dir), "%s", dir);
-	if (!pin_dir_exists(dir)) {
-		*none = true;
-		return 0;
-	}
-	err = dp_open(dp, dir);
-	if (err == -ENOENT) {
-		*none = true;
-		return 0;
-	}
-	return err;
+	dp_init(dp, dir);
+	*none = !pin_dir_exists(dir) || !dp_pinned(dp);
+	return *none ? 0 : dp_open(dp);
 }
 
 int verb_status(const struct ateom_args *a)
@@ -136,7 +126,6 @@ int verb_status(const struct ateom_args *a)
 	int n = 0, rc = -1;
 	long nat;
 
-	dp_init(&dp);
 	if (open_existing(a, &dp, &none))
 		return -1;
 	if (none) {
@@ -150,9 +139,9 @@ int verb_status(const struct ateom_args *a)
 		goto out;
 	nat = state_nat_count(&dp, 0);
 	if_indextoname(cfg.pod_ifindex, podname);
-	enum attach_mode pm = MODE_NONE;
+	enum attach_mode pm = ATTACH_NONE;
 	if (nl_open(&nl) == 0)
-		pm = attach_query(&nl, &dp, podname, cfg.pod_ifindex, dp.from_pod);
+		pm = attach_query(&nl, &dp, podname, cfg.pod_ifindex, &dp.from_pod);
 
 	if (a->json) {
 		printf("{\"pin_dir\":\"%s\",\"loaded\":true,\"pod_if\":\"%s\",\"pod_ifindex\":%u,"
@@ -200,7 +189,6 @@ int verb_nat(const struct ateom_args *a)
 	bool none;
 	int n = 0;
 
-	dp_init(&dp);
 	if (open_existing(a, &dp, &none))
 		return -1;
 	if (a->json)

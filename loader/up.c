@@ -29,7 +29,7 @@ struct up_txn {
 	struct dp dp;
 	bool pin_dir_created;
 	int veth_ifindex;          /* > 0 once the veth pair exists */
-	enum attach_mode veth_mode, pod_mode;
+	enum attach_mode veth_mode, pod_mode; /* ATTACH_TCX or ATTACH_TC once attached */
 	bool pod_attached_now, actor_added;
 	int n_svc_added;
 	uint32_t id;
@@ -51,7 +51,7 @@ static bool stale_pair_of(struct up_txn *t, int peer_ifindex)
 {
 	struct nl_link l;
 
-	return veth_find(&t->wnl, t->a->actor, &l) == 0 && l.peer_ifindex == peer_ifindex;
+	return veth_find(&t->wnl, t->a->actor, &l) == 1 && l.peer_ifindex == peer_ifindex;
 }
 
 /* Checks that need the system but change nothing. */
@@ -95,23 +95,22 @@ static int up_check_state(struct up_txn *t)
 {
 	const struct ateom_args *a = t->a;
 	struct actor_ref ref;
-	struct actor_ref *all;
 	int n, rc;
 
 	if (dp_config_get(&t->dp, &t->old_cfg))
 		return -1;
 	rc = state_find_actor(&t->dp, a->actor, &ref);
-	if (rc == 0) {
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
 		char name[IF_NAMESIZE] = "?";
 
 		if_indextoname(ref.ifindex, name);
 		return ateom_fail("actor %s is already up (on %s)", a->actor, name);
 	}
-	if (rc != -ENOENT)
+	n = state_actor_count(&t->dp);
+	if (n < 0)
 		return -1;
-	if (state_actors(&t->dp, &all, &n))
-		return -1;
-	free(all);
 	if (n > 0) {
 		/* One datapath serves one pod interface and one SNAT range. */
 		if (t->old_cfg.pod_ifindex != (uint32_t)t->pod.ifindex)
@@ -204,7 +203,7 @@ static int up_write_maps(struct up_txn *t)
 	act.actor_ip_be = a->actor_ip_be;
 	act.netmask_be = htonl(a->prefixlen ? ~0U << (32 - a->prefixlen) : 0);
 	act.id = t->id;
-	act.flags = t->veth_mode == MODE_TCX ? ATEOM_ACTOR_ATTACH_TCX : 0;
+	act.flags = attach_actor_flags(t->veth_mode);
 	if (bpf_map_update_elem(t->dp.actors, &ifindex, &act, BPF_NOEXIST))
 		return ateom_fail("cannot add the actor to the actors map: %s", strerror(errno));
 	t->actor_added = true;
@@ -228,7 +227,7 @@ static int up_write_maps(struct up_txn *t)
  * drops the actor's packets (drop_no_actor), and the entry records the mode. */
 static int up_attach_veth(struct up_txn *t)
 {
-	return attach_ingress(&t->wnl, &t->dp, t->a->veth, t->veth_ifindex, t->dp.from_actor,
+	return attach_ingress(&t->wnl, &t->dp, t->a->veth, t->veth_ifindex, &t->dp.from_actor,
 			      t->a->attach, &t->veth_mode);
 }
 
@@ -237,10 +236,10 @@ static int up_attach_pod(struct up_txn *t)
 {
 	const struct ateom_args *a = t->a;
 
-	t->pod_mode = attach_query(&t->wnl, &t->dp, a->pod_if, t->pod.ifindex, t->dp.from_pod);
-	if (t->pod_mode != MODE_NONE)
+	t->pod_mode = attach_query(&t->wnl, &t->dp, a->pod_if, t->pod.ifindex, &t->dp.from_pod);
+	if (t->pod_mode != ATTACH_NONE)
 		return 0;
-	if (attach_ingress(&t->wnl, &t->dp, a->pod_if, t->pod.ifindex, t->dp.from_pod,
+	if (attach_ingress(&t->wnl, &t->dp, a->pod_if, t->pod.ifindex, &t->dp.from_pod,
 			   a->attach, &t->pod_mode))
 		return -1;
 	t->pod_attached_now = true;
@@ -253,20 +252,20 @@ static void up_rollback(struct up_txn *t)
 	uint32_t ifindex = t->veth_ifindex;
 
 	if (t->pod_attached_now)
-		detach_ingress(&t->wnl, &t->dp, a->pod_if, t->pod.ifindex, t->dp.from_pod);
+		detach_ingress(&t->wnl, &t->dp, a->pod_if, t->pod.ifindex, &t->dp.from_pod);
 	if (t->n_svc_added)
 		state_delete_services(&t->dp, ifindex);
 	if (t->actor_added)
 		bpf_map_delete_elem(t->dp.actors, &ifindex);
 	if (t->veth_ifindex > 0) {
-		detach_ingress(&t->wnl, &t->dp, a->veth, t->veth_ifindex, t->dp.from_actor);
+		detach_ingress(&t->wnl, &t->dp, a->veth, t->veth_ifindex, &t->dp.from_actor);
 		state_nat_delete(&t->dp, ifindex);
 		nl_link_del(&t->wnl, t->veth_ifindex); /* takes the peer with it */
 	}
 	if (t->cfg_written)
 		dp_config_set(&t->dp, &t->old_cfg);
 	if (t->dp.loaded_now)
-		dp_unpin(t->dp.dir);
+		dp_unpin(&t->dp);
 	if (t->pin_dir_created)
 		pin_dir_remove_if_empty(t->dp.dir);
 }
@@ -305,26 +304,25 @@ int verb_up(const struct ateom_args *a)
 {
 	struct up_txn t = { .a = a, .netns_fd = -1, .lock_fd = -1 };
 	double t0 = sys_now_ms();
+	char dir[PATH_MAX];
 	int rc = -1;
 
-	dp_init(&t.dp);
+	dp_init(&t.dp, "");
 	if (up_check(&t))
 		goto out;
-	if (pin_dir_resolve(a->pin_dir, t.dp.dir, sizeof(t.dp.dir)) ||
-	    pin_dir_prepare(t.dp.dir, &t.pin_dir_created))
+	if (pin_dir_resolve(a->pin_dir, dir, sizeof(dir)))
 		goto out;
-	t.lock_fd = pin_lock(t.dp.dir);
+	dp_init(&t.dp, dir);
+	if (pin_dir_prepare(dir, &t.pin_dir_created))
+		goto out;
+	t.lock_fd = pin_lock(dir);
 	if (t.lock_fd < 0)
 		goto out_undo;
-	char dir[PATH_MAX];
-	memcpy(dir, t.dp.dir, sizeof(dir));
-	if (dp_open_or_load(&t.dp, dir, a->nat_entries))
-		goto out_undo;
-	if (up_check_state(&t))
+	if (dp_open_or_load(&t.dp, a->nat_entries) || up_check_state(&t))
 		goto out_undo;
 
-	veth_remove_all(&t.wnl, a->actor); /* left by a crashed `up` (no map entry) */
-	if (up_make_veth(&t) || up_attach_veth(&t) || up_write_maps(&t) || up_attach_pod(&t))
+	/* left by a crashed `up` (no map entry) */
+	if (veth_remove_all(&t.wnl, a->actor) < 0 || up_make_veth(&t) || up_attach_veth(&t) || up_write_maps(&t) || up_attach_pod(&t))
 		goto out_undo;
 	up_report(&t, sys_now_ms() - t0);
 	rc = 0;

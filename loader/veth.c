@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "errmsg.h"
 #include "veth.h"
 
 #define ALIAS_PREFIX "ateomnet:"
@@ -21,17 +23,26 @@ bool veth_is_actors(const struct nl_link *l, const char *actor)
 int veth_find(struct nl *nl, const char *actor, struct nl_link *out)
 {
 	char alias[128];
+	int err;
 
 	veth_alias(actor, alias, sizeof(alias));
-	return nl_link_find_by_alias(nl, alias, out);
+	err = nl_link_find_by_alias(nl, alias, out);
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return ateom_fail("cannot list interfaces: %s", strerror(-err));
+	return 1;
 }
 
 int veth_remove_all(struct nl *nl, const char *actor)
 {
 	struct nl_link l;
-	int n = 0;
+	int n = 0, rc, err;
 
-	while (veth_find(nl, actor, &l) == 0 && nl_link_del(nl, l.ifindex) == 0)
+	while ((rc = veth_find(nl, actor, &l)) == 1) {
+		if ((err = nl_link_del(nl, l.ifindex)))
+			return ateom_fail("cannot delete %s: %s", l.name, strerror(-err));
 		n++;
-	return n;
+	}
+	return rc < 0 ? -1 : n;
 }

@@ -10,9 +10,9 @@
 
 void veth_alias(const char *actor, char *out, size_t len);
 bool veth_is_actors(const struct nl_link *l, const char *actor);
-/* The actor's veth in the socket's netns: 0 and *out, or -ENOENT. */
+/* The actor's veth in the socket's netns: 1 and *out, 0 if none, -1. */
 int veth_find(struct nl *nl, const char *actor, struct nl_link *out);
-/* Deletes every veth carrying the actor's alias; returns how many. */
+/* Deletes every veth carrying the actor's alias; returns how many, or -1. */
 int veth_remove_all(struct nl *nl, const char *actor);
 
 #endif
