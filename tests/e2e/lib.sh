@@ -1,9 +1,10 @@
 # shellcheck shell=bash
-# e2e test library: assertions, topology helpers, traffic and snapshots.
-# Sourced by one.sh (which runs exactly one test function in its own fresh
-# topology) after tests/lib/topo.sh. Assertions never exit: they record
-# PASS/FAIL lines in $E2E_RESULTS, so one test reports every broken check.
-# `must` is for set-up steps: when one fails, the rest of the test is moot.
+# e2e test library: topology helpers, traffic and snapshots, over the
+# assertions of tests/lib/assert.sh. Sourced by one.sh (which runs exactly
+# one test function in its own fresh topology) after tests/lib/topo.sh.
+# Checks never exit: they record PASS/FAIL lines in $E2E_RESULTS, so one
+# test reports every broken check. `must` and `fatal` are for set-up steps:
+# when one fails, the rest of the test is moot.
 
 : "${ATEOMNET:?path of build/ateomnet}" "${PROBE:?path of build/e2e/probe}"
 : "${E2E_RESULTS:?result file}" "${T:?per-test scratch dir}"
@@ -13,69 +14,11 @@ E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PY=$(command -v /usr/bin/python3 || command -v python3)
 
 # ---- assertions -------------------------------------------------------------
-_pass() { echo "PASS $1" >>"$E2E_RESULTS"; echo "  ok   $1"; }
-_fail() { # _fail DESC DETAIL...
-	echo "FAIL $1" >>"$E2E_RESULTS"
-	echo "  FAIL $1"
-	shift
-	local l
-	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/       /'; done
-}
-
-# check DESC CMD...: CMD must exit 0. Its output is kept in $OUT.
-check() {
-	local desc="$1" rc=0
-	shift
-	OUT=$("$@" 2>&1) || rc=$?
-	if ((rc == 0)); then _pass "$desc"; else
-		_fail "$desc" "command: $*" "expected: exit 0" "got: exit $rc: $OUT"
-	fi
-}
-
-# check_fails DESC CMD...: CMD must exit non-zero.
-check_fails() {
-	local desc="$1" rc=0
-	shift
-	OUT=$("$@" 2>&1) || rc=$?
-	if ((rc != 0)); then _pass "$desc"; else
-		_fail "$desc" "command: $*" "expected: non-zero exit" "got: exit 0: $OUT"
-	fi
-}
-
-check_eq() { # check_eq DESC EXPECTED GOT
-	if [[ "$2" == "$3" ]]; then _pass "$1"; else
-		_fail "$1" "expected: $2" "got: $3"
-	fi
-}
-
-check_match() { # check_match DESC ERE TEXT
-	if grep -Eq -- "$2" <<<"$3"; then _pass "$1"; else
-		_fail "$1" "expected to match: $2" "got: $3"
-	fi
-}
-
-check_no_match() { # check_no_match DESC ERE TEXT
-	if ! grep -Eq -- "$2" <<<"$3"; then _pass "$1"; else
-		_fail "$1" "expected not to match: $2" "got: $3"
-	fi
-}
-
-check_range() { # check_range DESC LO HI VALUE
-	if [[ "$4" =~ ^[0-9]+$ ]] && (($4 >= $2 && $4 <= $3)); then _pass "$1"; else
-		_fail "$1" "expected: a number in $2-$3" "got: '$4'"
-	fi
-}
-
-# must CMD...: a set-up step; on failure record it and end the test.
-must() {
-	local rc=0 out
-	out=$("$@" 2>&1) || rc=$?
-	if ((rc != 0)); then
-		_fail "set-up step: $*" "exit $rc: $out"
-		exit 1
-	fi
-	[[ -z "$out" ]] || printf '%s\n' "$out"
-}
+# tests/lib/assert.sh, recording PASS/FAIL in $E2E_RESULTS (run.sh counts
+# them) and going on after a failed check.
+ASSERT_RESULTS="$E2E_RESULTS" ASSERT_STOP_ON_FAIL=0
+# shellcheck source=../lib/assert.sh
+source "$E2E_ROOT/tests/lib/assert.sh"
 
 # ---- topology ---------------------------------------------------------------
 # topo.sh's cleanup runs under set -e and stops at the first failed `kill`
@@ -102,7 +45,7 @@ apath() { echo "/run/netns/$TOPO_ID-a-$1"; }
 e2e_worker() {
 	topo_worker "$1"
 	topo_pin_dir "w$1" >"$T/pin" # not in $(): the array must grow here
-	[[ "$(<"$T/pin")" == "$(pin "$1")" ]] || { _fail "pin dir naming" "$(<"$T/pin")"; exit 1; }
+	[[ "$(<"$T/pin")" == "$(pin "$1")" ]] || fatal "pin dir naming" "$(<"$T/pin")"
 	if [[ -n "${2:-}" ]]; then
 		in_ns "w$1" ip link set eth0 mtu "$2"
 		in_ns node ip link set "w$1" mtu "$2"
@@ -152,8 +95,7 @@ serve() {
 		grep -q '^ready' "$log" && return 0
 		sleep 0.02
 	done
-	_fail "server $proto/$port in $ns did not start" "$(cat "$log")"
-	exit 1
+	fatal "server $proto/$port in $ns did not start" "$(cat "$log")"
 }
 
 # check_get DESC NS tcp|udp IP PORT ERE [probe opts]: a request from NS gets
@@ -162,8 +104,8 @@ check_get() {
 	local desc="$1" ns="$2" proto="$3" ip="$4" port="$5" ere="$6" rc=0
 	shift 6
 	ANSWER=$(in_ns "$ns" "$PROBE" "$proto-get" "$ip" "$port" "$@" 2>&1) || rc=$?
-	if ((rc == 0)) && grep -Eq -- "$ere" <<<"$ANSWER"; then _pass "$desc"; else
-		_fail "$desc" "command: in $ns: probe $proto-get $ip $port $*" \
+	if ((rc == 0)) && grep -Eq -- "$ere" <<<"$ANSWER"; then ok "$desc"; else
+		fail "$desc" "command: in $ns: probe $proto-get $ip $port $*" \
 			"expected: exit 0, answer matching $ere" "got: exit $rc: $ANSWER"
 	fi
 }
@@ -172,8 +114,8 @@ check_get() {
 check_no_get() {
 	local desc="$1" ns="$2" proto="$3" ip="$4" port="$5" rc=0
 	ANSWER=$(in_ns "$ns" "$PROBE" "$proto-get" "$ip" "$port" --timeout 1.5 2>&1) || rc=$?
-	if ((rc != 0)); then _pass "$desc"; else
-		_fail "$desc" "command: probe $proto-get $ip $port in $ns" \
+	if ((rc != 0)); then ok "$desc"; else
+		fail "$desc" "command: probe $proto-get $ip $port in $ns" \
 			"expected: no answer" "got: $ANSWER"
 	fi
 }
@@ -191,8 +133,8 @@ check_ping() {
 		for _ in $(seq 100); do grep -q '^ready' "$log" && break; sleep 0.02; done
 	fi
 	out=$(in_ns "$ns" ping -n -c 2 -i 0.2 -W 2 "$dst" 2>&1) || rc=$?
-	if ((rc == 0)); then _pass "$desc: echo replies"; else
-		_fail "$desc: echo replies" "command: ping -c 2 $dst in $ns" "got: exit $rc: $out"
+	if ((rc == 0)); then ok "$desc: echo replies"; else
+		fail "$desc: echo replies" "command: ping -c 2 $dst in $ns" "got: exit $rc: $out"
 	fi
 	if [[ -n "$src" ]]; then
 		wait "$sniff" || true
@@ -297,17 +239,17 @@ refuses() {
 	"$@" >"$T/r.out" 2>"$T/r.err" || rc=$?
 	err=$(cat "$T/r.err")
 	if [[ "$want" == nz ]] && ((rc != 0)) || [[ "$rc" == "$want" ]]; then
-		_pass "$desc: exit $rc"
+		ok "$desc: exit $rc"
 	else
-		_fail "$desc: exit code" "command: $*" "expected: exit $want" "got: exit $rc, stderr: $err"
+		fail "$desc: exit code" "command: $*" "expected: exit $want" "got: exit $rc, stderr: $err"
 	fi
 	nl=$(wc -l <"$T/r.err")
-	if ((nl == 1)) && [[ "$err" == "ateomnet: "* ]]; then _pass "$desc: one 'ateomnet: ' line ($err)"; else
-		_fail "$desc: stderr" "command: $*" "expected: one line starting 'ateomnet: '" "got ($nl lines): $err"
+	if ((nl == 1)) && [[ "$err" == "ateomnet: "* ]]; then ok "$desc: one 'ateomnet: ' line ($err)"; else
+		fail "$desc: stderr" "command: $*" "expected: one line starting 'ateomnet: '" "got ($nl lines): $err"
 	fi
 	snapshot "$n" >"$T/after" 2>&1
-	if cmp -s "$T/before" "$T/after"; then _pass "$desc: nothing changed"; else
-		_fail "$desc: nothing changed" "command: $*" "diff before/after:" "$(diff "$T/before" "$T/after" | head -30)"
+	if cmp -s "$T/before" "$T/after"; then ok "$desc: nothing changed"; else
+		fail "$desc: nothing changed" "command: $*" "diff before/after:" "$(diff "$T/before" "$T/after" | head -30)"
 	fi
 	# shellcheck disable=SC2034 # the refusal's message, for further checks
 	REFUSE_ERR="$err"
@@ -321,14 +263,8 @@ check_bulk() {
 	local desc="$1" ns="$2" ip="$3" port="$4" dir="$5" rc=0 out cmd=tcp-bulk
 	[[ "$dir" == pull ]] && cmd=tcp-pull
 	out=$(in_ns "$ns" "$PROBE" "$cmd" "$ip" "$port" "$BULK_BYTES" --timeout 5 2>&1) || rc=$?
-	if ((rc == 0)) && [[ "$out" == "received=$BULK_BYTES"* ]]; then _pass "$desc"; else
-		_fail "$desc" "command: probe $cmd $ip $port $BULK_BYTES in $ns" \
+	if ((rc == 0)) && [[ "$out" == "received=$BULK_BYTES"* ]]; then ok "$desc"; else
+		fail "$desc" "command: probe $cmd $ip $port $BULK_BYTES in $ns" \
 			"expected: received=$BULK_BYTES" "got: exit $rc: $out"
-	fi
-}
-
-check_ne() { # check_ne DESC A B: A and B must differ (and not be empty)
-	if [[ -n "$2" && "$2" != "$3" ]]; then _pass "$1"; else
-		_fail "$1" "expected two different values" "got: '$2' and '$3'"
 	fi
 }

@@ -20,13 +20,13 @@ source "$HERE/standin.sh"
 # ---- prerequisites: missing means failed, never skipped ------------------------
 need=(runsc unshare nsenter ip jq timeout)
 case "$GVISOR_NET" in
-ateomnet) [[ -x "${ATEOMNET:-}" ]] || fail "ATEOMNET='${ATEOMNET:-}' is not an executable" ;;
+ateomnet) [[ -x "${ATEOMNET:-}" ]] || fatal "ATEOMNET='${ATEOMNET:-}' is not an executable" ;;
 standin) need+=(nft) ;;
-*) fail "GVISOR_NET must be ateomnet or standin, not '$GVISOR_NET'" ;;
+*) fatal "GVISOR_NET must be ateomnet or standin, not '$GVISOR_NET'" ;;
 esac
-for t in "${need[@]}"; do command -v "$t" >/dev/null || fail "missing tool: $t"; done
-[[ -x "$TESTSRV" ]] || fail "missing test server: $TESTSRV"
-((EUID == 0)) || fail "must run as root"
+for t in "${need[@]}"; do command -v "$t" >/dev/null || fatal "missing tool: $t"; done
+[[ -x "$TESTSRV" ]] || fatal "missing test server: $TESTSRV"
+((EUID == 0)) || fatal "must run as root"
 
 # ---- topology names -----------------------------------------------------------------
 pin() { echo "/sys/fs/bpf/$TOPO_ID-$1"; }       # pin WORKER
@@ -109,7 +109,7 @@ wait_serving() {
 		in_ns inet "$TESTSRV" get "$1" 80 /ready >/dev/null 2>&1 && return 0
 		sleep 0.05
 	done
-	fail "actor behind $1:80 not serving after 5 s" "$(get inet "$1" 80 /ready)"
+	fatal "actor behind $1:80 not serving after 5 s" "$(get inet "$1" 80 /ready)"
 }
 
 # check_actor WORKER POD_IP EXPECTED_COUNT: inbound from the internet host and
@@ -158,7 +158,7 @@ check_crossed() {
 	rx=$(ip -n "$TOPO_ID-$w" -s -j link show ateom0 | jq '.[0].stats64.rx.packets' || true)
 	check_range "$w ateom0 received the actor's packets" 20 999999999 "$rx"
 	[[ "$GVISOR_NET" == ateomnet ]] || { echo "  --   datapath counters: n/a with the stand-in"; return 0; }
-	js=$(atn "$w" status --pin-dir "$(pin "$w")" --json 2>&1) || fail "ateomnet status ($w)" "$js"
+	js=$(atn "$w" status --pin-dir "$(pin "$w")" --json 2>&1) || fatal "ateomnet status ($w)" "$js"
 	for c in actor_rx snat dnat dnat_reply snat_reply; do
 		check_range "datapath counter $c > 0 ($w/$a)" 1 999999999999 "$(jq -r --arg a "$a" --arg c "$c" \
 			'([.actors[] | select(.name == $a) | .counters[$c].packets // 0] | add // 0)
@@ -173,7 +173,7 @@ check_clean() {
 	local w="$1" js
 	check_eq "$w has no ateom link" "" "$(in_ns "$w" ip -o link show | grep -o 'ateom[0-9]*' || true)"
 	if [[ "$GVISOR_NET" == ateomnet ]]; then
-		js=$(atn "$w" status --pin-dir "$(pin "$w")" --json 2>&1) || fail "ateomnet status ($w)" "$js"
+		js=$(atn "$w" status --pin-dir "$(pin "$w")" --json 2>&1) || fatal "ateomnet status ($w)" "$js"
 		check_eq "$w ateomnet status lists no actor" 0 "$(jq '.actors | length' <<<"$js")" "$js"
 		# Left-over translations of a gone actor could capture a later flow.
 		check_eq "$w has no NAT entry left" 0 "$(jq '.nat_entries' <<<"$js")" "$js"

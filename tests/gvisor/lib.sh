@@ -1,34 +1,13 @@
 # shellcheck shell=bash
-# Helpers of the gVisor e2e test: assertions, timed steps, runsc wrappers and
-# reply parsing. Sourced by e2e-gvisor.sh after tests/lib/topo.sh.
-# Assertions exit at the first failure: each step builds on the previous one.
+# Helpers of the gVisor e2e test: timed steps, runsc wrappers and reply
+# parsing, over the assertions of tests/lib/assert.sh. Sourced by
+# e2e-gvisor.sh after tests/lib/topo.sh. Assertions exit at the first
+# failure: each step builds on the previous one.
 
 # ---- assertions ---------------------------------------------------------------
-fail() { # fail DESC DETAIL...
-	echo "  FAIL $1"
-	shift
-	local l
-	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/       /'; done
-	exit 1
-}
-ok() { echo "  ok   $1"; }
-
-check_eq() { # check_eq DESC EXPECTED GOT [CONTEXT (e.g. the whole reply)]
-	[[ "$2" == "$3" ]] || fail "$1" "expected: '$2'" "got: '$3'" ${4:+"from: $4"}
-	ok "$1"
-}
-
-check_match() { # check_match DESC ERE TEXT
-	grep -Eq -- "$2" <<<"$3" || fail "$1" "expected to match: $2" "got: $3"
-	ok "$1"
-}
-
-check_range() { # check_range DESC LO HI VALUE [CONTEXT]
-	if ! [[ "$4" =~ ^[0-9]+$ ]] || (($4 < $2 || $4 > $3)); then
-		fail "$1" "expected: a number in $2-$3" "got: '$4'" ${5:+"from: $5"}
-	fi
-	ok "$1"
-}
+ASSERT_STOP_ON_FAIL=1
+# shellcheck source=../lib/assert.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
 
 # ---- timing -------------------------------------------------------------------
 now_us() { echo "${EPOCHREALTIME/./}"; }
@@ -51,7 +30,7 @@ timed() {
 	if ((rc != 0)); then
 		local why="exit $rc"
 		((rc == 124)) && why="timed out"
-		fail "$name ($why, $ms ms)" "command: $*" "$(tail -n 30 "$log")" \
+		fatal "$name ($why, $ms ms)" "command: $*" "$(tail -n 30 "$log")" \
 			"$(runsc_diag "$1")"
 	fi
 	printf '  %-39s %5d ms\n' "$name" "$ms"
