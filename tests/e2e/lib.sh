@@ -177,8 +177,11 @@ print(n)' "${3:-True}"
 # (it is taken a hundred times per run), few processes (each costs ~30 ms
 # on a loaded VM). IPv6 DAD flags are stripped; call
 # snapshot_stable first, it also waits for DAD to finish (its end adds routes).
-# (ip sometimes adds a spurious "Peer netns reference is invalid" on stderr
-# for veths whose peer is in another netns: only its stdout is compared.)
+# ip's stderr is never part of it: to name a veth's peer netns, `ip link`
+# (and `ip netns list`) asks the kernel for the id of every netns in
+# /run/netns, and one a parallel test is deleting at that moment answers
+# "Error: Peer netns reference is invalid." Its stdout (our own netns names)
+# does not depend on that.
 # shellcheck disable=SC2016 # expanded by the shell inside the namespace
 SNAP_NS_SCRIPT='
 printf "%s\n" "link show" "addr show" "route show table all" |
@@ -192,9 +195,15 @@ bpftool net
 nft list ruleset
 echo "ip_forward=$(cat /proc/sys/net/ipv4/ip_forward)"'
 
-snapshot_namespaces() { # worker N and every actor netns
+# snapshot_namespaces N: worker N and every actor netns, read from
+# /run/netns (not `ip netns list`: see above).
+snapshot_namespaces() {
+	local f
 	echo "w$1"
-	ip netns list | awk '{print $1}' | grep "^$TOPO_ID-a-" | sort | sed "s/^$TOPO_ID-//"
+	for f in /run/netns/"$TOPO_ID"-a-*; do
+		[[ -e "$f" ]] && echo "${f#/run/netns/"$TOPO_ID"-}"
+	done
+	return 0
 }
 
 snapshot() { # snapshot N: worker N, all actors, its pin dir

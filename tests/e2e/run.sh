@@ -35,9 +35,14 @@ selected() {
 }
 
 # leftovers ID: namespaces or pins a test left behind (removed, and reported).
+# The names come from /run/netns: `ip netns list` asks the kernel for every
+# netns id, and one that a parallel test is deleting makes it print "Error:
+# Peer netns reference is invalid."
 leftovers() {
-	local id="$1" ns d found=""
-	for ns in $(ip netns list | awk '{print $1}' | grep "^$id-" || true); do
+	local id="$1" f ns d found=""
+	for f in /run/netns/"$id"-*; do
+		[[ -e "$f" ]] || continue
+		ns=${f#/run/netns/}
 		found+=" netns:$ns"
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
 		ip netns del "$ns" 2>/dev/null || true
