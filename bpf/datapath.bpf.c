@@ -2,11 +2,14 @@
 /*
  * ateomnet datapath: SNAT for actor egress, DNAT for exposed ports, with the
  * packets redirected between the pod eth0 and ateomN by the programs
- * themselves (no nftables, no ip_forward). See DESIGN.md §2 for the walk.
+ * themselves (no nftables, no ip_forward). The walk is in README.md ("The
+ * datapath in one paragraph each"), the decisions in docs/NOTES.md.
  *
  *   from_actor    TC ingress of ateomN (what the actor sends)
  *   actor_resume  the NAT half of from_actor, tail-called by egress hooks
  *   from_pod      TC ingress of the pod eth0 (what arrives for the pod)
+ *   nat_gc_ctl    run by the loader (BPF_PROG_TEST_RUN): starts or stops
+ *                 the NAT garbage collector's timer
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -20,6 +23,7 @@
 #include "nat.h"
 #include "arp.h"
 #include "icmp_err.h"
+#include "gc.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -55,54 +59,99 @@ static __always_inline bool to_worker(const struct ateom_config *cfg,
 	       daddr == 0xffffffff || (first & 0xf0) == 0xe0;
 }
 
+static __always_inline int snat_drop_reason(int err)
+{
+	switch (err) {
+	case -EDQUOT:
+		return ATEOM_STAT_DROP_QUOTA;
+	case -E2BIG:
+		return ATEOM_STAT_DROP_NAT_FULL;
+	case -ENOSPC:
+		return ATEOM_STAT_DROP_NO_PORT;
+	default:
+		return ATEOM_STAT_DROP_NAT_FAIL;
+	}
+}
+
+/* The actor's ICMP errors: only about its own flows, only to their peer. */
+static __always_inline int actor_icmp_error(struct __sk_buff *skb,
+					    const struct ateom_config *cfg,
+					    const struct ateom_actor *a, struct pkt *p)
+{
+	int r = icmp_error_from_actor(skb, p, skb->ifindex, cfg->pod_ip_be);
+
+	if (r == ICMP_ERR_NOT_OURS)
+		return drop(a->id, ATEOM_STAT_DROP_PROTO, p->len);
+	if (r == ICMP_ERR_NOT_PEER)
+		return drop(a->id, ATEOM_STAT_DROP_ICMP_PEER, p->len);
+	if (r || ttl_decrement(skb))
+		return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
+	count(a->id, ATEOM_STAT_ICMP_ERROR, p->len);
+	return bpf_redirect_neigh(cfg->pod_ifindex, NULL, 0, 0);
+}
+
+/* From an exposed actor port: a static mapping back to pod:S, no state. */
+static __always_inline struct ateom_svc_rev *exposed_source(__u32 ifindex, const struct pkt *p)
+{
+	struct ateom_svc_rev_key rk = {
+		.actor_ifindex = ifindex, .actor_port_be = p->sport, .proto = p->proto,
+	};
+
+	if (p->proto == IPPROTO_ICMP)
+		return NULL;
+	return bpf_map_lookup_elem(&svc_rev, &rk);
+}
+
 /* Step 5-6 of from_actor: translate and send out of the pod eth0. */
 static __always_inline int actor_egress(struct __sk_buff *skb,
 					const struct ateom_config *cfg,
-					const struct ateom_actor *a, struct pkt *p)
+					struct ateom_actor *a, struct pkt *p)
 {
-	struct ateom_nat_key key;
 	struct ateom_nat_entry *e, fresh;
-	__u64 now = bpf_ktime_get_coarse_ns();
-	__u32 stat;
+	struct ateom_svc_rev *rev;
+	struct ateom_nat_key key;
+	__u64 now;
+	int err;
 
 	if (p->proto == IPPROTO_ICMP && p->icmp_type != ICMP_ECHO) {
-		bool bad = false;
-
-		/* Only echo requests start flows; errors must be about one. */
-		if (!ICMP_IS_ERROR(p->icmp_type) ||
-		    !(e = icmp_error_from_actor(skb, p, skb->ifindex, &bad)))
+		if (!ICMP_IS_ERROR(p->icmp_type)) /* only echo requests start flows */
 			return drop(a->id, ATEOM_STAT_DROP_PROTO, p->len);
-		if (bad || ttl_decrement(skb))
-			return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
-		count(a->id, ATEOM_STAT_ICMP_ERROR, p->len);
-		return bpf_redirect_neigh(cfg->pod_ifindex, NULL, 0, 0);
+		return actor_icmp_error(skb, cfg, a, p);
 	}
-
 	/* Check before creating state for a packet that will not leave. */
 	if (p->ttl <= 1)
 		return drop(a->id, ATEOM_STAT_DROP_TTL, p->len);
+
+	rev = exposed_source(skb->ifindex, p);
+	if (rev) {
+		if (rewrite_src(skb, p, cfg->pod_ip_be, rev->port_be))
+			return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
+		count(a->id, ATEOM_STAT_DNAT_REPLY, p->len);
+		return bpf_redirect_neigh(cfg->pod_ifindex, NULL, 0, 0);
+	}
+
+	now = bpf_ktime_get_coarse_ns();
 	nat_key_out(&key, skb->ifindex, p);
 	e = bpf_map_lookup_elem(&nat, &key);
-	if (!e) {
-		int err = snat_create(cfg, a, skb->ifindex, p, now, &fresh);
-
+	if (e) {
+		if (nat_out_check(a, &key, e, now))
+			return drop(a->id, ATEOM_STAT_DROP_BAD_PAIR, p->len);
+		nat_touch(&key, e, p, now);
+	} else {
+		err = snat_create(skb, cfg, a, skb->ifindex, p, now, &fresh);
 		if (err == -EEXIST)
 			e = bpf_map_lookup_elem(&nat, &key);
-		else if (err)
-			return drop(a->id, ATEOM_STAT_DROP_NO_PORT, p->len);
+		else if (err < 0)
+			return drop(a->id, snat_drop_reason(err), p->len);
 		else
 			e = &fresh;
 		if (!e)
 			return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
-		count(a->id, ATEOM_STAT_SNAT_NEW, 0);
-	} else {
-		nat_touch(&key, e, p, now);
+		count(a->id, err == 1 ? ATEOM_STAT_NAT_REPAIR : ATEOM_STAT_SNAT_NEW, 0);
 	}
-	stat = e->type == ATEOM_NAT_DNAT_REPLY ? ATEOM_STAT_DNAT_REPLY : ATEOM_STAT_SNAT;
-
-	if (nat_rewrite(skb, p, true, e->addr_be, e->port_be))
+	if (rewrite_src(skb, p, e->addr_be, e->port_be))
 		return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
-	count(a->id, stat, p->len);
+	count(a->id, ATEOM_STAT_SNAT, p->len);
 	/* The kernel's FIB + neighbour code picks the next hop and fills in
 	 * the MACs; unlike bpf_fib_lookup it needs no forwarding sysctl. */
 	return bpf_redirect_neigh(cfg->pod_ifindex, NULL, 0, 0);
@@ -124,6 +173,10 @@ int from_actor(struct __sk_buff *skb)
 		return drop(0, ATEOM_STAT_DROP_NO_ACTOR, skb->len);
 	count(a->id, ATEOM_STAT_ACTOR_RX, skb->len);
 
+	/* The kernel took an 802.1Q tag off into the skb on receive and would
+	 * put it back on the pod eth0: the actor must not pick VLANs there. */
+	if (skb->vlan_present)
+		return drop(a->id, ATEOM_STAT_DROP_VLAN, skb->len);
 	if (eth_proto(skb) == ETH_P_ARP) {
 		r = arp_respond(skb, a->worker_ip_be, a->actor_ip_be);
 		if (r == ARP_REPLIED) {
@@ -141,6 +194,9 @@ int from_actor(struct __sk_buff *skb)
 		return drop(a->id, parse_drop_reason(r), skb->len);
 	if (p.saddr != a->actor_ip_be)
 		return drop(a->id, ATEOM_STAT_DROP_SPOOF, skb->len);
+	/* Source routes and the like have no business leaving an actor. */
+	if (p.options)
+		return drop(a->id, ATEOM_STAT_DROP_IP_OPTIONS, skb->len);
 	if (to_worker(cfg, a, p.daddr)) {
 		count(a->id, ATEOM_STAT_TO_WORKER, skb->len);
 		return TC_ACT_OK;
@@ -179,7 +235,7 @@ int actor_resume(struct __sk_buff *skb)
 	count(a->id, ATEOM_STAT_HOOK_ALLOW, skb->len);
 
 	/* The hook may not have kept its promise not to touch the packet. */
-	if (parse_ipv4(skb, &p) != PARSE_OK || p.saddr != a->actor_ip_be ||
+	if (parse_ipv4(skb, &p) != PARSE_OK || p.saddr != a->actor_ip_be || p.options ||
 	    to_worker(cfg, a, p.daddr))
 		return drop(a->id, ATEOM_STAT_DROP_POLICY, skb->len);
 	return actor_egress(skb, cfg, a, &p);
@@ -207,80 +263,111 @@ static __always_inline int pod_pass(struct __sk_buff *skb)
 	return TC_ACT_UNSPEC;
 }
 
+static __always_inline int deliver(const struct ateom_config *cfg, __u32 ifindex)
+{
+	if (cfg->flags & ATEOM_CFG_REDIRECT_PEER)
+		return bpf_redirect_peer(ifindex, 0);
+	return bpf_redirect(ifindex, 0);
+}
+
+/* The gateway and actor MACs are the same on every worker (snapshots). */
+static __always_inline int set_actor_macs(struct __sk_buff *skb)
+{
+	__u8 actor_mac[ETH_ALEN] = ATEOM_ACTOR_MAC;
+	__u8 gw_mac[ETH_ALEN] = ATEOM_GW_MAC;
+
+	return set_macs(skb, gw_mac, actor_mac);
+}
+
+static __always_inline int pod_icmp_error(struct __sk_buff *skb,
+					  const struct ateom_config *cfg, struct pkt *p)
+{
+	struct icmp_dest d = {};
+	int r = icmp_error_from_pod(skb, p, &d);
+
+	if (r > 0)
+		return pod_pass(skb); /* about the worker's own traffic */
+	if (r || ttl_decrement(skb) || set_actor_macs(skb))
+		return drop(d.actor_id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
+	count(d.actor_id, ATEOM_STAT_ICMP_ERROR, p->len);
+	return deliver(cfg, d.ifindex);
+}
+
+/* To an exposed port: a static mapping to the actor, no per-flow state (so
+ * no remote can create NAT state, whatever it sends). */
+static __always_inline int pod_to_service(struct __sk_buff *skb,
+					  const struct ateom_config *cfg,
+					  const struct ateom_svc *svc, struct pkt *p)
+{
+	if (p->ttl <= 1)
+		return drop(svc->actor_id, ATEOM_STAT_DROP_TTL, p->len);
+	if (set_actor_macs(skb) || rewrite_dst(skb, p, svc->actor_ip_be, svc->actor_port_be))
+		return drop(svc->actor_id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
+	count(svc->actor_id, ATEOM_STAT_DNAT, p->len);
+	return deliver(cfg, svc->actor_ifindex);
+}
+
+/* A reply to an actor's egress, by its pair's port record. */
+static __always_inline int pod_snat_reply(struct __sk_buff *skb,
+					  const struct ateom_config *cfg, struct pkt *p)
+{
+	struct ateom_nat_entry *e;
+	struct ateom_nat_key key;
+	__u64 now;
+
+	nat_key_in(&key, p);
+	e = bpf_map_lookup_elem(&nat, &key);
+	if (!e)
+		return pod_pass(skb);
+	/* A SYN opens a connection: it is never a reply. A remote's new
+	 * connection to pod:P reaches the worker even when an actor's pair
+	 * holds that tuple (the pair is left alone: a spoofed SYN must not be
+	 * able to break an actor's flow). */
+	if (tcp_is_syn(p)) {
+		count(0, ATEOM_STAT_SYN_NOT_REPLY, p->len);
+		return pod_pass(skb);
+	}
+	if (p->ttl <= 1)
+		return drop(e->actor_id, ATEOM_STAT_DROP_TTL, p->len);
+	now = bpf_ktime_get_coarse_ns();
+	nat_touch(&key, e, p, now);
+	if (set_actor_macs(skb) || rewrite_dst(skb, p, e->addr_be, e->port_be))
+		return drop(e->actor_id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
+	count(e->actor_id, ATEOM_STAT_SNAT_REPLY, p->len);
+	return deliver(cfg, e->actor_ifindex);
+}
+
 SEC("tc")
 int from_pod(struct __sk_buff *skb)
 {
 	struct ateom_config *cfg = get_config();
-	__u8 actor_mac[ETH_ALEN] = ATEOM_ACTOR_MAC;
-	__u8 gw_mac[ETH_ALEN] = ATEOM_GW_MAC;
-	struct ateom_nat_entry *e, fresh;
-	struct ateom_nat_key key;
 	struct ateom_svc *svc;
-	__u32 stat, ifindex;
-	__u64 now;
 	struct pkt p;
 
 	if (!cfg)
 		return TC_ACT_UNSPEC;
 	if (parse_ipv4(skb, &p) != PARSE_OK || p.daddr != cfg->pod_ip_be)
 		return pod_pass(skb);
-	if (p.proto == IPPROTO_ICMP && ICMP_IS_ERROR(p.icmp_type)) {
-		bool bad = false;
-
-		e = icmp_error_from_pod(skb, &p, &bad);
-		if (!e)
-			return pod_pass(skb); /* about the worker's own traffic */
-		if (bad || ttl_decrement(skb) || set_macs(skb, gw_mac, actor_mac))
-			return drop(e->actor_id, ATEOM_STAT_DROP_NAT_FAIL, p.len);
-		stat = ATEOM_STAT_ICMP_ERROR;
-		goto deliver;
+	if (p.proto == IPPROTO_ICMP) {
+		if (ICMP_IS_ERROR(p.icmp_type))
+			return pod_icmp_error(skb, cfg, &p);
+		if (p.icmp_type != ICMP_ECHOREPLY)
+			return pod_pass(skb); /* echo requests: the worker answers */
+		return in_snat_range(cfg, p.dport) ? pod_snat_reply(skb, cfg, &p) : pod_pass(skb);
 	}
-	if (p.proto == IPPROTO_ICMP && p.icmp_type != ICMP_ECHOREPLY)
-		return pod_pass(skb); /* echo requests: the worker answers */
-
-	now = bpf_ktime_get_coarse_ns();
-	nat_key_in(&key, &p);
-	/* Replies to actor egress land in the SNAT range, so a port outside it
-	 * is ours only if it is exposed: the worker's own traffic (replies to
-	 * its ephemeral ports) costs one lookup. Inside the range, the NAT
-	 * table comes first and a miss may still be a new inbound flow. */
-	bool in_range = in_snat_range(cfg, p.dport);
-
-	if (in_range && (e = bpf_map_lookup_elem(&nat, &key))) {
-		stat = e->type == ATEOM_NAT_DNAT ? ATEOM_STAT_DNAT : ATEOM_STAT_SNAT_REPLY;
-		goto established;
-	}
-	if (p.proto == IPPROTO_ICMP)
-		return pod_pass(skb); /* echo replies live in the SNAT range */
+	/* Exposed ports first: the SNAT allocator never hands one out, so an
+	 * exposed port can hold no pair. Replies to actor egress land in the
+	 * SNAT range; anything else is the worker's (one lookup for it). */
 	svc = lookup_service(&p);
-	if (!svc)
-		return pod_pass(skb);
-	if (!in_range && (e = bpf_map_lookup_elem(&nat, &key))) {
-		stat = ATEOM_STAT_DNAT;
-		goto established;
-	}
-	/* A new inbound flow to an exposed port. */
-	if (p.ttl <= 1)
-		return drop(svc->actor_id, ATEOM_STAT_DROP_TTL, p.len);
-	if (dnat_create(svc, &p, now, &fresh))
-		return drop(svc->actor_id, ATEOM_STAT_DROP_NAT_FAIL, p.len);
-	e = &fresh;
-	count(svc->actor_id, ATEOM_STAT_DNAT_NEW, 0);
-	stat = ATEOM_STAT_DNAT;
-	goto translate;
+	if (svc)
+		return pod_to_service(skb, cfg, svc, &p);
+	if (in_snat_range(cfg, p.dport))
+		return pod_snat_reply(skb, cfg, &p);
+	return pod_pass(skb);
+}
 
-established:
-	nat_touch(&key, e, &p, now);
-translate:
-	if (p.ttl <= 1)
-		return drop(e->actor_id, ATEOM_STAT_DROP_TTL, p.len);
-	if (set_macs(skb, gw_mac, actor_mac) ||
-	    nat_rewrite(skb, &p, false, e->addr_be, e->port_be))
-		return drop(e->actor_id, ATEOM_STAT_DROP_NAT_FAIL, p.len);
-deliver:
-	ifindex = e->actor_ifindex;
-	count(e->actor_id, stat, p.len);
-	if (cfg->flags & ATEOM_CFG_REDIRECT_PEER)
-		return bpf_redirect_peer(ifindex, 0);
-	return bpf_redirect(ifindex, 0);
+SEC("tc")
+int nat_gc_ctl(struct __sk_buff *skb)
+{
+	return skb->mark == ATEOM_GC_START ? gc_start() : gc_stop();
 }

@@ -102,45 +102,98 @@ static __always_inline int inner_rewrite(struct __sk_buff *skb, const struct pkt
 	return 0;
 }
 
-/* from_pod: returns the NAT entry of the flow (NULL = not ours) after
- * translating, or sets *bad on a rewrite failure. */
-static __always_inline struct ateom_nat_entry *
-icmp_error_from_pod(struct __sk_buff *skb, const struct pkt *p, bool *bad)
+/* Where a translated ICMP error goes: the actor's veth and id. */
+struct icmp_dest {
+	__u32 ifindex;
+	__u16 actor_id;
+};
+
+/* from_pod: an error about a packet we sent out translated (inner source =
+ * the pod side). Exposed ports are looked up in `services` (no per-flow
+ * state), everything else in the SNAT pairs. Returns 0 after translating
+ * (*d set), 1 when the error is not about an actor's flow (the worker's own
+ * traffic), -1 on a rewrite failure (*d set). */
+static __always_inline int icmp_error_from_pod(struct __sk_buff *skb, const struct pkt *p,
+					       struct icmp_dest *d)
 {
+	struct ateom_svc_key sk;
 	struct ateom_nat_entry *e;
 	struct ateom_nat_key k;
+	struct ateom_svc *svc;
 	struct inner in;
+	__be32 addr;
+	__be16 port;
 
 	if (inner_parse(skb, p, &in) || in.saddr != p->daddr)
-		return NULL;
-	inner_reply_key(&k, &in, 0, ATEOM_DIR_IN);
-	e = bpf_map_lookup_elem(&nat, &k);
-	if (!e)
-		return NULL;
-	*bad = inner_rewrite(skb, p, &in, in.ip_off + offsetof(struct iphdr, saddr),
-			     in.saddr, e->addr_be, in.sport_off, in.sport, e->port_be) ||
-	       rewrite_ip_addr(skb, IP_DST_OFF, p->daddr, e->addr_be);
-	return e;
+		return 1;
+	sk.port_be = in.sport;
+	sk.proto = in.proto;
+	sk.pad = 0;
+	svc = in.proto != IPPROTO_ICMP ? bpf_map_lookup_elem(&services, &sk) : NULL;
+	if (svc) {
+		addr = svc->actor_ip_be;
+		port = svc->actor_port_be;
+		d->ifindex = svc->actor_ifindex;
+		d->actor_id = svc->actor_id;
+	} else {
+		inner_reply_key(&k, &in, 0, ATEOM_DIR_IN);
+		e = bpf_map_lookup_elem(&nat, &k);
+		if (!e)
+			return 1;
+		addr = e->addr_be;
+		port = e->port_be;
+		d->ifindex = e->actor_ifindex;
+		d->actor_id = e->actor_id;
+	}
+	if (inner_rewrite(skb, p, &in, in.ip_off + offsetof(struct iphdr, saddr),
+			  in.saddr, addr, in.sport_off, in.sport, port) ||
+	    rewrite_ip_addr(skb, IP_DST_OFF, p->daddr, addr))
+		return -1;
+	return 0;
 }
 
-/* from_actor: same, for errors the actor sends about flows it received. */
-static __always_inline struct ateom_nat_entry *
-icmp_error_from_actor(struct __sk_buff *skb, const struct pkt *p, __u32 ifindex, bool *bad)
+/* from_actor: an error the actor sends about a packet it received (inner
+ * destination = the actor). It may only go to the peer of the flow it
+ * quotes (outer destination = inner source), and only about one of the
+ * actor's own flows: an exposed port of this actor, or one of its SNAT
+ * pairs. Returns 0 after translating, ICMP_ERR_NOT_OURS when it quotes no
+ * flow of this actor, ICMP_ERR_NOT_PEER when addressed to someone else, -1
+ * on a rewrite failure. */
+#define ICMP_ERR_NOT_OURS 1
+#define ICMP_ERR_NOT_PEER 2
+static __always_inline int icmp_error_from_actor(struct __sk_buff *skb, const struct pkt *p,
+						 __u32 ifindex, __be32 pod_ip)
 {
+	struct ateom_svc_rev_key rk;
+	struct ateom_svc_rev *rev;
 	struct ateom_nat_entry *e;
 	struct ateom_nat_key k;
 	struct inner in;
+	__be16 port;
 
 	if (inner_parse(skb, p, &in) || in.daddr != p->saddr)
-		return NULL;
-	inner_reply_key(&k, &in, ifindex, ATEOM_DIR_OUT);
-	e = bpf_map_lookup_elem(&nat, &k);
-	if (!e)
-		return NULL;
-	*bad = inner_rewrite(skb, p, &in, in.ip_off + offsetof(struct iphdr, daddr),
-			     in.daddr, e->addr_be, in.dport_off, in.dport, e->port_be) ||
-	       rewrite_ip_addr(skb, IP_SRC_OFF, p->saddr, e->addr_be);
-	return e;
+		return ICMP_ERR_NOT_OURS;
+	if (p->daddr != in.saddr)
+		return ICMP_ERR_NOT_PEER;
+	rk.actor_ifindex = ifindex;
+	rk.actor_port_be = in.dport;
+	rk.proto = in.proto;
+	rk.pad = 0;
+	rev = in.proto != IPPROTO_ICMP ? bpf_map_lookup_elem(&svc_rev, &rk) : NULL;
+	if (rev) {
+		port = rev->port_be;
+	} else {
+		inner_reply_key(&k, &in, ifindex, ATEOM_DIR_OUT);
+		e = bpf_map_lookup_elem(&nat, &k);
+		if (!e)
+			return ICMP_ERR_NOT_OURS;
+		port = e->port_be;
+	}
+	if (inner_rewrite(skb, p, &in, in.ip_off + offsetof(struct iphdr, daddr),
+			  in.daddr, pod_ip, in.dport_off, in.dport, port) ||
+	    rewrite_ip_addr(skb, IP_SRC_OFF, p->saddr, pod_ip))
+		return -1;
+	return 0;
 }
 
 #endif

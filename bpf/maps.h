@@ -30,11 +30,30 @@ struct {
 } services SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ATEOM_MAX_SERVICES);
+	__type(key, struct ateom_svc_rev_key);
+	__type(value, struct ateom_svc_rev);
+} svc_rev SEC(".maps");
+
+/* Not an LRU: an LRU evicts whatever it likes under pressure (one actor's
+ * flood would evict another's pairs, or half a pair), and preallocates every
+ * entry. Entries are allocated as flows appear; the quota admits them and
+ * the garbage collector (gc.h) expires them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, ATEOM_NAT_DEFAULT_ENTRIES); /* loader may resize */
 	__type(key, struct ateom_nat_key);
 	__type(value, struct ateom_nat_entry);
 } nat SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ateom_gc);
+} nat_gc SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

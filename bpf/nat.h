@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
-/* The NAT table: one LRU entry per direction of a translated flow.
+/* SNAT pairs: one entry per direction of a translated actor flow.
  *
- *   SNAT (actor egress):   OUT {ateomN, actor:p  -> remote:r} -> pod:P
- *                          IN  {remote:r -> pod:P}            -> actor:p
- *   DNAT (exposed port):   IN  {client:c -> pod:S}            -> actor:A
- *                          OUT {ateomN, actor:A -> client:c}  -> pod:S
+ *   OUT {ateomN, actor:p -> remote:r} -> pod:P       (the actor's packets)
+ *   IN  {remote:r -> pod:P}           -> actor:p     (the replies)
  *
- * Pairs are created reverse half first, so a packet never finds a forward
- * entry whose replies could not be translated; a failed second insert rolls
- * the first back. The LRU may still evict one half: lookups are defensive
- * (a missing half is recreated, a stale one reclaimed).
+ * The IN half is the ownership record of pod port P toward remote:r: whoever
+ * inserted it (BPF_NOEXIST) owns the port there. The ownership rules
+ * (docs/NOTES.md, "NAT ownership"; ../shared/DESIGN.md §8):
+ *   - the datapath picks P, with a keyed hash the actor cannot steer, and
+ *     never one that is exposed or where the worker has a socket;
+ *   - a pair is created IN half first and deleted OUT half first, so an OUT
+ *     half always has its port record behind it;
+ *   - each actor holds at most its quota of pairs (counted in its `actors`
+ *     entry); nothing is evicted: expired pairs are removed by the garbage
+ *     collector (gc.h) or reclaimed by a new flow that wants their port;
+ *   - a half whose partner is missing is put back from the survivor, never
+ *     re-allocated, and halves that disagree deliver nothing.
  */
 #ifndef ATEOM_BPF_NAT_H
 #define ATEOM_BPF_NAT_H
@@ -17,9 +23,12 @@
 #include <linux/errno.h>
 #include "maps.h"
 #include "parse.h"
+#include "siphash.h"
 
 #define NSEC_PER_SEC 1000000000ULL
-#define SNAT_TRIES 16 /* random start, then linear probing */
+/* First pass of the port search: this many candidates are tried for a free
+ * port before the second pass, over the whole range, may reclaim. */
+#define SNAT_FREE_FIRST 32
 
 /* The flags byte of the TCP header (offset 13). */
 #define TCP_FLAG_FIN_BYTE 0x01
@@ -27,6 +36,16 @@
 #define TCP_FLAG_RST_BYTE 0x04
 #define TCP_FLAG_ACK_BYTE 0x10
 
+#ifndef EDQUOT
+#define EDQUOT 122
+#endif
+
+/* A TCP SYN without ACK opens a connection: it is never a reply. */
+static __always_inline bool tcp_is_syn(const struct pkt *p)
+{
+	return p->proto == IPPROTO_TCP &&
+	       (p->tcp_flags & (TCP_FLAG_SYN_BYTE | TCP_FLAG_ACK_BYTE)) == TCP_FLAG_SYN_BYTE;
+}
 
 /* The one way a NAT key is built (every field, padding included: keys are
  * hashed as bytes). */
@@ -63,15 +82,15 @@ static __always_inline void nat_partner(const struct ateom_nat_key *k,
 					struct ateom_nat_key *pk, struct ateom_nat_entry *pe)
 {
 	*pe = *e;
-	/* SNAT(1) <-> SNAT_REPLY(2), DNAT(3) <-> DNAT_REPLY(4) */
-	pe->type = ((e->type - 1) ^ 1) + 1;
-	pe->tcp_seen = 0;
+	pe->seen = 0;
 	if (k->dir == ATEOM_DIR_OUT) { /* source was translated */
+		pe->type = ATEOM_NAT_SNAT_REPLY;
 		nat_key(pk, 0, ATEOM_DIR_IN, k->proto, k->daddr_be, k->dport_be,
 			e->addr_be, e->port_be);
 		pe->addr_be = k->saddr_be;
 		pe->port_be = k->sport_be;
 	} else {                        /* destination was translated */
+		pe->type = ATEOM_NAT_SNAT;
 		nat_key(pk, e->actor_ifindex, ATEOM_DIR_OUT, k->proto, e->addr_be, e->port_be,
 			k->saddr_be, k->sport_be);
 		pe->addr_be = k->daddr_be;
@@ -79,175 +98,302 @@ static __always_inline void nat_partner(const struct ateom_nat_key *k,
 	}
 }
 
-/* Per packet: refresh the idle clock (at most once a second, to keep the
- * entry's cache line clean) and remember FIN/RST for the reclaim timeout.
- * On the once-a-second refresh, also put back the other half of the pair
- * if the LRU evicted it: one NOEXIST insert, no per-packet cost. */
-static __always_inline void nat_touch(const struct ateom_nat_key *k,
-				      struct ateom_nat_entry *e,
-				      const struct pkt *p, __u64 now)
+/* Does the half found under the partner key say what its partner expects? */
+static __always_inline bool halves_agree(const struct ateom_nat_entry *found,
+					 const struct ateom_nat_entry *expect)
 {
-	if (now - e->last_seen_ns > NSEC_PER_SEC) {
-		struct ateom_nat_key pk;
-		struct ateom_nat_entry pe;
-
-		e->last_seen_ns = now;
-		nat_partner(k, e, &pk, &pe);
-		pe.last_seen_ns = now;
-		bpf_map_update_elem(&nat, &pk, &pe, BPF_NOEXIST);
-	}
-	if (p->proto == IPPROTO_TCP) {
-		__u8 seen = 0;
-
-		if ((p->tcp_flags & (TCP_FLAG_SYN_BYTE | TCP_FLAG_ACK_BYTE)) == TCP_FLAG_SYN_BYTE) {
-			if (e->tcp_seen)
-				e->tcp_seen = 0; /* the tuple is reused */
-			return;
-		}
-		if (p->tcp_flags & TCP_FLAG_FIN_BYTE)
-			seen |= ATEOM_TCP_SEEN_FIN;
-		if (p->tcp_flags & TCP_FLAG_RST_BYTE)
-			seen |= ATEOM_TCP_SEEN_RST;
-		if (seen & ~e->tcp_seen) {
-			e->tcp_seen |= seen;
-			e->last_seen_ns = now; /* closing: the reclaim clock starts now */
-		}
-	}
+	return found->addr_be == expect->addr_be && found->port_be == expect->port_be &&
+	       found->actor_ifindex == expect->actor_ifindex;
 }
 
-/* May the pair (IN half ein, OUT half eout or NULL if evicted) give its
- * SNAT port to a new flow? A TCP pair closed both ways (a FIN each way) or
- * reset waits only tcp_closing_timeout (default 1 s: long enough that a
- * new SYN on the port carries a newer TCP timestamp than the old flow's
- * last segment, which a remote still in TIME_WAIT accepts). Any
- * other pair waits its protocol's idle timeout, counted from the later of
- * its two halves' last packets. */
-static __always_inline bool pair_reclaimable(const struct ateom_config *cfg,
-					     const struct ateom_nat_entry *ein,
-					     const struct ateom_nat_entry *eout,
-					     __u8 proto, __u64 now)
+/* The quota count lives in the owner's `actors` entry; an actor that is
+ * gone (down) has nothing left to count. */
+static __always_inline void actor_uncount(__u32 ifindex)
 {
-	__u8 seen_in = ein->tcp_seen, seen_out = eout ? eout->tcp_seen : 0;
+	struct ateom_actor *a = bpf_map_lookup_elem(&actors, &ifindex);
+
+	if (a && a->nat_pairs)
+		__sync_fetch_and_add(&a->nat_pairs, -1);
+}
+
+/* Removes a pair: the OUT half (if given) first, then the port record. The
+ * one who deletes the port record uncounts the pair. */
+static __always_inline void pair_delete(const struct ateom_nat_key *in,
+					const struct ateom_nat_entry *ein,
+					const struct ateom_nat_key *out)
+{
+	if (out)
+		bpf_map_delete_elem(&nat, out);
+	if (!bpf_map_delete_elem(&nat, in))
+		actor_uncount(ein->actor_ifindex);
+}
+
+/* Has the pair (IN half ein, OUT half eout or NULL) been idle past its
+ * timeout? TCP closed both ways (a FIN each way) or reset: closing timeout
+ * (1 s: long enough for the last ACK). TCP never answered: the SYN timeout.
+ * Otherwise the protocol's idle timeout. Idle counts from the later of the
+ * two halves' last packets. */
+static __always_inline bool pair_expired(const struct ateom_config *cfg, __u8 proto,
+					 const struct ateom_nat_entry *ein,
+					 const struct ateom_nat_entry *eout, __u64 now)
+{
+	__u8 seen_in = ein->seen, seen_out = eout ? eout->seen : 0;
 	__u64 last = ein->last_seen_ns, timeout;
 
 	if (eout && eout->last_seen_ns > last)
 		last = eout->last_seen_ns;
 	if (proto == IPPROTO_TCP) {
-		bool closed = ((seen_in | seen_out) & ATEOM_TCP_SEEN_RST) ||
-			      ((seen_in & ATEOM_TCP_SEEN_FIN) && (seen_out & ATEOM_TCP_SEEN_FIN));
+		bool closed = ((seen_in | seen_out) & ATEOM_SEEN_RST) ||
+			      ((seen_in & ATEOM_SEEN_FIN) && (seen_out & ATEOM_SEEN_FIN));
 
-		timeout = closed ? cfg->tcp_closing_timeout_ns : cfg->tcp_est_timeout_ns;
+		if (closed)
+			timeout = cfg->tcp_closing_timeout_ns;
+		else if (!(seen_in & ATEOM_SEEN_REPLY))
+			timeout = cfg->tcp_syn_timeout_ns;
+		else
+			timeout = cfg->tcp_est_timeout_ns;
 	} else {
 		timeout = proto == IPPROTO_UDP ? cfg->udp_timeout_ns : cfg->icmp_timeout_ns;
 	}
 	return now - last >= timeout;
 }
 
-/* Frees the SNAT port `in` names if the pair holding it is reclaimable. */
-static __always_inline bool snat_reclaim(const struct ateom_config *cfg,
-					 const struct ateom_nat_key *in, __u64 now)
+/* The pair whose port record is `in` (entry ein), with its OUT half if that
+ * agrees: expired ones are deleted. Used by the collector and by a new flow
+ * that wants the port. */
+static __always_inline bool pair_expire(const struct ateom_config *cfg,
+					const struct ateom_nat_key *in,
+					const struct ateom_nat_entry *ein, __u64 now)
 {
-	struct ateom_nat_entry *ein = bpf_map_lookup_elem(&nat, in), *eout, expect;
+	struct ateom_nat_entry old = *ein, expect, *eout;
 	struct ateom_nat_key out;
 
-	if (!ein || ein->type != ATEOM_NAT_SNAT_REPLY)
-		return false;
-	nat_partner(in, ein, &out, &expect);
+	nat_partner(in, &old, &out, &expect);
 	eout = bpf_map_lookup_elem(&nat, &out);
-	if (eout && eout->port_be != expect.port_be)
+	if (eout && !halves_agree(eout, &expect))
 		eout = NULL; /* that tuple has moved on to another port */
-	if (!pair_reclaimable(cfg, ein, eout, in->proto, now))
+	if (!pair_expired(cfg, in->proto, &old, eout, now))
 		return false;
-	if (eout)
-		bpf_map_delete_elem(&nat, &out);
-	bpf_map_delete_elem(&nat, in);
+	pair_delete(in, &old, eout ? &out : NULL);
 	return true;
 }
 
-/* New actor egress flow: pick a free SNAT port (or ICMP id), insert the IN
- * half, then the OUT half. On success *res holds the OUT entry. Returns 0,
- * -ENOSPC (range exhausted for this remote) or -EEXIST (another CPU created
- * the flow first: look it up again). */
-static __always_inline int snat_create(const struct ateom_config *cfg,
-				       const struct ateom_actor *actor, __u32 ifindex,
-				       const struct pkt *p, __u64 now,
-				       struct ateom_nat_entry *res)
+/* Per packet: refresh the idle clock (at most once a second, to keep the
+ * entry's cache line clean) and remember what the pair's timeout depends
+ * on: FIN/RST, and on the IN half whether the remote has answered. */
+static __always_inline void nat_touch(const struct ateom_nat_key *k,
+				      struct ateom_nat_entry *e,
+				      const struct pkt *p, __u64 now)
 {
-	struct ateom_nat_key in, out;
-	struct ateom_nat_entry inv = {
-		.addr_be = p->saddr,
-		.port_be = p->sport,
-		.type = ATEOM_NAT_SNAT_REPLY,
-		.actor_ifindex = ifindex,
-		.actor_id = actor->id,
-		.last_seen_ns = now,
-	};
-	__u32 range = (__u32)cfg->snat_port_max - cfg->snat_port_min + 1;
-	__u32 start, off;
-	int i, pass;
+	__u8 seen = k->dir == ATEOM_DIR_IN ? ATEOM_SEEN_REPLY : 0;
 
-	if (cfg->snat_port_max < cfg->snat_port_min)
-		return -ENOSPC;
-	/* The reply's key; its destination port is what we are choosing. */
-	nat_key(&in, 0, ATEOM_DIR_IN, p->proto, p->daddr, p->dport, cfg->pod_ip_be, 0);
-	/* The first candidate is the actor's own source port (or ICMP id)
-	 * folded into the range: one-to-one over any `range` consecutive
-	 * ports, so, like masquerade keeping ports, each actor tuple keeps one
-	 * pod port, also across down/up. That matters: a remote still in
-	 * TIME_WAIT for (pod port, remote) accepts a new SYN only if its TCP
-	 * timestamp is newer, and Linux keys timestamp offsets by 4-tuple, so
-	 * handing the port to a *different* actor tuple gets the SYN rejected
-	 * (PAWS) and delayed by a retransmit. Free ports first, then reclaim. */
-	start = bpf_ntohs(p->sport) % range;
-	for (pass = 0; pass < 2; pass++) {
-		off = start;
-		for (i = 0; i < SNAT_TRIES; i++) {
-			in.dport_be = bpf_htons((__u16)(cfg->snat_port_min + off));
-			if ((!pass || snat_reclaim(cfg, &in, now)) &&
-			    !bpf_map_update_elem(&nat, &in, &inv, BPF_NOEXIST))
-				goto claimed;
-			if (++off >= range)
-				off = 0;
+	if (now - e->last_seen_ns > NSEC_PER_SEC)
+		e->last_seen_ns = now;
+	if (p->proto == IPPROTO_TCP) {
+		if (tcp_is_syn(p)) {
+			if (e->seen & (ATEOM_SEEN_FIN | ATEOM_SEEN_RST))
+				e->seen = 0; /* the tuple is reused */
+			return;
 		}
+		if (p->tcp_flags & TCP_FLAG_FIN_BYTE)
+			seen |= ATEOM_SEEN_FIN;
+		if (p->tcp_flags & TCP_FLAG_RST_BYTE)
+			seen |= ATEOM_SEEN_RST;
+		if ((seen & ~e->seen) & (ATEOM_SEEN_FIN | ATEOM_SEEN_RST))
+			e->last_seen_ns = now; /* closing: the reclaim clock starts now */
 	}
-	return -ENOSPC;
+	if (seen & ~e->seen)
+		e->seen |= seen;
+}
 
-claimed:
-	nat_partner(&in, &inv, &out, res); /* the OUT half: actor tuple -> pod:port */
-	if (bpf_map_update_elem(&nat, &out, res, BPF_NOEXIST)) {
-		bpf_map_delete_elem(&nat, &in);
-		return -EEXIST;
+/* Once a second, on the actor's side of an established pair: is the port
+ * record still there and still ours? A missing one is put back (and
+ * counted again); one that names someone else means our OUT half is stale:
+ * it is removed and the packet dropped, never sent on a port we do not own.
+ * Returns 0 to go on, -1 to drop. */
+static __always_inline int nat_out_check(struct ateom_actor *a, const struct ateom_nat_key *k,
+					 const struct ateom_nat_entry *e, __u64 now)
+{
+	struct ateom_nat_entry expect, *ein;
+	struct ateom_nat_key in;
+
+	if (now - e->last_seen_ns <= NSEC_PER_SEC)
+		return 0;
+	nat_partner(k, e, &in, &expect);
+	ein = bpf_map_lookup_elem(&nat, &in);
+	if (ein)
+		return halves_agree(ein, &expect) ? 0 : (bpf_map_delete_elem(&nat, k), -1);
+	expect.last_seen_ns = now;
+	if (!bpf_map_update_elem(&nat, &in, &expect, BPF_NOEXIST)) {
+		__sync_fetch_and_add(&a->nat_pairs, 1);
+		count(a->id, ATEOM_STAT_NAT_REPAIR, 0);
 	}
 	return 0;
 }
 
-/* New inbound flow to an exposed port. The OUT half (the actor's replies)
- * goes in first. A leftover entry for the same tuple is the same flow
- * reconnecting, so entries are overwritten (BPF_ANY). *res = the IN entry. */
-static __always_inline int dnat_create(const struct ateom_svc *svc,
+/* ---- the SNAT port search ----------------------------------------------- */
+
+enum probe_result { PROBE_NONE, PROBE_CLAIMED, PROBE_OWN, PROBE_FULL, PROBE_QUOTA };
+
+struct snat_probe {
+	struct __sk_buff *skb;
+	const struct ateom_config *cfg;
+	struct ateom_actor *actor;
+	struct ateom_nat_key in;      /* the port record; dport_be = candidate */
+	struct ateom_nat_entry inv;   /* what it says: the actor's tuple */
+	__u64 now;
+	__u32 start, range;
+	bool reclaim;                 /* second pass: expired pairs may go */
+	enum probe_result result;
+};
+
+/* Does the worker have a socket that traffic from the remote to pod:P
+ * would reach (a listener or bound socket on P, or a connection on exactly
+ * this 4-tuple)? Then P is not ours to hand out. Asked of the kernel, in the
+ * worker netns (ateomN lives there). */
+static __always_inline bool worker_owns_port(struct __sk_buff *skb, const struct ateom_nat_key *in)
+{
+	struct bpf_sock_tuple t = {};
+	struct bpf_sock *sk;
+
+	t.ipv4.saddr = in->saddr_be;
+	t.ipv4.sport = in->sport_be;
+	t.ipv4.daddr = in->daddr_be;
+	t.ipv4.dport = in->dport_be;
+	if (in->proto == IPPROTO_TCP) /* skc: TIME_WAIT and request socks too */
+		sk = bpf_skc_lookup_tcp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+	else if (in->proto == IPPROTO_UDP)
+		sk = bpf_sk_lookup_udp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+	else
+		return false; /* ICMP ids: the worker's ping sockets pick their own */
+	if (!sk)
+		return false;
+	bpf_sk_release(sk);
+	return true;
+}
+
+static __always_inline bool port_exposed(__u8 proto, __be16 port_be)
+{
+	struct ateom_svc_key sk = { .port_be = port_be, .proto = proto };
+
+	return proto != IPPROTO_ICMP && bpf_map_lookup_elem(&services, &sk);
+}
+
+/* One candidate port (bpf_loop callback): 0 = try the next, 1 = done. */
+static long snat_probe_one(__u32 i, void *ctx)
+{
+	struct snat_probe *sp = ctx;
+	const struct ateom_config *cfg = sp->cfg;
+	struct ateom_nat_entry *cur;
+	__u32 off = sp->start + i;
+	long err;
+
+	if (off >= sp->range)
+		off -= sp->range;
+	sp->in.dport_be = bpf_htons((__u16)(cfg->snat_port_min + off));
+	cur = bpf_map_lookup_elem(&nat, &sp->in);
+	if (cur) {
+		/* Our own pair's surviving port record: the flow keeps its port. */
+		if (cur->actor_ifindex == sp->inv.actor_ifindex &&
+		    cur->addr_be == sp->inv.addr_be && cur->port_be == sp->inv.port_be) {
+			sp->result = PROBE_OWN;
+			return 1;
+		}
+		if (!sp->reclaim || !pair_expire(cfg, &sp->in, cur, sp->now))
+			return 0;
+	}
+	if (port_exposed(sp->in.proto, sp->in.dport_be) || worker_owns_port(sp->skb, &sp->in))
+		return 0;
+	if (sp->actor->nat_pairs >= sp->actor->nat_quota) {
+		sp->result = PROBE_QUOTA;
+		return 1;
+	}
+	err = bpf_map_update_elem(&nat, &sp->in, &sp->inv, BPF_NOEXIST);
+	if (!err) {
+		__sync_fetch_and_add(&sp->actor->nat_pairs, 1);
+		sp->result = PROBE_CLAIMED;
+		return 1;
+	}
+	if (err == -E2BIG || err == -ENOMEM) {
+		sp->result = PROBE_FULL;
+		return 1;
+	}
+	return 0; /* another CPU took it meanwhile */
+}
+
+/* The first candidate: a keyed hash of the actor's tuple. Stable for the
+ * tuple (it keeps its pod port across down/up, so a remote still in
+ * TIME_WAIT sees the same 4-tuple's timestamps continue: no PAWS drops),
+ * unpredictable without the key (the actor cannot choose its port). The
+ * veth's ifindex is left out on purpose: it changes at every `up`. */
+static __always_inline __u32 snat_first(const struct ateom_config *cfg, const struct pkt *p,
+					__u32 range)
+{
+	__u64 m0 = ((__u64)p->saddr << 32) | ((__u64)bpf_ntohs(p->sport) << 16) | p->proto;
+	__u64 m1 = ((__u64)p->daddr << 32) | bpf_ntohs(p->dport);
+
+	return siphash_2u64(m0, m1, cfg->port_key) % range;
+}
+
+/* New actor egress flow: find a port toward this remote and insert the
+ * port record, then the OUT half. On success *res holds the OUT entry.
+ * Returns 0 (new pair), 1 (own pair repaired), -ENOSPC (no port free for
+ * this remote), -EDQUOT (actor at its quota), -E2BIG (table full) or
+ * -EEXIST (another CPU created the flow first: look it up again). */
+static __always_inline int snat_create(struct __sk_buff *skb, const struct ateom_config *cfg,
+				       struct ateom_actor *actor, __u32 ifindex,
 				       const struct pkt *p, __u64 now,
 				       struct ateom_nat_entry *res)
 {
-	struct ateom_nat_key in, out;
-	struct ateom_nat_entry outv;
+	struct snat_probe sp = {
+		.skb = skb,
+		.cfg = cfg,
+		.actor = actor,
+		.inv = {
+			.addr_be = p->saddr,
+			.port_be = p->sport,
+			.type = ATEOM_NAT_SNAT_REPLY,
+			.actor_ifindex = ifindex,
+			.actor_id = actor->id,
+			.last_seen_ns = now,
+		},
+		.now = now,
+	};
+	struct ateom_nat_key out;
+	long err;
 
-	nat_key_in(&in, p);
-	res->addr_be = svc->actor_ip_be;
-	res->port_be = svc->actor_port_be;
-	res->type = ATEOM_NAT_DNAT;
-	res->tcp_seen = 0;
-	res->actor_ifindex = svc->actor_ifindex;
-	res->actor_id = svc->actor_id;
-	res->pad = 0;
-	res->last_seen_ns = now;
-	nat_partner(&in, res, &out, &outv);
-	if (bpf_map_update_elem(&nat, &out, &outv, BPF_ANY))
-		return -1;
-	if (bpf_map_update_elem(&nat, &in, res, BPF_ANY)) {
-		bpf_map_delete_elem(&nat, &out);
-		return -1;
+	if (cfg->snat_port_max < cfg->snat_port_min)
+		return -ENOSPC;
+	sp.range = (__u32)cfg->snat_port_max - cfg->snat_port_min + 1;
+	sp.start = snat_first(cfg, p, sp.range);
+	/* The reply's key; its destination port is what we are choosing. */
+	nat_key(&sp.in, 0, ATEOM_DIR_IN, p->proto, p->daddr, p->dport, cfg->pod_ip_be, 0);
+	/* Free ports near the first candidate first (a reclaimed port is one a
+	 * remote may still hold in TIME_WAIT for another tuple), then the
+	 * whole range, where expired pairs may give their port up. */
+	bpf_loop(sp.range < SNAT_FREE_FIRST ? sp.range : SNAT_FREE_FIRST, snat_probe_one, &sp, 0);
+	if (sp.result == PROBE_NONE) {
+		sp.reclaim = true;
+		bpf_loop(sp.range, snat_probe_one, &sp, 0);
 	}
-	return 0;
+	switch (sp.result) {
+	case PROBE_NONE:
+		return -ENOSPC;
+	case PROBE_QUOTA:
+		return -EDQUOT;
+	case PROBE_FULL:
+		return -E2BIG;
+	default:
+		break;
+	}
+	nat_partner(&sp.in, &sp.inv, &out, res); /* the OUT half: actor tuple -> pod:port */
+	err = bpf_map_update_elem(&nat, &out, res, BPF_NOEXIST);
+	if (err) {
+		if (sp.result == PROBE_CLAIMED)
+			pair_delete(&sp.in, &sp.inv, NULL);
+		return err == -EEXIST ? -EEXIST : -E2BIG;
+	}
+	return sp.result == PROBE_OWN;
 }
 
 #endif

@@ -10,6 +10,7 @@
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <linux/in.h>
+#include <stdbool.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
@@ -57,8 +58,16 @@ struct pkt {
 	__u8 tcp_flags;    /* FIN/SYN/RST/ACK byte of TCP */
 	__u8 icmp_type;
 	__u8 ttl;
+	bool options;      /* the IPv4 header carries options (ihl > 5) */
 	__u32 len;         /* skb->len, for byte counters */
 };
+
+/* Offsets into the headers are at most ETH_HLEN + 60 (IPv4 with options)
+ * + a few bytes of L4; masking a variable offset with 0x7f (or 0xff) gives
+ * the verifier an upper bound to check the packet-end comparison against,
+ * without changing the value. */
+#define HDR_OFF_MASK 0x7f
+#define FIELD_OFF_MASK 0xff
 
 /* Make the first `len` bytes directly readable (pulling non-linear data in
  * only when needed, which is rare for headers). */
@@ -112,6 +121,7 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 	p->ttl = ip->ttl;
 	p->len = skb->len;
 	p->l4off = ETH_HLEN + ihl;
+	p->options = ihl > sizeof(*ip);
 	p->tcp_flags = 0;
 	p->icmp_type = 0;
 	p->sport = p->dport = 0;
@@ -128,7 +138,7 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 			return PARSE_TRUNC;
 		data = (void *)(long)skb->data;
 		end = (void *)(long)skb->data_end;
-		th = data + (p->l4off & 0x7f);
+		th = data + (p->l4off & HDR_OFF_MASK);
 		if ((void *)(th + 1) > end)
 			return PARSE_TRUNC;
 		p->sport = th->source;
@@ -146,7 +156,7 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 			return PARSE_TRUNC;
 		data = (void *)(long)skb->data;
 		end = (void *)(long)skb->data_end;
-		uh = data + (p->l4off & 0x7f);
+		uh = data + (p->l4off & HDR_OFF_MASK);
 		if ((void *)(uh + 1) > end)
 			return PARSE_TRUNC;
 		p->sport = uh->source;
@@ -163,7 +173,7 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 			return PARSE_TRUNC;
 		data = (void *)(long)skb->data;
 		end = (void *)(long)skb->data_end;
-		ih = data + (p->l4off & 0x7f);
+		ih = data + (p->l4off & HDR_OFF_MASK);
 		if ((void *)(ih + 1) > end)
 			return PARSE_TRUNC;
 		p->icmp_type = ih->type;

@@ -47,32 +47,30 @@ static __always_inline __sum16 csum16_update(__sum16 check, __be32 old32, __be32
 	return (__sum16)~s;
 }
 
-/* The translation of one packet: source (is_src, SNAT side) or destination
- * (DNAT side) address and port/ICMP id, TTL - 1 since we forward. Header
- * bytes are written directly and the IPv4 checksum is updated in place;
- * only the L4 checksum needs helpers (CHECKSUM_PARTIAL awareness), and they
- * come last because they invalidate packet pointers. The caller has checked
- * TTL > 1. */
-static __always_inline int nat_rewrite(struct __sk_buff *skb, const struct pkt *p,
-				       bool is_src, __be32 addr, __be16 port)
+/* Rewrites one address (at addr_off) and its port (at port_off: a TCP/UDP
+ * port or the ICMP echo id) and decrements the TTL, since we forward.
+ * Header bytes are written directly and the IPv4 checksum is updated in
+ * place; only the L4 checksum needs helpers (CHECKSUM_PARTIAL awareness),
+ * and they come last because they invalidate packet pointers. The caller
+ * has checked TTL > 1. */
+static __always_inline int rewrite_addr_port(struct __sk_buff *skb, const struct pkt *p,
+					     __u32 addr_off, __u16 port_off,
+					     __be32 addr, __be16 port)
 {
 	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 	struct iphdr *ip = data + ETH_HLEN;
-	__u16 port_off = is_src ? p->sport_off : p->dport_off;
-	__be16 *portp = data + (port_off & 0xff);
+	__be32 *addrp = data + (addr_off & FIELD_OFF_MASK);
+	__be16 *portp = data + (port_off & FIELD_OFF_MASK);
 	__be16 old_port, old_ttlw;
 	__be32 old_addr;
 
-	if ((void *)(ip + 1) > end || (void *)(portp + 1) > end)
+	if ((void *)(ip + 1) > end || (void *)(addrp + 1) > end || (void *)(portp + 1) > end)
 		return -1;
-	old_addr = is_src ? ip->saddr : ip->daddr;
+	old_addr = *addrp;
 	old_port = *portp;
 	old_ttlw = *(__be16 *)&ip->ttl; /* TTL and protocol share a word */
 	ip->ttl--;
-	if (is_src)
-		ip->saddr = addr;
-	else
-		ip->daddr = addr;
+	*addrp = addr;
 	*portp = port;
 	ip->check = csum16_update(ip->check, old_addr, addr, old_ttlw, *(__be16 *)&ip->ttl);
 
@@ -84,6 +82,22 @@ static __always_inline int nat_rewrite(struct __sk_buff *skb, const struct pkt *
 	    bpf_l4_csum_replace(skb, p->csum_off, old_port, port, l4_csum_flags(p) | sizeof(port)))
 		return -1;
 	return 0;
+}
+
+/* Egress side of a translation (SNAT, replies of exposed ports): the
+ * source becomes addr:port. */
+static __always_inline int rewrite_src(struct __sk_buff *skb, const struct pkt *p,
+				       __be32 addr, __be16 port)
+{
+	return rewrite_addr_port(skb, p, IP_SRC_OFF, p->sport_off, addr, port);
+}
+
+/* Ingress side (replies to SNAT, exposed ports): the destination becomes
+ * addr:port. */
+static __always_inline int rewrite_dst(struct __sk_buff *skb, const struct pkt *p,
+				       __be32 addr, __be16 port)
+{
+	return rewrite_addr_port(skb, p, IP_DST_OFF, p->dport_off, addr, port);
 }
 
 /* We forward, so we decrement the TTL like a router would (ICMP error

@@ -12,10 +12,11 @@
 #define ATEOMNET_H
 
 #include <linux/types.h>
+#include <linux/bpf.h> /* struct bpf_timer */
 
 /* Bumped whenever a map layout or a program/map contract changes: a loader
  * refuses to reuse pinned objects whose config.abi differs. */
-#define ATEOM_ABI_VERSION 1
+#define ATEOM_ABI_VERSION 2
 
 /* Fixed MACs, identical on every worker so a snapshot restored anywhere
  * finds the same gateway. 02: = locally administered, unicast. */
@@ -24,7 +25,12 @@
 
 #define ATEOM_ACTOR_NAME_MAX 64 /* DNS-1123 label: 63 chars + NUL */
 #define ATEOM_MAX_ACTORS 255    /* actor ids 1..255; id 0 = worker-wide */
+/* The NAT table holds both halves of every pair; it is a plain hash that
+ * allocates entries as flows appear and never evicts: admission is the
+ * per-actor quota (pairs), and `up` keeps the sum of the quotas of the
+ * actors up within the table (docs/NOTES.md, "NAT ownership"). */
 #define ATEOM_NAT_DEFAULT_ENTRIES 131072
+#define ATEOM_NAT_DEFAULT_QUOTA 16384 /* pairs per actor */
 #define ATEOM_MAX_SERVICES 1024
 
 /* Default SNAT source ports: below Linux's default ip_local_port_range
@@ -43,12 +49,17 @@ struct ateom_config {
 	__u16 snat_port_max;  /* inclusive, host order */
 	__u32 flags;          /* ATEOM_CFG_* */
 	__u32 pad;
-	/* Idle times after which a NAT pair may be reclaimed for a new flow
-	 * (the LRU evicts on pressure regardless). */
-	__u64 tcp_est_timeout_ns;
+	/* Idle times after which a NAT pair is expired by the garbage
+	 * collector, or reclaimed by a new flow that wants its port. */
+	__u64 tcp_est_timeout_ns;     /* a reply was seen */
+	__u64 tcp_syn_timeout_ns;     /* no reply yet (conntrack's SYN_SENT) */
 	__u64 tcp_closing_timeout_ns; /* after FIN both ways, or RST */
 	__u64 udp_timeout_ns;
 	__u64 icmp_timeout_ns;
+	__u64 gc_interval_ns;         /* the NAT garbage collector's period */
+	/* SipHash key of the SNAT port choice, drawn at load from getrandom:
+	 * the actor never learns it, so it cannot choose its pod port. */
+	__u64 port_key[2];
 };
 
 /* Deliver inbound packets with bpf_redirect_peer (straight into the actor
@@ -63,6 +74,9 @@ struct ateom_actor {
 	__u32 id;             /* 1..255: stats block and egress hook slot */
 	__u32 flags;          /* ATEOM_ACTOR_* */
 	__be32 netmask_be;    /* the actor link's subnet (worker/actor addr) */
+	__u32 nat_quota;      /* most NAT pairs this actor may hold */
+	__u32 nat_pairs;      /* pairs it holds now: the datapath counts them
+			       * (atomically) as it creates and deletes them */
 };
 
 #define ATEOM_ACTOR_ATTACH_TCX (1U << 0) /* else clsact + cls_bpf */
@@ -81,7 +95,23 @@ struct ateom_svc {
 	__u16 actor_id;
 };
 
-/* ---- nat: LRU hash, one entry per direction of a translated flow -------- */
+/* ---- svc_rev: hash, the reverse of services, for the actor's replies ----
+ * Exposed ports are translated without per-flow state (a static port
+ * mapping): inbound to pod:S goes to actor:A, and whatever the actor sends
+ * from A leaves as pod:S. So no remote host can create NAT state. */
+struct ateom_svc_rev_key {
+	__u32 actor_ifindex;
+	__be16 actor_port_be;
+	__u8 proto;
+	__u8 pad;
+};
+
+struct ateom_svc_rev {
+	__be16 port_be;       /* the pod port */
+	__u16 pad;
+};
+
+/* ---- nat: hash, one entry per direction of an SNAT pair ----------------- */
 enum ateom_nat_dir {
 	ATEOM_DIR_OUT = 1, /* as the packet leaves the actor (ifindex set) */
 	ATEOM_DIR_IN = 2,  /* as the packet arrives on the pod eth0 */
@@ -100,27 +130,39 @@ struct ateom_nat_key {
 	__u16 pad;
 };
 
-/* Values pair up (1<->2, 3<->4): bpf/nat.h derives one half from the other. */
+/* The IN half is the port's ownership record: {remote -> pod:P} belongs to
+ * exactly one actor tuple. */
 enum ateom_nat_type {
 	ATEOM_NAT_SNAT = 1,       /* OUT: actor egress; rewrite source */
 	ATEOM_NAT_SNAT_REPLY = 2, /* IN: reply to SNAT; rewrite destination */
-	ATEOM_NAT_DNAT = 3,       /* IN: exposed port; rewrite destination */
-	ATEOM_NAT_DNAT_REPLY = 4, /* OUT: actor's reply; rewrite source */
 };
 
 struct ateom_nat_entry {
 	__be32 addr_be;       /* the translated address */
 	__be16 port_be;       /* the translated port (or ICMP id) */
 	__u8 type;            /* enum ateom_nat_type */
-	__u8 tcp_seen;        /* ATEOM_TCP_SEEN_* in this direction */
+	__u8 seen;            /* ATEOM_SEEN_* in this direction */
 	__u32 actor_ifindex;
 	__u16 actor_id;
 	__u16 pad;
-	__u64 last_seen_ns;   /* bpf_ktime_get_ns(), refreshed at most 1/s */
+	__u64 last_seen_ns;   /* bpf_ktime_get_coarse_ns(), refreshed at most 1/s */
 };
 
-#define ATEOM_TCP_SEEN_FIN (1U << 0)
-#define ATEOM_TCP_SEEN_RST (1U << 1)
+#define ATEOM_SEEN_FIN (1U << 0)   /* TCP FIN in this direction */
+#define ATEOM_SEEN_RST (1U << 1)   /* TCP RST in this direction */
+#define ATEOM_SEEN_REPLY (1U << 2) /* IN half: the remote has answered */
+
+/* skb->mark of the nat_gc_ctl run (BPF_PROG_TEST_RUN) that starts the
+ * collector; any other mark stops it. */
+#define ATEOM_GC_START 1
+
+/* ---- nat_gc: array[1], the NAT garbage collector's timer and figures ---- */
+struct ateom_gc {
+	struct bpf_timer timer;
+	__u64 runs;           /* sweeps done */
+	__u64 expired;        /* pairs expired by sweeps */
+	__u64 last_run_ns;
+};
 
 /* ---- stats: per-CPU array, key = actor id * ATEOM_STAT_MAX + counter ---- */
 struct ateom_counter {

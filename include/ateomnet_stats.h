@@ -12,18 +12,20 @@
 	X(ACTOR_RX, "actor_rx")               /* seen on ateomN ingress */     \
 	X(SNAT, "snat")                       /* egress translated, out eth0 */\
 	X(SNAT_NEW, "snat_new")               /* new SNAT pair created */      \
-	X(DNAT_REPLY, "dnat_reply")           /* reply of an inbound flow */   \
+	X(DNAT_REPLY, "dnat_reply")           /* from an exposed port */       \
 	X(TO_WORKER, "to_worker")             /* to 10.200.0.1 / pod IP */     \
 	X(ARP_REPLY, "arp_reply")             /* gateway ARP answered */       \
 	X(ARP_PASS, "arp_pass")               /* other ARP, to the stack */    \
 	X(HOOK_ALLOW, "hook_allow")           /* egress hook said allow */     \
+	X(NAT_REPAIR, "nat_repair")           /* a pair half put back */       \
 	/* from_pod (packets arriving on the pod eth0) */                      \
 	X(POD_PASS, "pod_pass")               /* not ours: untouched */        \
 	X(SNAT_REPLY, "snat_reply")           /* reply to actor egress */      \
 	X(DNAT, "dnat")                       /* inbound to exposed port */    \
-	X(DNAT_NEW, "dnat_new")               /* new inbound pair created */   \
 	X(ICMP_ERROR, "icmp_error")           /* ICMP error translated */      \
 	X(REDIRECT_FAIL, "redirect_fail")     /* redirect helper failed */     \
+	X(SYN_NOT_REPLY, "syn_not_reply")     /* SYN on an SNAT pair's tuple: \
+						 to the worker, not the actor */\
 	/* drops */                                                            \
 	X(DROP_SPOOF, "drop_spoof")           /* source is not the actor */    \
 	X(DROP_NOT_IPV4, "drop_not_ipv4")     /* IPv6 and other ethertypes */  \
@@ -32,10 +34,17 @@
 	X(DROP_TRUNC, "drop_trunc")           /* truncated or bad headers */   \
 	X(DROP_TTL, "drop_ttl")               /* TTL would reach 0 */          \
 	X(DROP_POLICY, "drop_policy")         /* egress hook said drop */      \
-	X(DROP_NO_PORT, "drop_no_port")       /* SNAT port range exhausted */  \
+	X(DROP_NO_PORT, "drop_no_port")       /* no free SNAT port for remote */\
 	X(DROP_NAT_FAIL, "drop_nat_fail")     /* NAT insert or rewrite failed */\
 	X(DROP_NO_ACTOR, "drop_no_actor")     /* ateomN without actor entry */ \
-	X(DROP_NO_CONFIG, "drop_no_config")   /* datapath not configured */
+	X(DROP_NO_CONFIG, "drop_no_config")   /* datapath not configured */    \
+	X(DROP_QUOTA, "drop_quota")           /* actor holds its NAT quota */  \
+	X(DROP_NAT_FULL, "drop_nat_full")     /* NAT table full */             \
+	X(DROP_VLAN, "drop_vlan")             /* VLAN-tagged from the actor */ \
+	X(DROP_IP_OPTIONS, "drop_ip_options") /* IPv4 options from the actor */\
+	X(DROP_ICMP_PEER, "drop_icmp_peer")   /* actor's ICMP error not sent  \
+						 to the flow's peer */         \
+	X(DROP_BAD_PAIR, "drop_bad_pair")     /* pair halves disagree */
 
 #define ATEOM_STAT_ENUM(id, name) ATEOM_STAT_##id,
 enum ateom_stat { ATEOM_STATS(ATEOM_STAT_ENUM) ATEOM_STAT_MAX };

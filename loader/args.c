@@ -22,6 +22,8 @@
 
 #define NAT_ENTRIES_MIN 1024
 #define NAT_ENTRIES_MAX 4194304
+#define NAT_QUOTA_MIN 16
+#define NAT_QUOTA_MAX 2097152 /* NAT_ENTRIES_MAX / 2: a pair is two entries */
 #define SNAT_PORT_FLOOR 1024 /* never hand out privileged ports */
 /* Map names are appended to the pin dir: keep room for "/egress_hooks". */
 #define PIN_DIR_MAX 4032 /* sizeof(pin_dir) - 64 */
@@ -394,7 +396,7 @@ int ateom_valid_pin_dir(const char *dir, char *err, size_t errlen)
 
 enum flag_id {
 	F_ACTOR, F_NETNS, F_VETH, F_POD_IF, F_WORKER_ADDR, F_ACTOR_ADDR,
-	F_EXPOSE, F_PIN_DIR, F_ATTACH, F_SNAT_PORTS, F_NAT_ENTRIES, F_JSON,
+	F_EXPOSE, F_PIN_DIR, F_ATTACH, F_SNAT_PORTS, F_NAT_ENTRIES, F_NAT_QUOTA, F_JSON,
 	F_FORCE, F_HELP, F_VERSION,
 };
 
@@ -419,6 +421,7 @@ static const struct flag {
 	{ "--attach",      F_ATTACH,      1, V_UP },
 	{ "--snat-ports",  F_SNAT_PORTS,  1, V_UP },
 	{ "--nat-entries", F_NAT_ENTRIES, 1, V_UP },
+	{ "--nat-quota",   F_NAT_QUOTA,   1, V_UP },
 	{ "--pin-dir",     F_PIN_DIR,     1, V_UP | V(VERB_DOWN) | V_INSPECT },
 	{ "--json",        F_JSON,        0, V_UP | V(VERB_DOWN) | V_INSPECT },
 	{ "--force",       F_FORCE,       0, V(VERB_PURGE) },
@@ -468,6 +471,7 @@ static void set_defaults(struct ateom_args *a)
 	a->attach = ATTACH_AUTO;
 	a->snat_min = ATEOM_SNAT_PORT_MIN;
 	a->snat_max = ATEOM_SNAT_PORT_MAX;
+	a->nat_quota = ATEOM_NAT_DEFAULT_QUOTA;
 }
 
 static int copy_str(char *dst, size_t size, const char *flag, const char *v,
@@ -498,6 +502,12 @@ static int add_expose(struct ateom_args *a, const char *v, char *err,
 			return fail(err, errlen, "--expose %s: port %u/%s is already "
 				    "exposed", quote(q, v), e.port,
 				    e.proto == IPPROTO_UDP ? "udp" : "tcp");
+		else if (a->expose[i].actor_port == e.actor_port && a->expose[i].proto == e.proto)
+			/* Exposed ports are a static mapping both ways: what the
+			 * actor sends from ACTORPORT must leave as one pod port. */
+			return fail(err, errlen, "--expose %s: actor port %u/%s is already "
+				    "exposed as pod port %u", quote(q, v), e.actor_port,
+				    e.proto == IPPROTO_UDP ? "udp" : "tcp", a->expose[i].port);
 	if (a->n_expose == ATEOM_MAX_EXPOSE)
 		return fail(err, errlen, "--expose %s: at most "
 			    STR(ATEOM_MAX_EXPOSE) " ports", quote(q, v));
@@ -568,6 +578,16 @@ static int apply(struct ateom_args *a, const struct flag *f, const char *v,
 				    STR(NAT_ENTRIES_MIN) ".." STR(NAT_ENTRIES_MAX),
 				    quote(q, v));
 		a->nat_entries = (uint32_t)n;
+		return 0;
+	case F_NAT_QUOTA:
+		r = parse_dec(v, strlen(v), NAT_QUOTA_MAX, &n);
+		if (r == -1)
+			return fail(err, errlen, "--nat-quota %s: must be a decimal "
+				    "number (digits only, no leading zeros)", quote(q, v));
+		if (r == -2 || n < NAT_QUOTA_MIN)
+			return fail(err, errlen, "--nat-quota %s: must be "
+				    STR(NAT_QUOTA_MIN) ".." STR(NAT_QUOTA_MAX), quote(q, v));
+		a->nat_quota = (uint32_t)n;
 		return 0;
 	case F_JSON:
 		a->json = true;
@@ -712,7 +732,12 @@ const char *ateom_usage(void)
 				STR(ATEOM_SNAT_PORT_MAX) ")\n"
 "  --nat-entries N         NAT table size, " STR(NAT_ENTRIES_MIN) ".."
 				STR(NAT_ENTRIES_MAX) "\n"
-"                          (default " STR(ATEOM_NAT_DEFAULT_ENTRIES) ")\n"
+"                          (default " STR(ATEOM_NAT_DEFAULT_ENTRIES) "; set when the\n"
+"                          datapath is first loaded)\n"
+"  --nat-quota N           most NAT pairs (flows) this actor may hold, "
+				STR(NAT_QUOTA_MIN) "..\n"
+"                          (default " STR(ATEOM_NAT_DEFAULT_QUOTA) "); the quotas of the actors up\n"
+"                          must fit in the table (two entries a pair)\n"
 "\n"
 "Common flags:\n"
 "  --pin-dir DIR           absolute bpffs directory of the maps (default: one\n"

@@ -40,6 +40,7 @@ struct ateom_args {
 	enum attach_mode attach;      /* ATTACH_AUTO, _TCX or _TC */
 	uint16_t snat_min, snat_max;  /* default ATEOM_SNAT_PORT_MIN/MAX */
 	uint32_t nat_entries;         /* 0 = ATEOM_NAT_DEFAULT_ENTRIES */
+	uint32_t nat_quota;           /* pairs; default ATEOM_NAT_DEFAULT_QUOTA */
 	bool json;
 	bool force;                   /* purge: even with actors up */
 };

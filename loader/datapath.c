@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <linux/if_ether.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -12,10 +14,10 @@
 #include "errmsg.h"
 
 /* Pin names, in pin order; config last (see dp_load). */
-static const char *const map_names[] = { "actors", "services", "nat", "stats",
-					 "egress_hooks", "config" };
+static const char *const map_names[] = { "actors", "services", "svc_rev", "nat", "nat_gc",
+					 "stats", "egress_hooks", "config" };
 static const char *const prog_names[] = { "prog_from_actor", "prog_from_pod",
-					  "prog_actor_resume" };
+					  "prog_actor_resume", "prog_nat_gc_ctl" };
 #define N_MAPS (sizeof(map_names) / sizeof(map_names[0]))
 #define N_PROGS (sizeof(prog_names) / sizeof(prog_names[0]))
 
@@ -23,7 +25,9 @@ static const char *const prog_names[] = { "prog_from_actor", "prog_from_pod",
 static const struct { uint32_t key, value; } map_sizes[N_MAPS] = {
 	{ sizeof(__u32), sizeof(struct ateom_actor) },
 	{ sizeof(struct ateom_svc_key), sizeof(struct ateom_svc) },
+	{ sizeof(struct ateom_svc_rev_key), sizeof(struct ateom_svc_rev) },
 	{ sizeof(struct ateom_nat_key), sizeof(struct ateom_nat_entry) },
+	{ sizeof(__u32), sizeof(struct ateom_gc) },
 	{ sizeof(__u32), sizeof(struct ateom_counter) },
 	{ sizeof(__u32), sizeof(__u32) },
 	{ sizeof(__u32), sizeof(struct ateom_config) },
@@ -31,14 +35,15 @@ static const struct { uint32_t key, value; } map_sizes[N_MAPS] = {
 
 static int *map_fd(struct dp *dp, size_t i)
 {
-	int *fds[N_MAPS] = { &dp->actors, &dp->services, &dp->nat, &dp->stats,
-			     &dp->hooks, &dp->config };
+	int *fds[N_MAPS] = { &dp->actors, &dp->services, &dp->svc_rev, &dp->nat, &dp->nat_gc,
+			     &dp->stats, &dp->hooks, &dp->config };
 	return fds[i];
 }
 
 static struct dp_prog *prog(struct dp *dp, size_t i)
 {
-	struct dp_prog *progs[N_PROGS] = { &dp->from_actor, &dp->from_pod, &dp->actor_resume };
+	struct dp_prog *progs[N_PROGS] = { &dp->from_actor, &dp->from_pod, &dp->actor_resume,
+					   &dp->nat_gc_ctl };
 	return progs[i];
 }
 
@@ -188,17 +193,38 @@ void dp_unpin(const struct dp *dp)
 	rmdir(path);
 }
 
-static void config_defaults(struct ateom_config *cfg)
+#define NSEC_PER_SEC 1000000000ULL
+
+static int config_defaults(struct ateom_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->abi = ATEOM_ABI_VERSION;
 	cfg->snat_port_min = ATEOM_SNAT_PORT_MIN;
 	cfg->snat_port_max = ATEOM_SNAT_PORT_MAX;
 	cfg->flags = ATEOM_CFG_REDIRECT_PEER;
-	cfg->tcp_est_timeout_ns = 7200ULL * 1000000000ULL;  /* TCP keepalive default */
-	cfg->tcp_closing_timeout_ns = 1ULL * 1000000000ULL; /* see pair_reclaimable() */
-	cfg->udp_timeout_ns = 60ULL * 1000000000ULL;
-	cfg->icmp_timeout_ns = 30ULL * 1000000000ULL;
+	cfg->tcp_est_timeout_ns = 7200 * NSEC_PER_SEC;  /* TCP keepalive default */
+	cfg->tcp_syn_timeout_ns = 120 * NSEC_PER_SEC;   /* conntrack's SYN_SENT */
+	cfg->tcp_closing_timeout_ns = 1 * NSEC_PER_SEC; /* see pair_expired() */
+	cfg->udp_timeout_ns = 60 * NSEC_PER_SEC;
+	cfg->icmp_timeout_ns = 30 * NSEC_PER_SEC;
+	cfg->gc_interval_ns = 1 * NSEC_PER_SEC;
+	/* The port choice's secret: once per datapath, never shown. */
+	if (getrandom(cfg->port_key, sizeof(cfg->port_key), 0) != sizeof(cfg->port_key))
+		return ateom_fail("getrandom: %s", strerror(errno));
+	return 0;
+}
+
+int dp_gc(const struct dp *dp, bool start)
+{
+	unsigned char frame[ETH_HLEN] = { 0 };
+	struct __sk_buff ctx = { .mark = start ? ATEOM_GC_START : 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = sizeof(frame),
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+
+	if (bpf_prog_test_run_opts(dp->nat_gc_ctl.fd, &opts) || opts.retval)
+		return ateom_fail("cannot %s the NAT garbage collector: %s",
+				  start ? "start" : "stop", strerror(errno ? errno : EINVAL));
+	return 0;
 }
 
 int dp_load(struct dp *dp, uint32_t nat_entries)
@@ -225,7 +251,8 @@ int dp_load(struct dp *dp, uint32_t nat_entries)
 	}
 
 	fd = bpf_program__fd(skel->progs.actor_resume);
-	config_defaults(&cfg);
+	if (config_defaults(&cfg))
+		goto err;
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.egress_hooks), &slot, &fd, BPF_ANY) ||
 	    bpf_map_update_elem(bpf_map__fd(skel->maps.config), &(__u32){0}, &cfg, BPF_ANY)) {
 		ateom_fail("cannot initialise datapath maps: %s", strerror(errno));
@@ -233,7 +260,7 @@ int dp_load(struct dp *dp, uint32_t nat_entries)
 	}
 
 	struct bpf_program *progs[N_PROGS] = { skel->progs.from_actor, skel->progs.from_pod,
-					       skel->progs.actor_resume };
+					       skel->progs.actor_resume, skel->progs.nat_gc_ctl };
 	for (size_t i = 0; i < N_PROGS; i++) {
 		pin_path(dir, prog_names[i], path, sizeof(path));
 		if (bpf_obj_pin(bpf_program__fd(progs[i]), path)) {
@@ -241,7 +268,8 @@ int dp_load(struct dp *dp, uint32_t nat_entries)
 			goto err;
 		}
 	}
-	struct bpf_map *maps[N_MAPS] = { skel->maps.actors, skel->maps.services, skel->maps.nat,
+	struct bpf_map *maps[N_MAPS] = { skel->maps.actors, skel->maps.services,
+					 skel->maps.svc_rev, skel->maps.nat, skel->maps.nat_gc,
 					 skel->maps.stats, skel->maps.egress_hooks,
 					 skel->maps.config };
 	for (size_t i = 0; i < N_MAPS; i++) {

@@ -18,8 +18,8 @@ struct dp_prog {
 
 struct dp {
 	char dir[PATH_MAX];   /* set by dp_init, never changed by open/close */
-	int config, actors, services, nat, stats, hooks;   /* map fds */
-	struct dp_prog from_actor, from_pod, actor_resume;
+	int config, actors, services, svc_rev, nat, nat_gc, stats, hooks; /* map fds */
+	struct dp_prog from_actor, from_pod, actor_resume, nat_gc_ctl;
 	bool loaded_now; /* this process loaded and pinned it */
 };
 
@@ -43,6 +43,10 @@ void dp_close(struct dp *dp);
 
 int dp_config_get(const struct dp *dp, struct ateom_config *cfg);
 int dp_config_set(const struct dp *dp, const struct ateom_config *cfg);
+
+/* Starts (start = true) or stops the NAT garbage collector's timer (it
+ * runs while actors are up; see bpf/gc.h). */
+int dp_gc(const struct dp *dp, bool start);
 
 /* Pin path of a tcx link for an interface: DIR/links/IFNAME. */
 void dp_link_path(const struct dp *dp, const char *ifname, char *out, size_t len);

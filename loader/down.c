@@ -77,6 +77,10 @@ int verb_down(const struct ateom_args *a)
 				goto out;
 			if (detach_pod_if_idle(&nl, &dp))
 				goto out;
+			/* No actor, no flows: the collector stops (an idle
+			 * worker pays nothing); the next `up` starts it. */
+			if (state_actor_count(&dp) == 0 && dp_gc(&dp, false))
+				goto out;
 		}
 	}
 	stale = veth_remove_all(&nl, a->actor); /* what a crashed `up` left */

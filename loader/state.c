@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,7 @@ int state_free_id(const struct dp *dp)
 struct svc_acc {
 	uint32_t ifindex;
 	bool del;
+	int rev_fd;       /* del: svc_rev, whose entries go with the services */
 	struct svc_ref *v;
 	int n;
 };
@@ -143,8 +145,14 @@ static int visit_svc(int fd, const void *key, void *arg)
 	if (acc->ifindex && r.v.actor_ifindex != acc->ifindex)
 		return 0;
 	if (acc->del) {
+		struct ateom_svc_rev_key rk = { .actor_ifindex = r.v.actor_ifindex,
+						.actor_port_be = r.v.actor_port_be,
+						.proto = r.k.proto };
+
+		/* Inbound first, then the actor's way back. */
 		if (bpf_map_delete_elem(fd, key) == 0)
 			acc->n++;
+		bpf_map_delete_elem(acc->rev_fd, &rk);
 		return 0;
 	}
 	struct svc_ref *v = realloc(acc->v, (acc->n + 1) * sizeof(*v));
@@ -171,10 +179,88 @@ int state_services(const struct dp *dp, uint32_t ifindex, struct svc_ref **out, 
 
 int state_delete_services(const struct dp *dp, uint32_t ifindex)
 {
-	struct svc_acc acc = { .ifindex = ifindex, .del = true };
+	struct svc_acc acc = { .ifindex = ifindex, .del = true, .rev_fd = dp->svc_rev };
 	int rc = for_each_key(dp->services, sizeof(struct ateom_svc_key), visit_svc, &acc);
 
 	return rc ? ateom_fail("cannot edit the services map: %s", strerror(-rc)) : acc.n;
+}
+
+int state_expose(const struct dp *dp, uint32_t ifindex, uint16_t id, uint32_t actor_ip_be,
+		 uint8_t proto, uint16_t port, uint16_t actor_port)
+{
+	struct ateom_svc_key k = { .port_be = htons(port), .proto = proto };
+	struct ateom_svc v = { .actor_ifindex = ifindex, .actor_ip_be = actor_ip_be,
+			       .actor_port_be = htons(actor_port), .actor_id = id };
+	struct ateom_svc_rev_key rk = { .actor_ifindex = ifindex, .actor_port_be = htons(actor_port),
+					.proto = proto };
+	struct ateom_svc_rev rv = { .port_be = htons(port) };
+
+	/* The way back first: inbound never reaches an actor whose replies
+	 * would leave untranslated. */
+	if (bpf_map_update_elem(dp->svc_rev, &rk, &rv, BPF_NOEXIST))
+		return ateom_fail("cannot expose pod port %u (svc_rev): %s", port,
+				  strerror(errno));
+	if (bpf_map_update_elem(dp->services, &k, &v, BPF_NOEXIST)) {
+		int err = errno;
+
+		bpf_map_delete_elem(dp->svc_rev, &rk);
+		return ateom_fail("cannot expose pod port %u: %s", port, strerror(err));
+	}
+	return 0;
+}
+
+int state_quota_room(const struct dp *dp, uint32_t quota)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct actor_ref *v;
+	uint64_t sum = quota;
+	int n;
+
+	if (bpf_obj_get_info_by_fd(dp->nat, &info, &len))
+		return ateom_fail("cannot inspect the nat map: %s", strerror(errno));
+	if (state_actors(dp, &v, &n))
+		return -1;
+	for (int i = 0; i < n; i++)
+		sum += v[i].a.nat_quota;
+	free(v);
+	/* Two entries a pair: with the quotas inside the table, no actor can
+	 * fill it for the others. */
+	if (sum * 2 > info.max_entries)
+		return ateom_fail("--nat-quota %u: the quotas of the actors up would hold %llu "
+				  "NAT pairs, more than the table's %u entries hold (two a pair); "
+				  "use a smaller --nat-quota", quota, (unsigned long long)sum,
+				  info.max_entries);
+	return 0;
+}
+
+struct port_acc {
+	uint8_t proto;
+	uint16_t port_be;
+	long n;
+};
+
+/* A pair on the port: its IN key's destination, or its OUT value. */
+static int visit_port(int fd, const void *key, void *arg)
+{
+	const struct ateom_nat_key *k = key;
+	struct port_acc *acc = arg;
+	struct ateom_nat_entry e;
+
+	if (k->proto != acc->proto || bpf_map_lookup_elem(fd, key, &e))
+		return 0;
+	if ((k->dir == ATEOM_DIR_IN && k->dport_be == acc->port_be) ||
+	    (k->dir == ATEOM_DIR_OUT && e.port_be == acc->port_be))
+		acc->n += bpf_map_delete_elem(fd, key) == 0;
+	return 0;
+}
+
+long state_nat_release_port(const struct dp *dp, uint8_t proto, uint16_t port)
+{
+	struct port_acc acc = { .proto = proto, .port_be = htons(port) };
+	int rc = for_each_key(dp->nat, sizeof(struct ateom_nat_key), visit_port, &acc);
+
+	return rc ? ateom_fail("cannot read the nat map: %s", strerror(-rc)) : acc.n;
 }
 
 struct nat_acc {

@@ -135,6 +135,8 @@ static int up_check_state(struct up_txn *t)
 					  a->expose[i].port, proto_name(k.proto), owner.a.name);
 		}
 	}
+	if (state_quota_room(&t->dp, a->nat_quota))
+		return -1;
 	rc = state_free_id(&t->dp);
 	if (rc < 0)
 		return -1;
@@ -204,23 +206,26 @@ static int up_write_maps(struct up_txn *t)
 	act.netmask_be = htonl(a->prefixlen ? ~0U << (32 - a->prefixlen) : 0);
 	act.id = t->id;
 	act.flags = attach_actor_flags(t->veth_mode);
+	act.nat_quota = a->nat_quota;
 	if (bpf_map_update_elem(t->dp.actors, &ifindex, &act, BPF_NOEXIST))
 		return ateom_fail("cannot add the actor to the actors map: %s", strerror(errno));
 	t->actor_added = true;
 
 	for (int i = 0; i < a->n_expose; i++) {
-		struct ateom_svc_key k = { .port_be = htons(a->expose[i].port),
-					   .proto = a->expose[i].proto };
-		struct ateom_svc v = { .actor_ifindex = ifindex, .actor_ip_be = a->actor_ip_be,
-				       .actor_port_be = htons(a->expose[i].actor_port),
-				       .actor_id = t->id };
+		const struct ateom_expose *e = &a->expose[i];
 
-		if (bpf_map_update_elem(t->dp.services, &k, &v, BPF_NOEXIST))
-			return ateom_fail("cannot expose %u/%s: %s", a->expose[i].port,
-					  proto_name(k.proto), strerror(errno));
+		if (state_expose(&t->dp, ifindex, t->id, a->actor_ip_be, e->proto, e->port,
+				 e->actor_port))
+			return -1;
 		t->n_svc_added++;
+		/* An exposed port inside the SNAT range may still hold pairs
+		 * made before: they go, or their remotes would reach this actor. */
+		if (e->port >= a->snat_min && e->port <= a->snat_max &&
+		    state_nat_release_port(&t->dp, e->proto, e->port) < 0)
+			return -1;
 	}
-	return 0;
+	/* Expired pairs leave on time while actors are up (bpf/gc.h). */
+	return dp_gc(&t->dp, true);
 }
 
 /* from_actor goes on the veth before the actor entry exists: until then it
@@ -264,6 +269,8 @@ static void up_rollback(struct up_txn *t)
 	}
 	if (t->cfg_written)
 		dp_config_set(&t->dp, &t->old_cfg);
+	if (t->actor_added && state_actor_count(&t->dp) == 0)
+		dp_gc(&t->dp, false);
 	if (t->dp.loaded_now)
 		dp_unpin(&t->dp);
 	if (t->pin_dir_created)

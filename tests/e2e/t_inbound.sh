@@ -10,13 +10,14 @@ inbound() {
 	serve a-a1 tcp 80 --tag a1
 	serve a-a1 udp 53 --tag a1
 	serve a-a1 tcp 8081 --tag a1
+	serve a-a1 tcp 8082 --tag a1
 	serve a-a1 udp 80 --tag a1
-	up 1 a1 --attach "$mode" --expose 80 --expose 8080:80/tcp --expose 9053:53/udp
+	up 1 a1 --attach "$mode" --expose 80 --expose 8080:8082/tcp --expose 9053:53/udp
 
 	check_get "[$mode] node -> pod:80 reaches the actor, client IP and port kept" node tcp 192.0.2.11 80 \
 		'^peer=192\.0\.2\.1:45000 local=10\.200\.0\.2:80 tag=a1$' --bind-port 45000
-	check_get "[$mode] node -> pod:8080 reaches actor port 80" node tcp 192.0.2.11 8080 \
-		'^peer=192\.0\.2\.1:[0-9]+ local=10\.200\.0\.2:80 tag=a1$'
+	check_get "[$mode] node -> pod:8080 (inside the SNAT range) reaches actor port 8082" node tcp 192.0.2.11 8080 \
+		'^peer=192\.0\.2\.1:[0-9]+ local=10\.200\.0\.2:8082 tag=a1$'
 	check_get "[$mode] node -> pod:9053/udp reaches actor port 53, reply from pod IP:9053" node udp 192.0.2.11 9053 \
 		'^peer=192\.0\.2\.1:45001 local=10\.200\.0\.2:53 tag=a1$' --bind-port 45001
 	check_get "[$mode] inet -> pod:80 (routed client) keeps the client IP" inet tcp 192.0.2.11 80 \
