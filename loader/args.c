@@ -396,7 +396,7 @@ int ateom_valid_pin_dir(const char *dir, char *err, size_t errlen)
 
 enum flag_id {
 	F_ACTOR, F_NETNS, F_VETH, F_POD_IF, F_WORKER_ADDR, F_ACTOR_ADDR,
-	F_EXPOSE, F_PIN_DIR, F_ATTACH, F_SNAT_PORTS, F_NAT_ENTRIES, F_NAT_QUOTA, F_JSON,
+	F_EXPOSE, F_PIN_DIR, F_ATTACH, F_SNAT_PORTS, F_NAT_ENTRIES, F_NAT_QUOTA, F_EGRESS_HOOK, F_JSON,
 	F_FORCE, F_HELP, F_VERSION,
 };
 
@@ -422,6 +422,7 @@ static const struct flag {
 	{ "--snat-ports",  F_SNAT_PORTS,  1, V_UP },
 	{ "--nat-entries", F_NAT_ENTRIES, 1, V_UP },
 	{ "--nat-quota",   F_NAT_QUOTA,   1, V_UP },
+	{ "--egress-hook", F_EGRESS_HOOK, 1, V_UP },
 	{ "--pin-dir",     F_PIN_DIR,     1, V_UP | V(VERB_DOWN) | V_INSPECT },
 	{ "--json",        F_JSON,        0, V_UP | V(VERB_DOWN) | V_INSPECT },
 	{ "--force",       F_FORCE,       0, V(VERB_PURGE) },
@@ -589,6 +590,12 @@ static int apply(struct ateom_args *a, const struct flag *f, const char *v,
 				    STR(NAT_QUOTA_MIN) ".." STR(NAT_QUOTA_MAX), quote(q, v));
 		a->nat_quota = (uint32_t)n;
 		return 0;
+	case F_EGRESS_HOOK:
+		if (v[0] != '/' || strlen(v) >= sizeof(a->egress_hook))
+			return fail(err, errlen, "--egress-hook %s: must be an absolute path "
+				    "of a pinned program", quote(q, v));
+		strcpy(a->egress_hook, v);
+		return 0;
 	case F_JSON:
 		a->json = true;
 		return 0;
@@ -734,6 +741,8 @@ const char *ateom_usage(void)
 				STR(NAT_ENTRIES_MAX) "\n"
 "                          (default " STR(ATEOM_NAT_DEFAULT_ENTRIES) "; set when the\n"
 "                          datapath is first loaded)\n"
+"  --egress-hook PROG      a pinned tc program put in this actor's egress hook\n"
+"                          slot before any packet flows (include/ateomnet_hook.h)\n"
 "  --nat-quota N           most NAT pairs (flows) this actor may hold, "
 				STR(NAT_QUOTA_MIN) "..\n"
 "                          (default " STR(ATEOM_NAT_DEFAULT_QUOTA) "); the quotas of the actors up\n"

@@ -41,6 +41,7 @@ struct ateom_args {
 	uint16_t snat_min, snat_max;  /* default ATEOM_SNAT_PORT_MIN/MAX */
 	uint32_t nat_entries;         /* 0 = ATEOM_NAT_DEFAULT_ENTRIES */
 	uint32_t nat_quota;           /* pairs; default ATEOM_NAT_DEFAULT_QUOTA */
+	char egress_hook[4096];       /* pinned hook program, "" = none */
 	bool json;
 	bool force;                   /* purge: even with actors up */
 };

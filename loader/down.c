@@ -32,6 +32,9 @@ static int down_actor(struct nl *nl, struct dp *dp, const struct actor_ref *ref,
 	if (state_delete_services(dp, ifindex) < 0)
 		return -1;
 	bpf_map_delete_elem(dp->actors, &ifindex);
+	/* The next actor with this id must not inherit this one's hook. */
+	if (state_hook_set(dp, ref->a.id, -1))
+		return -1;
 	if (nl_link_get_by_index(nl, ifindex, &l) == 0) {
 		snprintf(ifname, sizeof(ifname), "%s", l.name);
 		if (detach_ingress(nl, dp, ifname, ifindex, &dp->from_actor))

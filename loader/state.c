@@ -234,6 +234,19 @@ int state_quota_room(const struct dp *dp, uint32_t quota)
 	return 0;
 }
 
+int state_hook_set(const struct dp *dp, uint32_t id, int prog_fd)
+{
+	if (prog_fd < 0) {
+		if (bpf_map_delete_elem(dp->hooks, &id) && errno != ENOENT)
+			return ateom_fail("cannot clear egress hook slot %u: %s", id, strerror(errno));
+		return 0;
+	}
+	if (bpf_map_update_elem(dp->hooks, &id, &prog_fd, BPF_ANY))
+		return ateom_fail("cannot install the egress hook in slot %u: %s", id,
+				  strerror(errno));
+	return 0;
+}
+
 struct port_acc {
 	uint8_t proto;
 	uint16_t port_be;

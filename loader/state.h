@@ -39,6 +39,10 @@ int state_quota_room(const struct dp *dp, uint32_t quota);
  * no pair may hold it); returns how many. */
 long state_nat_release_port(const struct dp *dp, uint8_t proto, uint16_t port);
 
+/* Puts prog_fd in egress hook slot `id`, or empties the slot (prog_fd < 0;
+ * an empty slot is not an error). */
+int state_hook_set(const struct dp *dp, uint32_t id, int prog_fd);
+
 /* NAT entries of one actor (or all when ifindex == 0): count or delete. */
 long state_nat_count(const struct dp *dp, uint32_t ifindex);
 long state_nat_delete(const struct dp *dp, uint32_t ifindex);

@@ -15,6 +15,8 @@
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 
+#include <bpf/bpf.h>
+
 #include "errmsg.h"
 #include "sys.h"
 
@@ -115,4 +117,20 @@ double sys_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int sys_open_hook(const char *path)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return ateom_fail("--egress-hook %s: %s (a program pinned on bpffs)", path,
+				  strerror(errno));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_PROG_TYPE_SCHED_CLS) {
+		close(fd);
+		return ateom_fail("--egress-hook %s: not a pinned SCHED_CLS (tc) program", path);
+	}
+	return fd;
 }

@@ -20,4 +20,8 @@ int sys_check_snat_range(uint16_t min, uint16_t max);
 /* CLOCK_MONOTONIC in milliseconds: what a verb's elapsed time is taken on. */
 double sys_now_ms(void);
 
+/* Opens the egress hook program pinned at path (a SCHED_CLS program), or
+ * fails with a message. */
+int sys_open_hook(const char *path);
+
 #endif

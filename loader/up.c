@@ -35,6 +35,8 @@ struct up_txn {
 	uint32_t id;
 	struct ateom_config old_cfg;
 	bool cfg_written;
+	int hook_fd;               /* --egress-hook, or -1 */
+	bool hook_set;
 };
 
 static const char *proto_name(uint8_t p) { return p == IPPROTO_UDP ? "udp" : "tcp"; }
@@ -87,6 +89,11 @@ static int up_check(struct up_txn *t)
 	if (nl_link_get(&t->anl, "eth0", &l) == 0 && !stale_pair_of(t, l.ifindex))
 		return ateom_fail("the actor netns %s already has an eth0", a->netns);
 
+	if (a->egress_hook[0]) {
+		t->hook_fd = sys_open_hook(a->egress_hook);
+		if (t->hook_fd < 0)
+			return -1;
+	}
 	return sys_check_snat_range(a->snat_min, a->snat_max);
 }
 
@@ -200,6 +207,12 @@ static int up_write_maps(struct up_txn *t)
 
 	if (state_counters_zero(&t->dp, t->id))
 		return -1;
+	/* The hook slot is filled (or emptied) before the actor entry makes
+	 * from_actor forward anything: no packet passes unfiltered, and no
+	 * hook of an earlier actor with this id survives. */
+	if (state_hook_set(&t->dp, t->id, t->hook_fd))
+		return -1;
+	t->hook_set = true;
 	snprintf(act.name, sizeof(act.name), "%s", a->actor);
 	act.worker_ip_be = a->worker_ip_be;
 	act.actor_ip_be = a->actor_ip_be;
@@ -269,6 +282,8 @@ static void up_rollback(struct up_txn *t)
 	}
 	if (t->cfg_written)
 		dp_config_set(&t->dp, &t->old_cfg);
+	if (t->hook_set)
+		state_hook_set(&t->dp, t->id, -1);
 	if (t->actor_added && state_actor_count(&t->dp) == 0)
 		dp_gc(&t->dp, false);
 	if (t->dp.loaded_now)
@@ -309,7 +324,7 @@ static void up_report(const struct up_txn *t, double ms)
 
 int verb_up(const struct ateom_args *a)
 {
-	struct up_txn t = { .a = a, .netns_fd = -1, .lock_fd = -1 };
+	struct up_txn t = { .a = a, .netns_fd = -1, .lock_fd = -1, .hook_fd = -1 };
 	double t0 = sys_now_ms();
 	char dir[PATH_MAX];
 	int rc = -1;
@@ -342,6 +357,8 @@ out:
 	pin_unlock(t.lock_fd);
 	if (t.netns_fd >= 0)
 		close(t.netns_fd);
+	if (t.hook_fd >= 0)
+		close(t.hook_fd);
 	nl_close(&t.wnl);
 	nl_close(&t.anl);
 	return rc;
