@@ -6,19 +6,19 @@
 void prep_snat_tcp(struct fx *f)
 {
 	assert_int_equal(fx_snat_pair_put(f, f->if_a1, 1, IPPROTO_TCP, APORT, FX_REMOTE_IP, 443,
-					  PPORT, ago(5)), 0);
+					  range_port(PPORT), ago(5)), 0);
 }
 
 void prep_snat_udp(struct fx *f)
 {
 	assert_int_equal(fx_snat_pair_put(f, f->if_a1, 1, IPPROTO_UDP, APORT_UDP, FX_REMOTE_IP,
-					  53, PPORT_UDP, ago(5)), 0);
+					  53, range_port(PPORT_UDP), ago(5)), 0);
 }
 
 void prep_snat_icmp(struct fx *f)
 {
 	assert_int_equal(fx_snat_pair_put(f, f->if_a1, 1, IPPROTO_ICMP, ICMP_ID, FX_REMOTE_IP,
-					  0, PPORT_ICMP, ago(5)), 0);
+					  0, range_port(PPORT_ICMP), ago(5)), 0);
 }
 
 void prep_dnat_tcp(struct fx *f)

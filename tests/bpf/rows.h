@@ -32,12 +32,15 @@ extern const size_t flow_tests_n;
 #define APORT 40000      /* actor's ephemeral ports */
 #define APORT_UDP 40001
 #define ICMP_ID 0x1234   /* actor's ping id */
-#define PPORT 61234      /* pre-made SNAT ports */
-#define PPORT_UDP 61235
-#define PPORT_ICMP 61236
-#define PPORT_A2 61237
+#define PPORT RANGE_PORT(20) /* pre-made SNAT ports (engine.h: RANGE_PORT) */
+#define PPORT_UDP RANGE_PORT(21)
+#define PPORT_ICMP RANGE_PORT(22)
+#define PPORT_A2 RANGE_PORT(23)
+#define FIRST_PORT RANGE_PORT(0) /* the only port of a range cut to one */
+#define FREE_PORT RANGE_PORT(29) /* a port of the range that no pair holds */
 #define CPORT 50000      /* client ports of inbound flows */
 #define WORKER_PORT 45000 /* a worker socket, inside ip_local_port_range */
+#define WORKER_PING_ID 77 /* the worker's own ping, outside every SNAT range */
 #define OTHER_IP FX_IP(192, 0, 2, 99)
 
 #define FROM_ACTOR_IP FX_ACTOR_WIRE, .saddr = FX_ACTOR_IP
