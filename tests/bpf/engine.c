@@ -441,14 +441,16 @@ static bool passes_in_child(const struct row *r, char *buf, size_t cap)
 	return WEXITSTATUS(st) == 0;
 }
 
-/* The failure lines of a cmocka run: its error and location. */
+/* The failure lines of a cmocka run: fail_msg()'s "ERROR: ..." and the
+ * "[  ERROR   ] --- ..." / "[   LINE   ] --- ..." of a failed assertion. */
 static void print_failure(const char *out)
 {
 	for (const char *l = out; *l; ) {
 		const char *e = strchr(l, '\n');
 		int len = e ? (int)(e - l) : (int)strlen(l);
+		const char *dash = strstr(l, "---");
 
-		if (strstr(l, "---") && strstr(l, "---") < l + len)
+		if (!strncmp(l, "ERROR: ", 7) || (dash && dash < l + len))
 			print_message("             %.*s\n", len, l);
 		l += len + (e ? 1 : 0);
 	}

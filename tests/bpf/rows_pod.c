@@ -2,14 +2,26 @@
 /* Rows: from_pod leaves the worker's own traffic alone (pass-through). */
 #include "rows.h"
 
+static void prep_a1_claims_listener(struct fx *f) { prep_actor1_claims(f, WORKER_LISTENER); }
+
 /* the worker's own datagram, quoted by an ICMP error */
 static const struct pb_spec q_worker = QUOTE_UDP(FX_POD_IP, WORKER_PORT, FX_REMOTE_IP, 53);
 
 const struct row pod_rows[] = {
 	/* -- from_pod leaves the worker's own traffic alone -- */
 	{ "pod_unexposed_port", FROM_POD, DEV_POD,
-	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = CPORT, .dport = 8081, TCP_SYN },
+	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = CPORT, .dport = WORKER_LISTENER,
+		  TCP_SYN },
 	  POD_PASS },
+	/* Actor 1 talks to C:CPORT; C connects from there to a worker server. */
+	{ "pod_listener_not_claimed_by_snat", FROM_POD, DEV_POD, .prep = prep_a1_claims_listener,
+	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = CPORT, .dport = WORKER_LISTENER,
+		  TCP_SYN },
+	  POD_PASS,
+	  .known_prod_range_bug = "actor 1 got SNAT port 8081, where the worker listens, by "
+		"choosing its source port (first candidate: min + sport % range); inside "
+		"the range from_pod asks the NAT table first, so C's SYN to the worker "
+		"reaches actor 1. Claiming (C, every port, pod, 8081) takes the server over." },
 	{ "pod_tcp_to_udp_only_service", FROM_POD, DEV_POD,
 	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = CPORT, .dport = FX_SVC_DNS, TCP_SYN },
 	  POD_PASS },
