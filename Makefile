@@ -17,7 +17,7 @@ MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Wno-unused-parameter -std=gnu11 \
               -Iinclude -Iloader -I$(BUILD) -D_GNU_SOURCE
-LDLIBS     += -lbpf -lmnl -lelf -lz
+LDLIBS     += -lbpf -lmnl -ljansson -lelf -lz
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
               -Iinclude -I/usr/include/$(MULTIARCH)
 
@@ -37,7 +37,7 @@ all: $(BUILD)/ateomnet
 
 # ---- packages -----------------------------------------------------------
 # Debian 12 package names; only the missing ones are installed.
-PKGS := clang llvm libbpf-dev libelf-dev zlib1g-dev libmnl-dev bpftool \
+PKGS := clang llvm libbpf-dev libelf-dev zlib1g-dev libmnl-dev libjansson-dev bpftool \
         libcmocka-dev iproute2 iputils-ping pkg-config
 deps:
 	@./tools/install-deps $(PKGS) $(EXTRA_PKGS)

@@ -32,8 +32,4 @@ int detach_ingress(struct nl *nl, const struct dp *dp, const char *ifname,
  * what it was; with actors up it does nothing. */
 int detach_pod_if_idle(struct nl *nl, const struct dp *dp);
 
-/* The actors map records an actor's veth mode as ABI flags. */
-uint32_t attach_actor_flags(enum attach_mode m);
-enum attach_mode attach_actor_mode(const struct ateom_actor *a);
-
 #endif

@@ -6,6 +6,10 @@
 #ifndef ATEOMNET_ATTACH_MODE_H
 #define ATEOMNET_ATTACH_MODE_H
 
+#include <stdint.h>
+
+struct ateom_actor;
+
 enum attach_mode {
 	ATTACH_NONE = 0, /* found: not attached */
 	ATTACH_AUTO,     /* asked: tcx where the kernel has it, else tc */
@@ -15,5 +19,9 @@ enum attach_mode {
 
 /* "none", "auto", "tcx", "tc": the words of --attach and of the output. */
 const char *attach_mode_name(enum attach_mode m);
+
+/* The actors map records an actor's veth mode as ABI flags. */
+uint32_t attach_actor_flags(enum attach_mode m);
+enum attach_mode attach_actor_mode(const struct ateom_actor *a);
 
 #endif

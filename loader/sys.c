@@ -45,8 +45,19 @@ int sys_open_actor_netns(const char *path)
 {
 	struct stat a, self;
 	struct statfs sfs;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd;
 
+	/* A namespace file is a regular file on nsfs. Anything else is refused
+	 * before it is opened: opening a FIFO would block until a writer came,
+	 * a device could react to being opened. O_NONBLOCK covers a file
+	 * swapped for a FIFO between the stat and the open. */
+	if (stat(path, &a))
+		return ateom_fail("--netns %s: %s", path, strerror(errno));
+	if (!S_ISREG(a.st_mode))
+		return ateom_fail("--netns %s: not a network namespace (%s)", path,
+				  S_ISDIR(a.st_mode) ? "a directory" : S_ISFIFO(a.st_mode) ? "a FIFO" :
+				  S_ISSOCK(a.st_mode) ? "a socket" : "a device");
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return ateom_fail("--netns %s: %s", path, strerror(errno));
 	if (fstatfs(fd, &sfs) || sfs.f_type != NSFS_MAGIC ||

@@ -14,6 +14,7 @@
 
 #include "attach.h"
 #include "errmsg.h"
+#include "out.h"
 #include "pin.h"
 #include "state.h"
 #include "sys.h"
@@ -38,8 +39,6 @@ struct up_txn {
 	int hook_fd;               /* --egress-hook, or -1 */
 	bool hook_set;
 };
-
-static const char *proto_name(uint8_t p) { return p == IPPROTO_UDP ? "udp" : "tcp"; }
 
 static int nl_fail(struct nl *nl, int err, const char *what)
 {
@@ -139,7 +138,7 @@ static int up_check_state(struct up_txn *t)
 
 			bpf_map_lookup_elem(t->dp.actors, &v.actor_ifindex, &owner.a);
 			return ateom_fail("port %u/%s is already exposed by actor %s",
-					  a->expose[i].port, proto_name(k.proto), owner.a.name);
+					  a->expose[i].port, out_proto_name(k.proto), owner.a.name);
 		}
 	}
 	if (state_quota_room(&t->dp, a->nat_quota))
@@ -292,34 +291,19 @@ static void up_rollback(struct up_txn *t)
 		pin_dir_remove_if_empty(t->dp.dir);
 }
 
-static void up_report(const struct up_txn *t, double ms)
+static int up_report(const struct up_txn *t, double ms)
 {
 	const struct ateom_args *a = t->a;
-	char pod_ip[INET_ADDRSTRLEN], actor_ip[INET_ADDRSTRLEN];
+	struct out_up r = {
+		.actor = a->actor, .veth = a->veth, .pod_if = a->pod_if, .pin_dir = t->dp.dir,
+		.id = t->id, .ifindex = t->veth_ifindex, .attach = t->veth_mode,
+		.pod_attach = t->pod_mode, .pod_ip_be = t->pod_ip_be,
+		.actor_ip_be = a->actor_ip_be, .prefixlen = a->prefixlen,
+		.expose = a->expose, .n_expose = a->n_expose, .loaded = t->dp.loaded_now,
+		.elapsed_ms = ms,
+	};
 
-	inet_ntop(AF_INET, &t->pod_ip_be, pod_ip, sizeof(pod_ip));
-	inet_ntop(AF_INET, &a->actor_ip_be, actor_ip, sizeof(actor_ip));
-	if (a->json) {
-		printf("{\"actor\":\"%s\",\"id\":%u,\"veth\":\"%s\",\"ifindex\":%d,"
-		       "\"attach\":\"%s\",\"pod_if\":\"%s\",\"pod_ip\":\"%s\",\"pod_attach\":\"%s\","
-		       "\"actor_addr\":\"%s/%d\",\"pin_dir\":\"%s\",\"loaded\":%s,\"expose\":[",
-		       a->actor, t->id, a->veth, t->veth_ifindex, attach_mode_name(t->veth_mode),
-		       a->pod_if, pod_ip, attach_mode_name(t->pod_mode), actor_ip, a->prefixlen,
-		       t->dp.dir, t->dp.loaded_now ? "true" : "false");
-		for (int i = 0; i < a->n_expose; i++)
-			printf("%s{\"port\":%u,\"actor_port\":%u,\"proto\":\"%s\"}", i ? "," : "",
-			       a->expose[i].port, a->expose[i].actor_port,
-			       proto_name(a->expose[i].proto));
-		printf("],\"elapsed_ms\":%.3f}\n", ms);
-		return;
-	}
-	printf("actor %s up: %s (%s) -> %s/%d, pod %s (%s)", a->actor, a->veth,
-	       attach_mode_name(t->veth_mode), actor_ip, a->prefixlen, pod_ip,
-	       attach_mode_name(t->pod_mode));
-	for (int i = 0; i < a->n_expose; i++)
-		printf("%s%u->%u/%s", i ? "," : ", exposes ", a->expose[i].port,
-		       a->expose[i].actor_port, proto_name(a->expose[i].proto));
-	printf(" [%.1f ms%s]\n", ms, t->dp.loaded_now ? ", datapath loaded" : "");
+	return out_up(stdout, a->json, &r);
 }
 
 int verb_up(const struct ateom_args *a)
@@ -346,8 +330,8 @@ int verb_up(const struct ateom_args *a)
 	/* left by a crashed `up` (no map entry) */
 	if (veth_remove_all(&t.wnl, a->actor) < 0 || up_make_veth(&t) || up_attach_veth(&t) || up_write_maps(&t) || up_attach_pod(&t))
 		goto out_undo;
-	up_report(&t, sys_now_ms() - t0);
-	rc = 0;
+	/* The datapath is ready: a failed write of the report does not undo it. */
+	rc = up_report(&t, sys_now_ms() - t0);
 	goto out;
 
 out_undo:

@@ -103,7 +103,7 @@ static int fill_nat(struct fx *f, int pairs)
 		uint32_t remote = htonl(0x0a000000u | (uint32_t)(i / 4000));
 
 		if (fx_snat_pair_put(f, f->if_a2, 2, IPPROTO_TCP, 1024 + i % 4000, remote, 443,
-				     FX_SNAT_MIN + i % 4000, fx_now()))
+				     f->snat_min + i % 4000, fx_now()))
 			return -1;
 	}
 	return 0;

@@ -53,6 +53,8 @@ int fx_open(struct fx *f)
 int fx_open_sized(struct fx *f, uint32_t nat_entries)
 {
 	memset(f, 0, sizeof(*f));
+	f->snat_min = ATEOM_SNAT_PORT_MIN;
+	f->snat_max = ATEOM_SNAT_PORT_MAX;
 	/* Never touch the machine's own netns: everything below lives in a
 	 * namespace that dies with the process. */
 	if (unshare(CLONE_NEWNET)) {
@@ -151,8 +153,8 @@ void fx_std_config(const struct fx *f, struct ateom_config *c)
 	c->abi = ATEOM_ABI_VERSION;
 	c->pod_ifindex = f->if_pod;
 	c->pod_ip_be = FX_POD_IP;
-	c->snat_port_min = FX_SNAT_MIN;
-	c->snat_port_max = FX_SNAT_MAX;
+	c->snat_port_min = f->snat_min;
+	c->snat_port_max = f->snat_max;
 	c->tcp_est_timeout_ns = 7200 * FX_SEC;
 	c->tcp_closing_timeout_ns = 10 * FX_SEC;
 	c->udp_timeout_ns = 60 * FX_SEC;
@@ -164,6 +166,13 @@ int fx_set_config(struct fx *f, const struct ateom_config *c)
 	uint32_t zero = 0;
 
 	return bpf_map_update_elem(f->config, &zero, c, BPF_ANY);
+}
+
+int fx_get_config(struct fx *f, struct ateom_config *c)
+{
+	uint32_t zero = 0;
+
+	return bpf_map_lookup_elem(f->config, &zero, c);
 }
 
 int fx_add_actor(struct fx *f, int ifindex, uint32_t id)
@@ -423,7 +432,7 @@ int fx_hook_verdict(struct fx *f, uint32_t actor_id, int ifindex, uint32_t verdi
 /* ---- steady-state scenarios for per-packet cost: a realistic packet plus
  * the NAT state that makes it take its path ----------------------------- */
 #define SCN_APORT 40000   /* actor's ephemeral port */
-#define SCN_PODPORT 61234 /* its SNAT port */
+#define SCN_PODPORT(f) ((uint16_t)((f)->snat_min + 1234)) /* its SNAT port */
 #define SCN_CPORT 50000   /* client port of inbound flows */
 #define SCN_DATA .tcp_flags = PB_ACK | PB_PSH, .payload = 64
 
@@ -437,7 +446,7 @@ static const struct {
 		  .proto = IPPROTO_TCP, .sport = SCN_APORT, .dport = 443, SCN_DATA } },
 	[FX_SCN_SNAT_TCP_REPLY] = { "snat_tcp_reply", false,
 		{ FX_POD_WIRE, .saddr = FX_REMOTE_IP, .daddr = FX_POD_IP,
-		  .proto = IPPROTO_TCP, .sport = 443, .dport = SCN_PODPORT, SCN_DATA } },
+		  .proto = IPPROTO_TCP, .sport = 443, SCN_DATA } }, /* .dport: SCN_PODPORT */
 	[FX_SCN_DNAT_TCP_EST] = { "dnat_tcp_est", false,
 		{ FX_POD_WIRE, .saddr = FX_CLIENT_IP, .daddr = FX_POD_IP,
 		  .proto = IPPROTO_TCP, .sport = SCN_CPORT, .dport = FX_SVC_HTTP, SCN_DATA } },
@@ -471,14 +480,14 @@ static int scn_state(struct fx *f, enum fx_scenario s)
 	case FX_SCN_SNAT_TCP_EST:
 	case FX_SCN_SNAT_TCP_REPLY:
 		return fx_snat_pair_put(f, f->if_a1, 1, IPPROTO_TCP, SCN_APORT, FX_REMOTE_IP,
-					443, SCN_PODPORT, now);
+					443, SCN_PODPORT(f), now);
 	case FX_SCN_DNAT_TCP_EST:
 	case FX_SCN_DNAT_TCP_REPLY:
 		return fx_dnat_pair_put(f, f->if_a1, 1, IPPROTO_TCP, FX_CLIENT_IP, SCN_CPORT,
 					FX_SVC_HTTP, 80, now);
 	case FX_SCN_SNAT_UDP_EST:
 		return fx_snat_pair_put(f, f->if_a1, 1, IPPROTO_UDP, SCN_APORT, FX_REMOTE_IP,
-					53, SCN_PODPORT, now);
+					53, SCN_PODPORT(f), now);
 	default:
 		return 0;
 	}
@@ -486,13 +495,18 @@ static int scn_state(struct fx *f, enum fx_scenario s)
 
 int fx_scenario(struct fx *f, enum fx_scenario s, struct fx_scn *out)
 {
+	struct pb_spec p;
+
 	memset(out, 0, sizeof(*out));
 	if ((unsigned)s >= FX_SCN_MAX || scn_state(f, s))
 		return -1;
+	p = scn[s].p;
+	if (s == FX_SCN_SNAT_TCP_REPLY)
+		p.dport = SCN_PODPORT(f);
 	out->name = scn[s].name;
 	out->ifindex = scn[s].from_actor ? f->if_a1 : f->if_pod;
 	out->prog_fd = scn[s].from_actor ? f->from_actor : f->from_pod;
-	out->len = pb_build(out->pkt, sizeof(out->pkt), &scn[s].p);
+	out->len = pb_build(out->pkt, sizeof(out->pkt), &p);
 	return out->len ? 0 : -1;
 }
 

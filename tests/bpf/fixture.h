@@ -55,8 +55,12 @@
 #define FX_ACTOR_WIRE .smac = FX_ACTOR_MAC, .dmac = FX_GW_MAC
 #define FX_POD_WIRE .smac = FX_NODE_MAC, .dmac = FX_POD_MAC
 
-#define FX_SNAT_MIN 61000
-#define FX_SNAT_MAX 65535
+/* SNAT ranges. fx_open() starts on production's default,
+ * ATEOM_SNAT_PORT_MIN-MAX (below the worker's ip_local_port_range, so
+ * exposed ports and worker listeners may sit inside it); the high range,
+ * above ip_local_port_range, holds no port of anyone else. */
+#define FX_SNAT_HIGH_MIN 61000
+#define FX_SNAT_HIGH_MAX 65535
 #define FX_SEC 1000000000ULL
 
 /* Standard services (fx_std_setup). */
@@ -75,6 +79,7 @@ struct fx {
 	int config, actors, services, nat, stats, hooks;  /* map fds */
 	int if_pod, if_a1, if_a2; /* devices in the private netns */
 	int ncpus;
+	uint16_t snat_min, snat_max; /* the range fx_std_config() writes */
 };
 
 /* Leaves the caller's netns for a fresh one (unshare), makes the devices
@@ -94,6 +99,7 @@ int fx_std_setup(struct fx *f);
 
 void fx_std_config(const struct fx *f, struct ateom_config *c);
 int fx_set_config(struct fx *f, const struct ateom_config *c);
+int fx_get_config(struct fx *f, struct ateom_config *c);
 int fx_add_actor(struct fx *f, int ifindex, uint32_t id);
 int fx_add_service(struct fx *f, uint8_t proto, uint16_t port, int ifindex,
 		   uint16_t actor_port, uint16_t actor_id);

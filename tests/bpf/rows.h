@@ -32,12 +32,16 @@ extern const size_t flow_tests_n;
 #define APORT 40000      /* actor's ephemeral ports */
 #define APORT_UDP 40001
 #define ICMP_ID 0x1234   /* actor's ping id */
-#define PPORT 61234      /* pre-made SNAT ports */
-#define PPORT_UDP 61235
-#define PPORT_ICMP 61236
-#define PPORT_A2 61237
+#define PPORT RANGE_PORT(20) /* pre-made SNAT ports (engine.h: RANGE_PORT) */
+#define PPORT_UDP RANGE_PORT(21)
+#define PPORT_ICMP RANGE_PORT(22)
+#define PPORT_A2 RANGE_PORT(23)
+#define FIRST_PORT RANGE_PORT(0) /* the only port of a range cut to one */
+#define FREE_PORT RANGE_PORT(29) /* a port of the range that no pair holds */
 #define CPORT 50000      /* client ports of inbound flows */
 #define WORKER_PORT 45000 /* a worker socket, inside ip_local_port_range */
+#define WORKER_PING_ID 77 /* the worker's own ping, outside every SNAT range */
+#define WORKER_LISTENER 8081 /* a worker server, inside production's SNAT range */
 #define OTHER_IP FX_IP(192, 0, 2, 99)
 
 #define FROM_ACTOR_IP FX_ACTOR_WIRE, .saddr = FX_ACTOR_IP
@@ -79,5 +83,7 @@ void prep_snat_udp(struct fx *f);   /* actor 1 APORT_UDP -> R:53 as PPORT_UDP */
 void prep_snat_icmp(struct fx *f);  /* actor 1 ping ICMP_ID -> R as PPORT_ICMP */
 void prep_dnat_tcp(struct fx *f);   /* C:CPORT -> :80, actor 1 port 80 */
 void prep_dnat_udp(struct fx *f);   /* C:CPORT+2 -> :53, actor 1 port 5353 */
+/* Actor 1 connects to C:CPORT so as to be given pod_port, if it can. */
+void prep_actor1_claims(struct fx *f, uint16_t pod_port);
 
 #endif /* ATEOM_TEST_ROWS_H */

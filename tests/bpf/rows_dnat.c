@@ -3,6 +3,8 @@
  * the actor's replies on them. */
 #include "rows.h"
 
+static void prep_a1_claims_svc_a2(struct fx *f) { prep_actor1_claims(f, FX_SVC_A2); }
+
 static void prep_dnat_alt(struct fx *f)
 {
 	assert_int_equal(fx_dnat_pair_put(f, f->if_a1, 1, IPPROTO_TCP, FX_CLIENT_IP, CPORT + 1,
@@ -54,6 +56,16 @@ const struct row dnat_rows[] = {
 	  .snat_max = 32767, .prep = prep_dnat_tcp,
 	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = CPORT, .dport = FX_SVC_HTTP, TCP_DATA },
 	  .verdict = FX_REDIRECT, .x = TO_ACTOR_X(0), .c = { C(1, DNAT) }, .touch = true },
+	/* Actor 1 talks to C:CPORT; C connects from there to actor 2's port. */
+	{ "dnat_exposed_port_not_claimed_by_snat", FROM_POD, DEV_POD,
+	  .prep = prep_a1_claims_svc_a2,
+	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = CPORT, .dport = FX_SVC_A2, TCP_SYN },
+	  .verdict = FX_REDIRECT, .x = TO_ACTOR_X(80), .c = { C(2, DNAT), C(2, DNAT_NEW) },
+	  .nat_delta = 2, .pair = PAIR_DNAT, .actor = 2,
+	  .known_prod_range_bug = "actor 1 got SNAT port 9090, actor 2's exposed port, by "
+		"choosing its source port (first candidate: min + sport % range); inside "
+		"the range from_pod asks the NAT table before services, so C's SYN to :9090 "
+		"reaches actor 1. Claiming (C, every port, pod, 9090) takes the service over." },
 	{ "dnat_udp_established", FROM_POD, DEV_POD, .prep = prep_dnat_udp,
 	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = CPORT + 2, .dport = FX_SVC_DNS,
 		  UDP_DATA },

@@ -2,14 +2,26 @@
 /* Rows: from_pod leaves the worker's own traffic alone (pass-through). */
 #include "rows.h"
 
+static void prep_a1_claims_listener(struct fx *f) { prep_actor1_claims(f, WORKER_LISTENER); }
+
 /* the worker's own datagram, quoted by an ICMP error */
 static const struct pb_spec q_worker = QUOTE_UDP(FX_POD_IP, WORKER_PORT, FX_REMOTE_IP, 53);
 
 const struct row pod_rows[] = {
 	/* -- from_pod leaves the worker's own traffic alone -- */
 	{ "pod_unexposed_port", FROM_POD, DEV_POD,
-	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = CPORT, .dport = 8081, TCP_SYN },
+	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = CPORT, .dport = WORKER_LISTENER,
+		  TCP_SYN },
 	  POD_PASS },
+	/* Actor 1 talks to C:CPORT; C connects from there to a worker server. */
+	{ "pod_listener_not_claimed_by_snat", FROM_POD, DEV_POD, .prep = prep_a1_claims_listener,
+	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = CPORT, .dport = WORKER_LISTENER,
+		  TCP_SYN },
+	  POD_PASS,
+	  .known_prod_range_bug = "actor 1 got SNAT port 8081, where the worker listens, by "
+		"choosing its source port (first candidate: min + sport % range); inside "
+		"the range from_pod asks the NAT table first, so C's SYN to the worker "
+		"reaches actor 1. Claiming (C, every port, pod, 8081) takes the server over." },
 	{ "pod_tcp_to_udp_only_service", FROM_POD, DEV_POD,
 	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = CPORT, .dport = FX_SVC_DNS, TCP_SYN },
 	  POD_PASS },
@@ -17,7 +29,7 @@ const struct row pod_rows[] = {
 	  .in = { TO_POD_IP, .saddr = FX_REMOTE_IP, .sport = 443, .dport = WORKER_PORT, TCP_DATA },
 	  POD_PASS },
 	{ "pod_snat_range_without_entry", FROM_POD, DEV_POD,
-	  .in = { TO_POD_IP, .saddr = FX_REMOTE_IP, .sport = 443, .dport = 61500, TCP_DATA },
+	  .in = { TO_POD_IP, .saddr = FX_REMOTE_IP, .sport = 443, .dport = FREE_PORT, TCP_DATA },
 	  POD_PASS },
 	{ "pod_reply_from_other_remote", FROM_POD, DEV_POD, .prep = prep_snat_tcp,
 	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = 443, .dport = PPORT, TCP_DATA },
@@ -27,9 +39,9 @@ const struct row pod_rows[] = {
 		  .dport = FX_SVC_HTTP, TCP_SYN },
 	  POD_PASS },
 	{ "pod_icmp_echo_request", FROM_POD, DEV_POD,
-	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, ECHO(7) }, POD_PASS },
+	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, ECHO(WORKER_PING_ID) }, POD_PASS },
 	{ "pod_icmp_echo_reply_worker", FROM_POD, DEV_POD,
-	  .in = { TO_POD_IP, .saddr = FX_REMOTE_IP, ECHO_REPLY(7) }, POD_PASS },
+	  .in = { TO_POD_IP, .saddr = FX_REMOTE_IP, ECHO_REPLY(WORKER_PING_ID) }, POD_PASS },
 	{ "pod_icmp_error_worker_flow", FROM_POD, DEV_POD,
 	  .in = { TO_POD_IP, .saddr = FX_ROUTER_IP, FRAG_NEEDED(&q_worker) }, POD_PASS },
 	{ "pod_ipv6", FROM_POD, DEV_POD, .kind = K_IPV6, POD_PASS },

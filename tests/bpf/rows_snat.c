@@ -9,18 +9,20 @@
 static void prep_snat_tcp_a2(struct fx *f)
 {
 	assert_int_equal(fx_snat_pair_put(f, f->if_a2, 2, IPPROTO_TCP, APORT, FX_REMOTE_IP, 443,
-					  PPORT_A2, ago(5)), 0);
+					  range_port(PPORT_A2), ago(5)), 0);
 }
 
-/* The only SNAT port (61000) to R:443 is held by another flow of actor 1. */
+/* The only SNAT port (FIRST_PORT of a range cut to one) to R:443 is held by
+ * another flow of actor 1. */
 static void prep_port_held(struct fx *f, unsigned age, uint8_t seen)
 {
-	struct ateom_nat_key in = fx_key_in(FX_REMOTE_IP, FX_POD_IP, 443, 61000, IPPROTO_TCP);
+	struct ateom_nat_key in = fx_key_in(FX_REMOTE_IP, FX_POD_IP, 443, range_port(FIRST_PORT),
+					    IPPROTO_TCP);
 	struct ateom_nat_key out = fx_key_out(f->if_a1, FX_ACTOR_IP, FX_REMOTE_IP, APORT + 99,
 					      443, IPPROTO_TCP);
 
 	assert_int_equal(fx_snat_pair_put(f, f->if_a1, 1, IPPROTO_TCP, APORT + 99, FX_REMOTE_IP,
-					  443, 61000, ago(age)), 0);
+					  443, range_port(FIRST_PORT), ago(age)), 0);
 	if (seen) {
 		set_tcp_seen(f, &in, seen);
 		set_tcp_seen(f, &out, seen);
@@ -35,7 +37,8 @@ static void prep_port_closing(struct fx *f) { prep_port_held(f, 5, ATEOM_TCP_SEE
 /* Only the remote has closed (a FIN one way): the actor may still send. */
 static void prep_port_half_closed(struct fx *f)
 {
-	struct ateom_nat_key in = fx_key_in(FX_REMOTE_IP, FX_POD_IP, 443, 61000, IPPROTO_TCP);
+	struct ateom_nat_key in = fx_key_in(FX_REMOTE_IP, FX_POD_IP, 443, range_port(FIRST_PORT),
+					    IPPROTO_TCP);
 
 	prep_port_held(f, 20, 0);
 	set_tcp_seen(f, &in, ATEOM_TCP_SEEN_FIN);
@@ -112,7 +115,8 @@ static void check_syn_cleared(struct fx *f, const struct run *run)
 
 static void check_in_rst_seen(struct fx *f, const struct run *run)
 {
-	struct ateom_nat_key k = fx_key_in(FX_REMOTE_IP, FX_POD_IP, 443, PPORT, IPPROTO_TCP);
+	struct ateom_nat_key k = fx_key_in(FX_REMOTE_IP, FX_POD_IP, 443, range_port(PPORT),
+					   IPPROTO_TCP);
 	struct ateom_nat_entry e;
 
 	(void)run;
@@ -127,7 +131,7 @@ static uint8_t ffff_payload[16];
 static void prep_udp_ffff(struct fx *f)
 {
 	struct pb_spec t = { FX_ACTOR_WIRE, .saddr = FX_POD_IP, .daddr = FX_REMOTE_IP,
-			     .proto = IPPROTO_UDP, .sport = 61000, .dport = 53,
+			     .proto = IPPROTO_UDP, .sport = range_port(FIRST_PORT), .dport = 53,
 			     .payload = sizeof(ffff_payload), .payload_data = ffff_payload };
 	struct pb_spec o = t;
 	uint8_t pkt[PB_FRAME_MAX];
@@ -200,13 +204,13 @@ const struct row snat_rows[] = {
 	  .verdict = FX_REDIRECT,
 	  .x = { .saddr = FX_POD_IP, .sport = SNAT_PORT, .ttl_dec = true, .udp = CS_ZERO },
 	  .c = SNAT_NEW_C(1), .nat_delta = 2, .pair = PAIR_SNAT, .actor = 1 },
-	{ "snat_udp_csum_0_becomes_ffff", FROM_ACTOR, DEV_A1, .snat_min = 61000, .snat_max = 61000,
+	{ "snat_udp_csum_0_becomes_ffff", FROM_ACTOR, DEV_A1, .snat_ports = 1,
 	  .prep = prep_udp_ffff,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT_UDP, .dport = 53,
 		  .proto = IPPROTO_UDP, .payload = sizeof(ffff_payload),
 		  .payload_data = ffff_payload },
 	  .verdict = FX_REDIRECT,
-	  .x = { .saddr = FX_POD_IP, .sport = 61000, .ttl_dec = true, .udp = CS_FFFF },
+	  .x = { .saddr = FX_POD_IP, .sport = FIRST_PORT, .ttl_dec = true, .udp = CS_FFFF },
 	  .c = SNAT_NEW_C(1), .nat_delta = 2, .pair = PAIR_SNAT, .actor = 1 },
 	{ "snat_big_tcp_segment", FROM_ACTOR, DEV_A1,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443,
@@ -251,36 +255,36 @@ const struct row snat_rows[] = {
 	  .verdict = FX_SHOT, .c = { C(1, DROP_TTL) } },
 
 	/* -- SNAT port range: exhaustion, reclaim, per-remote reuse, two actors -- */
-	{ "snat_range_exhausted", FROM_ACTOR, DEV_A1, .snat_min = 61000, .snat_max = 61000,
+	{ "snat_range_exhausted", FROM_ACTOR, DEV_A1, .snat_ports = 1,
 	  .prep = prep_port_busy,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
 	  ACTOR_DROP(DROP_NO_PORT) },
-	{ "snat_range_fin_not_yet_stale", FROM_ACTOR, DEV_A1, .snat_min = 61000, .snat_max = 61000,
+	{ "snat_range_fin_not_yet_stale", FROM_ACTOR, DEV_A1, .snat_ports = 1,
 	  .prep = prep_port_closing,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
 	  ACTOR_DROP(DROP_NO_PORT) },
-	{ "snat_range_half_closed_kept", FROM_ACTOR, DEV_A1, .snat_min = 61000, .snat_max = 61000,
+	{ "snat_range_half_closed_kept", FROM_ACTOR, DEV_A1, .snat_ports = 1,
 	  .prep = prep_port_half_closed,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
 	  ACTOR_DROP(DROP_NO_PORT) },
-	{ "snat_range_stale_reclaimed", FROM_ACTOR, DEV_A1, .snat_min = 61000, .snat_max = 61000,
+	{ "snat_range_stale_reclaimed", FROM_ACTOR, DEV_A1, .snat_ports = 1,
 	  .est_timeout_s = 5, .prep = prep_port_stale,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
-	  .verdict = FX_REDIRECT, .x = { .saddr = FX_POD_IP, .sport = 61000, .ttl_dec = true },
+	  .verdict = FX_REDIRECT, .x = { .saddr = FX_POD_IP, .sport = FIRST_PORT, .ttl_dec = true },
 	  .c = SNAT_NEW_C(1), .nat_delta = 0, .pair = PAIR_SNAT, .actor = 1,
 	  .check = check_reclaimed },
-	{ "snat_range_closed_reclaimed", FROM_ACTOR, DEV_A1, .snat_min = 61000, .snat_max = 61000,
+	{ "snat_range_closed_reclaimed", FROM_ACTOR, DEV_A1, .snat_ports = 1,
 	  .prep = prep_port_closed,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
-	  .verdict = FX_REDIRECT, .x = { .saddr = FX_POD_IP, .sport = 61000, .ttl_dec = true },
+	  .verdict = FX_REDIRECT, .x = { .saddr = FX_POD_IP, .sport = FIRST_PORT, .ttl_dec = true },
 	  .c = SNAT_NEW_C(1), .nat_delta = 0, .pair = PAIR_SNAT, .actor = 1,
 	  .check = check_reclaimed },
-	{ "snat_range_port_reused_for_other_remote", FROM_ACTOR, DEV_A1, .snat_min = 61000,
-	  .snat_max = 61000, .prep = prep_port_busy,
+	{ "snat_range_port_reused_for_other_remote", FROM_ACTOR, DEV_A1, .snat_ports = 1,
+	  .prep = prep_port_busy,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 8443, TCP_SYN },
-	  .verdict = FX_REDIRECT, .x = { .saddr = FX_POD_IP, .sport = 61000, .ttl_dec = true },
+	  .verdict = FX_REDIRECT, .x = { .saddr = FX_POD_IP, .sport = FIRST_PORT, .ttl_dec = true },
 	  .c = SNAT_NEW_C(1), .nat_delta = 2, .pair = PAIR_SNAT, .actor = 1 },
-	{ "snat_two_actors_same_tuple", FROM_ACTOR, DEV_A1, .snat_min = 61000, .snat_max = 61001,
+	{ "snat_two_actors_same_tuple", FROM_ACTOR, DEV_A1, .snat_ports = 2,
 	  .prep = prep_a2_same_tuple,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
 	  .verdict = FX_REDIRECT, .x = SNAT_X, .c = SNAT_NEW_C(1),
