@@ -8,6 +8,8 @@
  *   from_actor    TC ingress of ateomN (what the actor sends)
  *   actor_resume  the NAT half of from_actor, tail-called by egress hooks
  *   from_pod      TC ingress of the pod eth0 (what arrives for the pod)
+ *   to_actor      TC egress of ateomN (what the worker itself sends the
+ *                 actor: its identity address back to the actor address)
  *   nat_gc_ctl    run by the loader (BPF_PROG_TEST_RUN): starts or stops
  *                 the NAT garbage collector's timer
  */
@@ -24,6 +26,7 @@
 #include "arp.h"
 #include "icmp_err.h"
 #include "gc.h"
+#include "ident.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -198,6 +201,8 @@ int from_actor(struct __sk_buff *skb)
 	if (p.options)
 		return drop(a->id, ATEOM_STAT_DROP_IP_OPTIONS, skb->len);
 	if (to_worker(cfg, a, p.daddr)) {
+		if (ident_to_worker(skb, &p, a))
+			return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, skb->len);
 		count(a->id, ATEOM_STAT_TO_WORKER, skb->len);
 		return TC_ACT_OK;
 	}
@@ -364,6 +369,25 @@ int from_pod(struct __sk_buff *skb)
 	if (in_snat_range(cfg, p.dport))
 		return pod_snat_reply(skb, cfg, &p);
 	return pod_pass(skb);
+}
+
+SEC("tc")
+int to_actor(struct __sk_buff *skb)
+{
+	__u32 ifindex = skb->ifindex;
+	struct ateom_actor *a = bpf_map_lookup_elem(&actors, &ifindex);
+	struct pkt p;
+	int r;
+
+	if (!a || !a->ident_ip_be)
+		return TC_ACT_UNSPEC;
+	r = parse_ipv4(skb, &p);
+	if ((r != PARSE_OK && r != PARSE_FRAG && r != PARSE_PROTO) || p.daddr != a->ident_ip_be)
+		return TC_ACT_UNSPEC; /* ARP, or to the shared actor address */
+	if (ident_to_actor(skb, &p, a))
+		return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, skb->len);
+	count(a->id, ATEOM_STAT_FROM_WORKER, skb->len);
+	return TC_ACT_UNSPEC;
 }
 
 SEC("tc")

@@ -37,6 +37,12 @@
  * (32768-60999), so translated flows never take a port the worker's own
  * connect() could pick; large, because one remote endpoint can only see each
  * pod port once per its TIME_WAIT (docs/NOTES.md). */
+/* Actor identities toward the worker: IDENT_NET + actor id (one /32 each,
+ * routed to the actor's ateomN). Link-local, outside the upstream actor
+ * link 169.254.17.0/30 and the well-known 169.254.169.254, 169.254.20.10,
+ * 169.254.25.10. */
+#define ATEOM_IDENT_NET "169.254.18.0/24"
+
 #define ATEOM_SNAT_PORT_MIN 1024
 #define ATEOM_SNAT_PORT_MAX 32767
 
@@ -74,6 +80,11 @@ struct ateom_actor {
 	__u32 id;             /* 1..255: stats block and egress hook slot */
 	__u32 flags;          /* ATEOM_ACTOR_* */
 	__be32 netmask_be;    /* the actor link's subnet (worker/actor addr) */
+	/* The actor's identity toward the worker: its packets to the worker
+	 * carry this source (not the actor address every actor shares), and
+	 * the worker's packets to it, routed out of this actor's ateomN, get
+	 * the actor address back (to_actor). 0 = no translation. */
+	__be32 ident_ip_be;
 	__u32 nat_quota;      /* most NAT pairs this actor may hold */
 	__u32 nat_pairs;      /* pairs it holds now: the datapath counts them
 			       * (atomically) as it creates and deletes them */

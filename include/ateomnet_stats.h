@@ -14,6 +14,7 @@
 	X(SNAT_NEW, "snat_new")               /* new SNAT pair created */      \
 	X(DNAT_REPLY, "dnat_reply")           /* from an exposed port */       \
 	X(TO_WORKER, "to_worker")             /* to 10.200.0.1 / pod IP */     \
+	X(FROM_WORKER, "from_worker")         /* worker to the actor's ident */\
 	X(ARP_REPLY, "arp_reply")             /* gateway ARP answered */       \
 	X(ARP_PASS, "arp_pass")               /* other ARP, to the stack */    \
 	X(HOOK_ALLOW, "hook_allow")           /* egress hook said allow */     \

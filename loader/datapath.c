@@ -17,7 +17,7 @@
 static const char *const map_names[] = { "actors", "services", "svc_rev", "nat", "nat_gc",
 					 "stats", "egress_hooks", "config" };
 static const char *const prog_names[] = { "prog_from_actor", "prog_from_pod",
-					  "prog_actor_resume", "prog_nat_gc_ctl" };
+					  "prog_actor_resume", "prog_nat_gc_ctl", "prog_to_actor" };
 #define N_MAPS (sizeof(map_names) / sizeof(map_names[0]))
 #define N_PROGS (sizeof(prog_names) / sizeof(prog_names[0]))
 
@@ -43,7 +43,7 @@ static int *map_fd(struct dp *dp, size_t i)
 static struct dp_prog *prog(struct dp *dp, size_t i)
 {
 	struct dp_prog *progs[N_PROGS] = { &dp->from_actor, &dp->from_pod, &dp->actor_resume,
-					   &dp->nat_gc_ctl };
+					   &dp->nat_gc_ctl, &dp->to_actor };
 	return progs[i];
 }
 
@@ -260,7 +260,8 @@ int dp_load(struct dp *dp, uint32_t nat_entries)
 	}
 
 	struct bpf_program *progs[N_PROGS] = { skel->progs.from_actor, skel->progs.from_pod,
-					       skel->progs.actor_resume, skel->progs.nat_gc_ctl };
+					       skel->progs.actor_resume, skel->progs.nat_gc_ctl,
+					       skel->progs.to_actor };
 	for (size_t i = 0; i < N_PROGS; i++) {
 		pin_path(dir, prog_names[i], path, sizeof(path));
 		if (bpf_obj_pin(bpf_program__fd(progs[i]), path)) {

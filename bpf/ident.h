@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/* Actor identities toward the worker. Every actor has the same address
+ * (snapshots restore anywhere), so the worker could not tell them apart nor
+ * route its replies: they would all follow the first ateomN. Packets from an
+ * actor to the worker get the actor's own identity address as source
+ * (from_actor), the worker routes that /32 out of the actor's ateomN, and
+ * to_actor (TC egress of ateomN) gives the actor its own address back. The
+ * actor keeps seeing the gateway at the worker address; worker-local
+ * services see one address per actor. */
+#ifndef ATEOM_BPF_IDENT_H
+#define ATEOM_BPF_IDENT_H
+
+#include "icmp_err.h"
+#include "rewrite.h"
+
+/* Where the L4 checksum of a TCP or UDP packet (or first fragment) sits;
+ * 0 when there is none to fix (ICMP has no pseudo header, a later
+ * fragment no L4 header). */
+static __always_inline __u32 pseudo_csum_off(const struct pkt *p)
+{
+	if (p->later_frag)
+		return 0;
+	if (p->proto == IPPROTO_TCP)
+		return p->l4off + offsetof(struct tcphdr, check);
+	if (p->proto == IPPROTO_UDP)
+		return p->l4off + offsetof(struct udphdr, check);
+	return 0;
+}
+
+/* Replaces the address at off (source or destination) and fixes the IPv4
+ * and pseudo-header checksums; no TTL change (the worker is the endpoint). */
+static __always_inline int ident_rewrite(struct __sk_buff *skb, const struct pkt *p, __u32 off,
+					 __be32 old, __be32 new)
+{
+	__u32 csum_off = pseudo_csum_off(p);
+	__u64 flags = BPF_F_PSEUDO_HDR | sizeof(new) |
+		      (p->proto == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0);
+
+	if (old == new)
+		return 0;
+	if (csum_off && bpf_l4_csum_replace(skb, csum_off, old, new, flags))
+		return -1;
+	return rewrite_ip_addr(skb, off, old, new);
+}
+
+/* An ICMP error quoting a packet between the actor and the worker: the
+ * quoted address `from` becomes `to` too, or the receiver cannot match the
+ * error to its socket. Other packets: nothing to do. */
+static __always_inline int ident_icmp_inner(struct __sk_buff *skb, const struct pkt *p,
+					    bool quoted_src, __be32 from, __be32 to)
+{
+	struct inner in;
+
+	if (p->proto != IPPROTO_ICMP || !ICMP_IS_ERROR(p->icmp_type) || p->later_frag ||
+	    inner_parse(skb, p, &in))
+		return 0;
+	if (quoted_src ? in.saddr != from : in.daddr != from)
+		return 0;
+	return inner_rewrite(skb, p, &in,
+			     in.ip_off + (quoted_src ? offsetof(struct iphdr, saddr)
+						     : offsetof(struct iphdr, daddr)),
+			     from, to, 0, 0, 0);
+}
+
+/* from_actor: the actor's packet to the worker leaves with its identity. */
+static __always_inline int ident_to_worker(struct __sk_buff *skb, const struct pkt *p,
+					   const struct ateom_actor *a)
+{
+	if (!a->ident_ip_be)
+		return 0;
+	if (ident_icmp_inner(skb, p, false, a->actor_ip_be, a->ident_ip_be))
+		return -1;
+	return ident_rewrite(skb, p, IP_SRC_OFF, p->saddr, a->ident_ip_be);
+}
+
+/* to_actor: the worker's packet to an identity gets the actor address. */
+static __always_inline int ident_to_actor(struct __sk_buff *skb, const struct pkt *p,
+					  const struct ateom_actor *a)
+{
+	if (ident_icmp_inner(skb, p, true, a->ident_ip_be, a->actor_ip_be))
+		return -1;
+	return ident_rewrite(skb, p, IP_DST_OFF, p->daddr, a->actor_ip_be);
+}
+
+#endif
