@@ -368,7 +368,8 @@ int ateom_valid_addr_pair(uint32_t worker_be, int worker_plen,
 	return 0;
 }
 
-int ateom_valid_pin_dir(const char *dir, char *err, size_t errlen)
+/* --pin-dir and --pin-root: absolute, no "..", room for what goes in. */
+static int valid_dir(const char *flag, const char *dir, char *err, size_t errlen)
 {
 	char q[QBUF];
 	const char *p;
@@ -378,18 +379,23 @@ int ateom_valid_pin_dir(const char *dir, char *err, size_t errlen)
 		dir = "";
 	quote(q, dir);
 	if (dir[0] != '/')
-		return fail(err, errlen, "--pin-dir %s: must be an absolute path", q);
+		return fail(err, errlen, "%s %s: must be an absolute path", flag, q);
 	if (strlen(dir) > PIN_DIR_MAX)
-		return fail(err, errlen, "--pin-dir %s: longer than "
-			    STR(PIN_DIR_MAX) " bytes", q);
+		return fail(err, errlen, "%s %s: longer than "
+			    STR(PIN_DIR_MAX) " bytes", flag, q);
 	for (p = dir; *p; p += n) {
 		p += strspn(p, "/");
 		n = strcspn(p, "/");
 		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return fail(err, errlen, "--pin-dir %s: must not contain "
-				    "\"..\" components", q);
+			return fail(err, errlen, "%s %s: must not contain "
+				    "\"..\" components", flag, q);
 	}
 	return 0;
+}
+
+int ateom_valid_pin_dir(const char *dir, char *err, size_t errlen)
+{
+	return valid_dir("--pin-dir", dir, err, errlen);
 }
 
 /* ---- the parser ---------------------------------------------------------- */
@@ -397,13 +403,13 @@ int ateom_valid_pin_dir(const char *dir, char *err, size_t errlen)
 enum flag_id {
 	F_ACTOR, F_NETNS, F_VETH, F_POD_IF, F_WORKER_ADDR, F_ACTOR_ADDR,
 	F_EXPOSE, F_PIN_DIR, F_ATTACH, F_SNAT_PORTS, F_NAT_ENTRIES, F_NAT_QUOTA, F_EGRESS_HOOK, F_JSON,
-	F_FORCE, F_HELP, F_VERSION,
+	F_FORCE, F_DRY_RUN, F_PIN_ROOT, F_HELP, F_VERSION,
 };
 
 #define V(v) (1u << (v))
 #define V_UP V(VERB_UP)
 #define V_INSPECT (V(VERB_STATUS) | V(VERB_NAT) | V(VERB_PURGE))
-#define V_ALL (V_UP | V(VERB_DOWN) | V_INSPECT | V(VERB_HELP) | V(VERB_VERSION))
+#define V_ALL (V_UP | V(VERB_DOWN) | V_INSPECT | V(VERB_GC) | V(VERB_HELP) | V(VERB_VERSION))
 
 static const struct flag {
 	const char *name;
@@ -424,8 +430,10 @@ static const struct flag {
 	{ "--nat-quota",   F_NAT_QUOTA,   1, V_UP },
 	{ "--egress-hook", F_EGRESS_HOOK, 1, V_UP },
 	{ "--pin-dir",     F_PIN_DIR,     1, V_UP | V(VERB_DOWN) | V_INSPECT },
-	{ "--json",        F_JSON,        0, V_UP | V(VERB_DOWN) | V_INSPECT },
+	{ "--json",        F_JSON,        0, V_UP | V(VERB_DOWN) | V_INSPECT | V(VERB_GC) },
 	{ "--force",       F_FORCE,       0, V(VERB_PURGE) },
+	{ "--dry-run",     F_DRY_RUN,     0, V(VERB_GC) },
+	{ "--pin-root",    F_PIN_ROOT,    1, V(VERB_GC) },
 	{ "--help",        F_HELP,        0, V_ALL },
 	{ "-h",            F_HELP,        0, V_ALL },
 	{ "--version",     F_VERSION,     0, V_ALL },
@@ -436,7 +444,7 @@ static const struct {
 	enum ateom_verb verb;
 } verbs[] = {
 	{ "up", VERB_UP }, { "down", VERB_DOWN }, { "status", VERB_STATUS },
-	{ "nat", VERB_NAT }, { "purge", VERB_PURGE }, { "help", VERB_HELP },
+	{ "nat", VERB_NAT }, { "purge", VERB_PURGE }, { "gc", VERB_GC }, { "help", VERB_HELP },
 	{ "-h", VERB_HELP }, { "--help", VERB_HELP }, { "version", VERB_VERSION },
 	{ "--version", VERB_VERSION },
 };
@@ -602,6 +610,14 @@ static int apply(struct ateom_args *a, const struct flag *f, const char *v,
 	case F_FORCE:
 		a->force = true;
 		return 0;
+	case F_DRY_RUN:
+		a->dry_run = true;
+		return 0;
+	case F_PIN_ROOT:
+		if (valid_dir(f->name, v, err, errlen))
+			return -1;
+		strcpy(a->pin_root, v);
+		return 0;
 	case F_HELP:
 	case F_VERSION:
 		break; /* handled by the caller */
@@ -655,7 +671,7 @@ int ateom_parse_args(int argc, char **argv, struct ateom_args *a,
 			a->verb = verbs[i].verb;
 	if (a->verb == VERB_NONE)
 		return fail(err, errlen, "unknown verb %s (verbs: up, down, status, "
-			    "nat, purge, help, version)", quote(q, argv[1]));
+			    "nat, purge, gc, help, version)", quote(q, argv[1]));
 
 	for (k = 2; k < argc && argv[k]; k++) {
 		const char *tok = argv[k], *val = NULL;
@@ -716,6 +732,9 @@ const char *ateom_usage(void)
 "  purge   [--pin-dir DIR] [--json] [--force]\n"
 "                                  unpin the datapath; refused while an actor\n"
 "                                  is up, unless --force\n"
+"  gc      [--dry-run] [--pin-root DIR] [--json]\n"
+"                                  reclaim the pin dirs of workers whose netns\n"
+"                                  is gone (run anywhere on the node)\n"
 "  help    this text (also -h, --help, or --help after any verb)\n"
 "  version print the version (also --version)\n"
 "\n"
@@ -751,10 +770,13 @@ const char *ateom_usage(void)
 "\n"
 "Common flags:\n"
 "  --pin-dir DIR           absolute bpffs directory of the maps (default: one\n"
-"                          per worker netns under /sys/fs/bpf/ateom/)\n"
+"                          per worker netns, /sys/fs/bpf/ateom/netns-COOKIE)\n"
 "  --json                  machine-readable output\n"
 "  --force                 purge: take every actor down first (as down\n"
 "                          does), then unpin\n"
+"  --dry-run               gc: only say what would be reclaimed\n"
+"  --pin-root DIR          gc: the directory whose pin dirs it checks\n"
+"                          (default /sys/fs/bpf/ateom)\n"
 "\n"
 "Values go as --flag VALUE or --flag=VALUE (use the latter for a value\n"
 "starting with '-').\n"

@@ -17,7 +17,7 @@
 #define ATEOM_MAX_EXPOSE 16
 
 enum ateom_verb { VERB_NONE, VERB_UP, VERB_DOWN, VERB_STATUS, VERB_NAT,
-		  VERB_PURGE, VERB_HELP, VERB_VERSION };
+		  VERB_PURGE, VERB_GC, VERB_HELP, VERB_VERSION };
 
 struct ateom_expose {
 	uint16_t port;        /* pod port, host order, 1..65535 */
@@ -44,6 +44,8 @@ struct ateom_args {
 	char egress_hook[4096];       /* pinned hook program, "" = none */
 	bool json;
 	bool force;                   /* purge: even with actors up */
+	bool dry_run;                 /* gc: report only */
+	char pin_root[4096];          /* gc: "" = ATEOM_PIN_ROOT */
 };
 
 /* Parses argv (argv[0] is the program name). Returns 0 on success; on

@@ -19,7 +19,10 @@ int attach_ingress(struct nl *nl, const struct dp *dp, const char *ifname,
 		   int ifindex, const struct dp_prog *prog, enum attach_mode want,
 		   enum attach_mode *used);
 
-/* Which mode (ATTACH_NONE if none) prog is attached with on ifname's ingress. */
+/* Which mode (ATTACH_NONE if none) prog is attached with on ifname's
+ * ingress. A tcx link counts only if it is alive and on this ifindex: a
+ * pin at links/IFNAME of a link whose device is gone (or of another
+ * device or program) is unlinked, so the next attach makes a fresh one. */
 enum attach_mode attach_query(struct nl *nl, const struct dp *dp,
 			      const char *ifname, int ifindex, const struct dp_prog *prog);
 
@@ -29,7 +32,13 @@ int detach_ingress(struct nl *nl, const struct dp *dp, const char *ifname,
 		   int ifindex, const struct dp_prog *prog);
 
 /* With no actor left, detaches from_pod so the pod interface is exactly
- * what it was; with actors up it does nothing. */
+ * what it was; with actors up it leaves it. Either way it unlinks the pins
+ * of links whose device is gone (attach_sweep_links). */
 int detach_pod_if_idle(struct nl *nl, const struct dp *dp);
+
+/* Unlinks the pins under links/ of links whose device is gone (all: every
+ * pin, detaching live links first, as purge does). A dead link's pin is
+ * the last thing keeping it, and so its program, alive. */
+int attach_sweep_links(const struct dp *dp, bool all);
 
 #endif

@@ -33,6 +33,7 @@ static const struct cmd {
 	{ "status",  verb_status },
 	{ "nat",     verb_nat },
 	{ "purge",   verb_purge },
+	{ "gc",      verb_gc },
 	{ "help",    verb_help },
 	{ "version", verb_version },
 };

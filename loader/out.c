@@ -412,3 +412,66 @@ int out_purge(FILE *f, bool json, const struct out_purge *r)
 		fprintf(f, "nothing pinned in %s\n", r->pin_dir);
 	return text_done(f);
 }
+
+/* ---- gc ---------------------------------------------------------------------- */
+
+static const char *gc_netns_name(enum out_gc_netns n)
+{
+	return n == GC_NETNS_ALIVE ? "alive" : n == GC_NETNS_GONE ? "gone" : "unknown";
+}
+
+static const char *gc_action_name(enum out_gc_action a)
+{
+	static const char *const names[] = { "kept", "reclaimed", "would_reclaim", "busy",
+					     "failed" };
+
+	return a < sizeof(names) / sizeof(names[0]) ? names[a] : "?";
+}
+
+static int gc_count(const struct out_gc *r, enum out_gc_action a)
+{
+	int n = 0;
+
+	for (int i = 0; i < r->n_dirs; i++)
+		n += r->dirs[i].action == a;
+	return n;
+}
+
+int out_gc(FILE *f, bool json, const struct out_gc *r)
+{
+	if (json) {
+		json_t *dirs = json_array();
+
+		for (int i = 0; dirs && i < r->n_dirs; i++) {
+			const struct out_gc_dir *x = &r->dirs[i];
+			json_t *cookie = x->has_cookie ? json_integer((json_int_t)x->cookie)
+						       : json_null();
+
+			if (!append(dirs, json_pack("{s:o,s:o,s:s,s:s,s:s}",
+						    "dir", jstr(x->dir), "netns_cookie", cookie,
+						    "netns", gc_netns_name(x->netns),
+						    "action", gc_action_name(x->action),
+						    "reason", x->reason))) {
+				json_decref(dirs);
+				dirs = NULL;
+			}
+		}
+		return emit(f, json_pack("{s:o,s:b,s:o,s:i,s:i,s:i}", "pin_root", jstr(r->pin_root),
+					 "dry_run", r->dry_run, "dirs", dirs,
+					 "reclaimed", gc_count(r, GC_RECLAIMED),
+					 "would_reclaim", gc_count(r, GC_WOULD_RECLAIM),
+					 "failed", gc_count(r, GC_FAILED)));
+	}
+	for (int i = 0; i < r->n_dirs; i++) {
+		const struct out_gc_dir *x = &r->dirs[i];
+
+		fprintf(f, "%-13s %s (netns %s%s%s)\n", gc_action_name(x->action), x->dir,
+			gc_netns_name(x->netns), x->reason[0] ? ": " : "", x->reason);
+	}
+	fprintf(f, "%s%d pin dir(s) of dead workers %s, %d kept in %s\n",
+		r->dry_run ? "dry run: " : "",
+		gc_count(r, r->dry_run ? GC_WOULD_RECLAIM : GC_RECLAIMED),
+		r->dry_run ? "would be reclaimed" : "reclaimed",
+		r->n_dirs - gc_count(r, r->dry_run ? GC_WOULD_RECLAIM : GC_RECLAIMED), r->pin_root);
+	return text_done(f);
+}

@@ -15,6 +15,7 @@
 #ifndef ATEOMNET_OUT_H
 #define ATEOMNET_OUT_H
 
+#include <limits.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -98,5 +99,33 @@ struct out_purge {
 	int n_down;
 };
 int out_purge(FILE *f, bool json, const struct out_purge *r);
+
+/* `gc`: one pin dir under the root... */
+enum out_gc_netns { GC_NETNS_UNKNOWN, GC_NETNS_ALIVE, GC_NETNS_GONE };
+enum out_gc_action {
+	GC_KEPT,          /* its netns lives, or it names none */
+	GC_RECLAIMED,
+	GC_WOULD_RECLAIM, /* --dry-run */
+	GC_BUSY,          /* someone holds its lock: left for the next run */
+	GC_FAILED,        /* why: in reason; also a netns that could not be checked */
+};
+struct out_gc_dir {
+	char dir[PATH_MAX];
+	bool has_cookie;               /* else legacy (inode) or no owner */
+	uint64_t cookie, ino;          /* the owner's (ino 0: not recorded) */
+	uint64_t legacy_ino;           /* "net<inode>" of ateomnet before cookies */
+	enum out_gc_netns netns;
+	bool scanned;                  /* judged by a scan of /proc (not by handle) */
+	enum out_gc_action action;
+	char reason[256];              /* why, "" if nothing to say */
+};
+/* ...and the run. */
+struct out_gc {
+	const char *pin_root;
+	bool dry_run;
+	const struct out_gc_dir *dirs;
+	int n_dirs;
+};
+int out_gc(FILE *f, bool json, const struct out_gc *r);
 
 #endif

@@ -92,13 +92,20 @@ int verb_purge(const struct ateom_args *a)
 		ateom_errmsg_clear();
 	}
 	dp_close(&dp);
+	/* Every link pin goes, also of links whose device is gone: each one
+	 * keeps a program alive. */
+	if (attach_sweep_links(&dp, true))
+		goto out;
 	dp_unpin(&dp);
-	pin_unlock(lock);
-	lock = -1;
-	if (rmdir(dir) && errno != ENOENT) {
+	err = pin_dir_remove(dir);
+	if (err < 0)
+		goto out;
+	if (err == 1) {
 		ateom_fail("%s is not empty after unpinning (someone else's pins?)", dir);
 		goto out;
 	}
+	pin_unlock(lock);
+	lock = -1;
 	rmdir(ATEOM_PIN_ROOT); /* only succeeds when no other worker uses it */
 	r.purged = true;
 	rc = out_purge(stdout, a->json, &r);

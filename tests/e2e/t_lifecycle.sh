@@ -135,3 +135,101 @@ test_purge() {
 	up 1 a1
 	check_get "up after purge: egress works" a-a1 tcp 203.0.113.10 7000 '^peer=192\.0\.2\.11:'
 }
+
+# ---- stale tcx links -----------------------------------------------------------
+# A tcx link dies with its device; its pin does not. A pin counts as an
+# attachment only if its link is alive and on this ifindex.
+
+# pinned_prog_ids P: the ids of the programs pinned in pin dir P.
+pinned_prog_ids() {
+	local f
+	for f in "$1"/prog_*; do bpftool -j prog show pinned "$f" | json 'd.get("id", "?")' || true; done | xargs
+}
+
+# live_prog_ids ID...: those the kernel still has (a link's release is
+# deferred: wait up to 2 s for them to go).
+live_prog_ids() {
+	local id left
+	for _ in $(seq 40); do
+		left=""
+		for id in "$@"; do bpftool prog show id "$id" >/dev/null 2>&1 && left+=" $id"; done
+		[[ -z "$left" ]] && break
+		sleep 0.05
+	done
+	echo $left
+}
+
+# recreate_pod_if N [IFINDEX]: worker N's eth0 is deleted (its node end with
+# it) and made again with the same MAC, addresses and route, as a CNI would;
+# with IFINDEX, the new eth0 gets that ifindex back.
+recreate_pod_if() {
+	local n="$1" idx="${2:-}" mac
+	mac=$(link_field "w$n" eth0 mac)
+	in_ns "w$n" ip link del eth0
+	in_ns "w$n" ip link add eth0 ${idx:+index "$idx"} address "$mac" mtu 1400 type veth \
+		peer name "w$n" mtu 1400 netns "$TOPO_ID-node"
+	in_ns node ip link set "w$n" master br0 up
+	in_ns "w$n" ip addr add "$(topo_pod_ip "$n")/24" dev eth0
+	in_ns "w$n" ip link set eth0 up
+	in_ns "w$n" ip route add default via "$TOPO_GW"
+}
+
+# The pod eth0 is re-created (same ifindex) between the `up`s of two
+# actors: the second `up` must attach to the new eth0, not take the dead
+# link's pin for an attachment.
+test_pod_if_recreated_same_ifindex() {
+	std_topo rs
+	e2e_actor a2
+	local idx
+	serve a-a1 tcp 80 --tag a1
+	serve a-a2 tcp 81 --tag a2
+	up 1 a1 --attach tcx
+	check_get "before: inbound to a1" node tcp 192.0.2.11 80 'tag=a1$'
+	idx=$(link_field w1 eth0 ifindex)
+	recreate_pod_if 1 "$idx"
+	check_eq "the new eth0 has the old ifindex" "$idx" "$(link_field w1 eth0 ifindex)"
+	check_eq "nothing is attached to the new eth0 yet" "" "$(pod_prog_id 1)"
+	up 1 a2 --veth ateom1 --expose 81 --attach tcx
+	check_match "up of a2 attached from_pod to the new eth0" '^[0-9]+$' "$(pod_prog_id 1)"
+	check_eq "status: from_pod attached (tcx)" tcx "$(status_json 1 | json 'd["pod_attach"]')"
+	check_get "inbound to a2 through the new eth0" node tcp 192.0.2.11 81 'tag=a2$'
+	check_get "inbound to a1 through the new eth0" node tcp 192.0.2.11 80 'tag=a1$'
+	check_eq "one link pin for eth0, alive" 1 "$(ls "$(pin 1)/links" | grep -c '^eth0$')"
+}
+
+# The pod eth0 is re-created (new ifindex) while an actor is up; after its
+# `down` the next `up` must attach to the new eth0.
+test_pod_if_recreated_new_ifindex() {
+	std_topo rn
+	local old
+	serve a-a1 tcp 80 --tag a1
+	up 1 a1 --attach tcx
+	old=$(link_field w1 eth0 ifindex)
+	recreate_pod_if 1
+	check_ne "the new eth0 has another ifindex" "$old" "$(link_field w1 eth0 ifindex)"
+	down 1 a1
+	check_eq "down: the pin of the dead eth0 link is gone" "" \
+		"$(ls "$(pin 1)/links" 2>/dev/null | grep '^eth0$' || true)"
+	up 1 a1 --attach tcx
+	check_match "up again attached from_pod to the new eth0" '^[0-9]+$' "$(pod_prog_id 1)"
+	check_get "inbound to a1 through the new eth0" node tcp 192.0.2.11 80 'tag=a1$'
+}
+
+# The actor netns is deleted before `down` (its veth went with it): down
+# and purge must succeed and leave no pin and no program of this datapath.
+test_actor_netns_vanished() {
+	std_topo av
+	local p ids
+	p=$(pin 1)
+	up 1 a1 --attach tcx
+	ids=$(pinned_prog_ids "$p")
+	check_match "the datapath's programs are pinned" '^[0-9]+( [0-9]+)+$' "$ids"
+	ip netns del "$TOPO_ID-a-a1"
+	check "down after the actor netns vanished exits 0" atn w1 down --actor a1 --pin-dir "$p"
+	check_eq "down: no link pin left" "" "$(ls "$p/links" 2>/dev/null | xargs)"
+	check_eq "down: actors map empty" 0 "$(map_count "$p" actors)"
+	check "purge exits 0" atn w1 purge --pin-dir "$p"
+	check_fails "purge: the pin dir is gone" test -e "$p"
+	check_eq "purge: no program of this datapath is left in the kernel" "" "$(live_prog_ids $ids)"
+	check_eq "purge: nothing attached to pod eth0" "" "$(pod_prog_id 1)"
+}

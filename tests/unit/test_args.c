@@ -166,6 +166,22 @@ static void check_purge(const struct ateom_args *a)
 	assert_string_equal(a->pin_dir, "/p");
 }
 
+static void check_gc(const struct ateom_args *a)
+{
+	assert_int_equal(a->verb, VERB_GC);
+	assert_true(a->dry_run);
+	assert_true(a->json);
+	assert_string_equal(a->pin_root, "/sys/fs/bpf/r");
+}
+
+static void check_gc_plain(const struct ateom_args *a)
+{
+	assert_int_equal(a->verb, VERB_GC);
+	assert_false(a->dry_run);
+	assert_false(a->json);
+	assert_string_equal(a->pin_root, "");
+}
+
 static void check_help(const struct ateom_args *a)
 {
 	assert_int_equal(a->verb, VERB_HELP);
@@ -278,6 +294,12 @@ static const struct parse_case parse_cases[] = {
 	{ "nat --json", { "nat", "--json" }, NULL, 0, check_nat },
 	{ "purge --force --json --pin-dir",
 	  { "purge", "--force", "--json", "--pin-dir", "/p" }, NULL, 0, check_purge },
+	{ "gc --dry-run --json --pin-root",
+	  { "gc", "--dry-run", "--json", "--pin-root", "/sys/fs/bpf/r" }, NULL, 0, check_gc },
+	{ "gc --pin-root= --json --dry-run",
+	  { "gc", "--pin-root=/sys/fs/bpf/r", "--json", "--dry-run" }, NULL, 0, check_gc },
+	{ "gc alone", { "gc" }, NULL, 0, check_gc_plain },
+	{ "gc --help", { "gc", "--help" }, NULL, 0, check_help },
 	{ "help", { "help" }, NULL, 0, check_help },
 	{ "-h", { "-h" }, NULL, 0, check_help },
 	{ "--help", { "--help" }, NULL, 0, check_help },
@@ -336,6 +358,27 @@ static const struct parse_case parse_cases[] = {
 	  "--force is not valid for \"up\"", 0, NULL },
 	{ "--attach not for purge", { "purge", "--attach", "tc" },
 	  "--attach is not valid for \"purge\"", 0, NULL },
+	{ "gc takes no --pin-dir", { "gc", "--pin-dir", "/p" },
+	  "--pin-dir is not valid for \"gc\"", 0, NULL },
+	{ "gc takes no --force", { "gc", "--force" },
+	  "--force is not valid for \"gc\"", 0, NULL },
+	{ "gc takes no --actor", { "gc", "--actor", "a1" },
+	  "--actor is not valid for \"gc\"", 0, NULL },
+	{ "--dry-run only for gc", { "purge", "--dry-run" },
+	  "--dry-run is not valid for \"purge\"", 0, NULL },
+	{ "--pin-root only for gc", { "status", "--pin-root", "/p" },
+	  "--pin-root is not valid for \"status\"", 0, NULL },
+	{ "--dry-run takes no value", { "gc", "--dry-run=yes" },
+	  "--dry-run takes no value", 0, NULL },
+	{ "--pin-root needs a value", { "gc", "--pin-root" },
+	  "--pin-root needs a value", 0, NULL },
+	{ "relative pin root", { "gc", "--pin-root", "bpf" },
+	  "--pin-root \"bpf\": must be an absolute path", 1, NULL },
+	{ "pin root with ..", { "gc", "--pin-root=/sys/fs/bpf/../x" },
+	  "--pin-root \"/sys/fs/bpf/../x\": must not contain \"..\" components", 1, NULL },
+	{ "gc twice --dry-run", { "gc", "--dry-run", "--dry-run" },
+	  "--dry-run given twice", 0, NULL },
+	{ "gc takes no argument", { "gc", "now" }, "unexpected argument \"now\"", 0, NULL },
 	{ "help takes no flags", { "help", "--json" },
 	  "--json is not valid for \"help\"", 0, NULL },
 	{ "version takes no flags", { "version", "--pin-dir", "/x" },
@@ -886,10 +929,11 @@ static void test_netns_too_long(void **state)
 static void test_usage(void **state)
 {
 	static const char *words[] = {
-		"up", "down", "status", "nat", "purge", "help", "version",
+		"up", "down", "status", "nat", "purge", "gc", "help", "version",
 		"--actor", "--netns", "--veth", "--pod-if", "--worker-addr",
 		"--actor-addr", "--expose", "--pin-dir", "--attach", "--snat-ports",
-		"--nat-entries", "--json", "--force", "--help", "--version",
+		"--nat-entries", "--json", "--force", "--dry-run", "--pin-root", "--help",
+		"--version", "netns-COOKIE",
 		"ateom0", "eth0", "10.200.0.1/30", "10.200.0.2/30", "80:80/tcp",
 		"auto|tcx|tc", "1024-32767", "131072", "/sys/fs/bpf/ateom/",
 		"1024..4194304", "at most 16",

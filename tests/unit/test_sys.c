@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * loader/sys.c and loader/pin.c helpers that need no privileges: which
- * --netns paths are refused (and that none of them can hang `up`), the
- * pin dir a command resolves to, the clock.
+ * loader/sys.c helpers that need no privileges: which --netns paths are
+ * refused (and that none of them can hang `up`), the clock. (The pin dir a
+ * command resolves to: test_pin.c.)
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -17,7 +17,6 @@
 #include <cmocka.h>
 
 #include "errmsg.h"
-#include "pin.h"
 #include "sys.h"
 
 static char tmpdir[] = "/tmp/ateom-test-sys.XXXXXX";
@@ -87,22 +86,6 @@ static void test_other_files_refused(void **state)
 	assert_refused("/proc/self/ns/net", "is the worker's own network namespace");
 }
 
-static void test_pin_dir_resolve(void **state)
-{
-	char out[4096], want[64];
-	struct stat st;
-
-	ateom_errmsg_clear();
-	assert_int_equal(pin_dir_resolve("/sys/fs/bpf/x", out, sizeof(out)), 0);
-	assert_string_equal(out, "/sys/fs/bpf/x");
-	assert_int_equal(stat("/proc/self/ns/net", &st), 0);
-	snprintf(want, sizeof(want), ATEOM_PIN_ROOT "/net%lu", (unsigned long)st.st_ino);
-	assert_int_equal(pin_dir_resolve("", out, sizeof(out)), 0);
-	assert_string_equal(out, want);
-	assert_int_equal(pin_dir_resolve(NULL, out, sizeof(out)), 0);
-	assert_string_equal(out, want);
-}
-
 static void test_now_ms_monotonic(void **state)
 {
 	double a = sys_now_ms(), b;
@@ -118,7 +101,6 @@ int main(void)
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fifo_refused_without_blocking),
 		cmocka_unit_test(test_other_files_refused),
-		cmocka_unit_test(test_pin_dir_resolve),
 		cmocka_unit_test(test_now_ms_monotonic),
 	};
 
