@@ -5,7 +5,9 @@
  * come out; run_row() checks the verdict, the bytes that must change (and
  * that nothing else did), the IPv4 and L4 checksums (test_run packets are
  * CHECKSUM_NONE, so they must verify in full), every counter of every block,
- * and the NAT entries created or touched.
+ * the NAT entries created or touched, the SNAT port chosen (the keyed first
+ * candidate, bpf/nat.h), and that each actor's nat_pairs moved exactly as
+ * many pairs as it gained or lost.
  *
  * Rows are written with the vocabulary of rows.h, one file per area
  * (rows_*.c).
@@ -28,7 +30,7 @@ extern struct fx fx;
 enum prog { FROM_ACTOR, FROM_POD, RESUME };
 enum dev { DEV_A1, DEV_A2, DEV_POD };
 enum kind { K_IP, K_ARP, K_IPV6 };
-enum pair { PAIR_NONE, PAIR_SNAT, PAIR_DNAT };
+enum pair { PAIR_NONE, PAIR_SNAT };
 enum ucsum { CS_VALID, CS_ZERO, CS_FFFF };
 
 /* Ports of the SNAT range. The table runs once per SNAT range (see
@@ -37,7 +39,9 @@ enum ucsum { CS_VALID, CS_ZERO, CS_FFFF };
  * (ports, ICMP ids, the quoted packet of an ICMP error), its expectations,
  * and, through range_port(), in prep() and check(). Hence rows use no real
  * port or ICMP id below 32. */
-#define SNAT_PORT 1                 /* xlate port: any port of the SNAT range */
+#define SNAT_PORT 1                 /* xlate port: the port the datapath must
+				     * choose, x.skip candidates after the
+				     * tuple's first (snat_candidate()) */
 #define RANGE_PORT(n) (2 + (n))     /* the range's first port + n, n < 30 */
 #define RANGE_PORT_LAST RANGE_PORT(29)
 
@@ -46,6 +50,7 @@ enum ucsum { CS_VALID, CS_ZERO, CS_FFFF };
 struct xlate {
 	uint32_t saddr, daddr;
 	uint16_t sport, dport;
+	uint8_t skip;    /* SNAT_PORT: candidates skipped (exposed, taken) */
 	bool ttl_dec;
 	bool macs;       /* gateway -> actor MACs (delivery to an actor) */
 	enum ucsum udp;
@@ -77,6 +82,7 @@ struct row {
 	uint16_t snat_min, snat_max;   /* a fixed SNAT range instead of the pass's */
 	uint32_t cfg_flags;
 	uint32_t est_timeout_s; /* TCP established idle timeout */
+	uint32_t syn_timeout_s; /* TCP idle timeout before a reply */
 	void (*prep)(struct fx *f);
 	uint32_t cb[5]; /* RESUME rows: skb->cb as a hook left it */
 	enum kind kind;
@@ -98,14 +104,26 @@ struct row {
 	 * still fail and is reported as XFAIL with this reason; once it passes
 	 * the row fails (XPASS) until the flag goes. */
 	const char *known_prod_range_bug;
+	/* The same on every SNAT range: a known datapath bug the row pins. */
+	const char *known_bug;
 };
 
 /* A cmocka test function: *state is the row. */
 void run_row(void **state);
-/* Rows reported XFAIL so far (known_prod_range_bug). */
+/* Rows reported XFAIL so far (known_bug, known_prod_range_bug). */
 unsigned xfail_count(void);
 
 /* ---- for the rows' prep() and check(), and the flows --------------------- */
+/* The SNAT port the datapath tries first for this tuple of the actor's
+ * (addresses network order, ports/ICMP id host order; ICMP: dport 0), then
+ * `skip` candidates further on: snat_port_min + (SipHash-2-4(port_key,
+ * tuple) + skip) % range, computed with siphash_ref.c under the config in
+ * force. */
+uint16_t snat_candidate(uint8_t proto, uint32_t saddr, uint16_t sport, uint32_t daddr,
+			uint16_t dport, unsigned skip);
+/* The same under config c. */
+uint16_t snat_candidate_cfg(const struct ateom_config *c, uint8_t proto, uint32_t saddr,
+			    uint16_t sport, uint32_t daddr, uint16_t dport, unsigned skip);
 /* p as a real port: RANGE_PORT(n) becomes the n-th port of the SNAT range the
  * datapath is configured with; any other port is returned as it is. */
 uint16_t range_port(uint16_t p);
@@ -114,7 +132,19 @@ bool on_production_range(void);
 int actor_ifindex(int id);
 /* A last_seen this many seconds before now. */
 uint64_t ago(unsigned secs);
-void set_tcp_seen(struct fx *f, const struct ateom_nat_key *k, uint8_t seen);
+/* Sets an entry's seen flags (ATEOM_SEEN_*) or its last_seen. */
+void set_seen(struct fx *f, const struct ateom_nat_key *k, uint8_t seen);
+void set_last_seen(struct fx *f, const struct ateom_nat_key *k, uint64_t last_seen);
+/* Deletes a pair's port record as the datapath does (uncounted). */
+void delete_port_record(struct fx *f, const struct ateom_nat_key *in);
+/* The actor's NAT quota and pair count. */
+void set_actor_pairs(struct fx *f, int ifindex, uint32_t quota, uint32_t pairs);
+uint32_t actor_pairs(struct fx *f, int ifindex);
+/* A socket of the worker on 0.0.0.0:port in the fixture's netns: a TCP
+ * listener or a bound UDP socket. It stays open until the next row or
+ * flow starts (close_worker_sockets()). */
+void worker_socket(uint8_t proto, uint16_t port);
+void close_worker_sockets(void);
 /* Fails listing every differing byte (offsets from the frame start). */
 void diff_fail(const uint8_t *want, const uint8_t *got, size_t len);
 

@@ -77,10 +77,14 @@ int fx_open_sized(struct fx *f, uint32_t nat_entries)
 	f->from_actor = bpf_program__fd(f->skel->progs.from_actor);
 	f->from_pod = bpf_program__fd(f->skel->progs.from_pod);
 	f->resume = bpf_program__fd(f->skel->progs.actor_resume);
+	f->gc_ctl = bpf_program__fd(f->skel->progs.nat_gc_ctl);
 	f->config = bpf_map__fd(f->skel->maps.config);
 	f->actors = bpf_map__fd(f->skel->maps.actors);
 	f->services = bpf_map__fd(f->skel->maps.services);
+	f->svc_rev = bpf_map__fd(f->skel->maps.svc_rev);
 	f->nat = bpf_map__fd(f->skel->maps.nat);
+	f->nat_max = bpf_map__max_entries(f->skel->maps.nat);
+	f->nat_gc = bpf_map__fd(f->skel->maps.nat_gc);
 	f->stats = bpf_map__fd(f->skel->maps.stats);
 	f->hooks = bpf_map__fd(f->skel->maps.egress_hooks);
 	f->ncpus = libbpf_num_possible_cpus();
@@ -93,22 +97,52 @@ void fx_close(struct fx *f)
 	f->skel = NULL;
 }
 
+/* Every key first, then one batch delete: deleting while walking would
+ * restart the walk (quadratic on a full NAT table). */
 static int map_clear(int fd, size_t key_size)
 {
-	uint8_t key[64];
+	size_t cap = 1024, n = 0;
+	uint8_t *keys = malloc(cap * key_size), *grown;
+	uint32_t count;
+	int err;
 
-	if (key_size > sizeof(key))
+	if (!keys)
 		return -1;
-	/* Always restart from the first key: deleting breaks iteration. */
-	while (!bpf_map_get_next_key(fd, NULL, key))
-		if (bpf_map_delete_elem(fd, key))
-			return -1;
-	return 0;
+	for (err = bpf_map_get_next_key(fd, NULL, keys); !err;
+	     err = bpf_map_get_next_key(fd, keys + (n - 1) * key_size, keys + n * key_size)) {
+		if (++n == cap) {
+			grown = realloc(keys, 2 * cap * key_size);
+			if (!grown) {
+				free(keys);
+				return -1;
+			}
+			keys = grown;
+			cap *= 2;
+		}
+	}
+	count = n;
+	err = n ? bpf_map_delete_batch(fd, keys, &count, NULL) : 0;
+	free(keys);
+	return err || count != n ? -1 : 0;
 }
 
 int fx_nat_clear(struct fx *f)
 {
-	return map_clear(f->nat, sizeof(struct ateom_nat_key));
+	struct ateom_actor a;
+	uint32_t k, *prev = NULL;
+
+	if (map_clear(f->nat, sizeof(struct ateom_nat_key)))
+		return -1;
+	/* No pairs left: no actor holds any. */
+	while (!bpf_map_get_next_key(f->actors, prev, &k)) {
+		if (bpf_map_lookup_elem(f->actors, &k, &a))
+			return -1;
+		a.nat_pairs = 0;
+		if (bpf_map_update_elem(f->actors, &k, &a, BPF_EXIST))
+			return -1;
+		prev = &k;
+	}
+	return 0;
 }
 
 /* The whole stats map in one syscall: keys[] and values for every CPU. */
@@ -134,13 +168,20 @@ int fx_stats_zero(struct fx *f)
 int fx_reset(struct fx *f)
 {
 	struct ateom_config none = { 0 };
+	struct ateom_gc gc;
 	uint32_t zero = 0;
 
+	memset(&gc, 0, sizeof(gc));
 	for (uint32_t s = 1; s < ATEOM_HOOK_SLOTS; s++)
 		bpf_map_delete_elem(f->hooks, &s); /* empty slots: ENOENT */
-	if (map_clear(f->nat, sizeof(struct ateom_nat_key)) ||
+	/* The collector stopped (nat_gc_ctl without the START mark), then its
+	 * figures zeroed: writing the array entry from user space also frees
+	 * the timer. */
+	if (fx_gc(f, false) < 0 || bpf_map_update_elem(f->nat_gc, &zero, &gc, BPF_ANY) ||
+	    map_clear(f->nat, sizeof(struct ateom_nat_key)) ||
 	    map_clear(f->actors, sizeof(uint32_t)) ||
 	    map_clear(f->services, sizeof(struct ateom_svc_key)) ||
+	    map_clear(f->svc_rev, sizeof(struct ateom_svc_rev_key)) ||
 	    bpf_map_update_elem(f->config, &zero, &none, BPF_ANY) ||
 	    fx_hook_set(f, ATEOM_HOOK_SLOT_RESUME, f->resume))
 		return -1;
@@ -156,9 +197,13 @@ void fx_std_config(const struct fx *f, struct ateom_config *c)
 	c->snat_port_min = f->snat_min;
 	c->snat_port_max = f->snat_max;
 	c->tcp_est_timeout_ns = 7200 * FX_SEC;
+	c->tcp_syn_timeout_ns = 120 * FX_SEC;
 	c->tcp_closing_timeout_ns = 10 * FX_SEC;
 	c->udp_timeout_ns = 60 * FX_SEC;
 	c->icmp_timeout_ns = 30 * FX_SEC;
+	c->gc_interval_ns = 1 * FX_SEC;
+	c->port_key[0] = FX_PORT_KEY0;
+	c->port_key[1] = FX_PORT_KEY1;
 }
 
 int fx_set_config(struct fx *f, const struct ateom_config *c)
@@ -182,11 +227,25 @@ int fx_add_actor(struct fx *f, int ifindex, uint32_t id)
 		.actor_ip_be = FX_ACTOR_IP,
 		.id = id,
 		.netmask_be = FX_NETMASK,
+		.nat_quota = ATEOM_NAT_DEFAULT_QUOTA,
 	};
-	uint32_t key = ifindex;
 
 	snprintf(a.name, sizeof(a.name), "actor-%u", id);
-	return bpf_map_update_elem(f->actors, &key, &a, BPF_ANY);
+	return fx_put_actor(f, ifindex, &a);
+}
+
+int fx_get_actor(struct fx *f, int ifindex, struct ateom_actor *a)
+{
+	uint32_t key = ifindex;
+
+	return bpf_map_lookup_elem(f->actors, &key, a) ? -errno : 0;
+}
+
+int fx_put_actor(struct fx *f, int ifindex, const struct ateom_actor *a)
+{
+	uint32_t key = ifindex;
+
+	return bpf_map_update_elem(f->actors, &key, a, BPF_ANY) ? -errno : 0;
 }
 
 int fx_add_service(struct fx *f, uint8_t proto, uint16_t port, int ifindex,
@@ -199,8 +258,32 @@ int fx_add_service(struct fx *f, uint8_t proto, uint16_t port, int ifindex,
 		.actor_port_be = htons(actor_port),
 		.actor_id = actor_id,
 	};
+	struct ateom_svc_rev_key rk = {
+		.actor_ifindex = ifindex, .actor_port_be = htons(actor_port), .proto = proto,
+	};
+	struct ateom_svc_rev rv = { .port_be = htons(port) };
 
-	return bpf_map_update_elem(f->services, &k, &v, BPF_ANY);
+	return bpf_map_update_elem(f->services, &k, &v, BPF_ANY) ||
+	       bpf_map_update_elem(f->svc_rev, &rk, &rv, BPF_ANY) ? -1 : 0;
+}
+
+int fx_gc(struct fx *f, bool start)
+{
+	uint8_t frame[PB_ETH_HLEN] = { 0 };
+	struct __sk_buff ctx = { .mark = start ? ATEOM_GC_START : 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = sizeof(frame),
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+
+	if (bpf_prog_test_run_opts(f->gc_ctl, &o))
+		return -errno;
+	return (int)o.retval;
+}
+
+int fx_gc_get(struct fx *f, struct ateom_gc *g)
+{
+	uint32_t zero = 0;
+
+	return bpf_map_lookup_elem(f->nat_gc, &zero, g) ? -errno : 0;
 }
 
 int fx_std_setup(struct fx *f)
@@ -340,6 +423,17 @@ static struct ateom_nat_entry entry(uint32_t addr, uint16_t port, uint8_t type,
 	};
 }
 
+/* The datapath counts a pair when it inserts its port record. */
+static int count_pair(struct fx *f, int ifindex)
+{
+	struct ateom_actor a;
+
+	if (fx_get_actor(f, ifindex, &a))
+		return 0; /* no actor entry: nothing to count in */
+	a.nat_pairs++;
+	return fx_put_actor(f, ifindex, &a);
+}
+
 int fx_snat_pair_put(struct fx *f, int ifindex, uint16_t id, uint8_t proto,
 		     uint16_t aport, uint32_t rip, uint16_t rport, uint16_t pod_port,
 		     uint64_t last_seen)
@@ -350,21 +444,7 @@ int fx_snat_pair_put(struct fx *f, int ifindex, uint16_t id, uint8_t proto,
 	struct ateom_nat_entry ei = entry(FX_ACTOR_IP, aport, ATEOM_NAT_SNAT_REPLY, ifindex, id,
 					  last_seen);
 
-	return fx_nat_put(f, &in, &ei) ?: fx_nat_put(f, &out, &eo);
-}
-
-int fx_dnat_pair_put(struct fx *f, int ifindex, uint16_t id, uint8_t proto,
-		     uint32_t cip, uint16_t cport, uint16_t svc_port,
-		     uint16_t actor_port, uint64_t last_seen)
-{
-	struct ateom_nat_key in = fx_key_in(cip, FX_POD_IP, cport, svc_port, proto);
-	struct ateom_nat_key out = fx_key_out(ifindex, FX_ACTOR_IP, cip, actor_port, cport, proto);
-	struct ateom_nat_entry ei = entry(FX_ACTOR_IP, actor_port, ATEOM_NAT_DNAT, ifindex, id,
-					  last_seen);
-	struct ateom_nat_entry eo = entry(FX_POD_IP, svc_port, ATEOM_NAT_DNAT_REPLY, ifindex, id,
-					  last_seen);
-
-	return fx_nat_put(f, &out, &eo) ?: fx_nat_put(f, &in, &ei);
+	return fx_nat_put(f, &in, &ei) ?: fx_nat_put(f, &out, &eo) ?: count_pair(f, ifindex);
 }
 
 int fx_hook_set(struct fx *f, uint32_t slot, int prog_fd)
@@ -462,7 +542,7 @@ static const struct {
 	[FX_SCN_SNAT_NEW] = { "snat_tcp_new", true,
 		{ FX_ACTOR_WIRE, .saddr = FX_ACTOR_IP, .daddr = FX_REMOTE_IP,
 		  .proto = IPPROTO_TCP, .sport = SCN_APORT, .dport = 443, .tcp_flags = PB_SYN } },
-	[FX_SCN_DNAT_NEW] = { "dnat_tcp_new", false,
+	[FX_SCN_DNAT_SYN] = { "dnat_tcp_syn", false,
 		{ FX_POD_WIRE, .saddr = FX_CLIENT_IP, .daddr = FX_POD_IP,
 		  .proto = IPPROTO_TCP, .sport = SCN_CPORT, .dport = FX_SVC_HTTP,
 		  .tcp_flags = PB_SYN } },
@@ -471,7 +551,8 @@ static const struct {
 		  .proto = IPPROTO_TCP, .sport = SCN_APORT, .dport = 9000, SCN_DATA } },
 };
 
-/* The NAT pair an established flow of this scenario would have. */
+/* The NAT pair an established flow of this scenario would have (exposed
+ * ports have none: they are a static mapping). */
 static int scn_state(struct fx *f, enum fx_scenario s)
 {
 	uint64_t now = fx_now();
@@ -481,10 +562,6 @@ static int scn_state(struct fx *f, enum fx_scenario s)
 	case FX_SCN_SNAT_TCP_REPLY:
 		return fx_snat_pair_put(f, f->if_a1, 1, IPPROTO_TCP, SCN_APORT, FX_REMOTE_IP,
 					443, SCN_PODPORT(f), now);
-	case FX_SCN_DNAT_TCP_EST:
-	case FX_SCN_DNAT_TCP_REPLY:
-		return fx_dnat_pair_put(f, f->if_a1, 1, IPPROTO_TCP, FX_CLIENT_IP, SCN_CPORT,
-					FX_SVC_HTTP, 80, now);
 	case FX_SCN_SNAT_UDP_EST:
 		return fx_snat_pair_put(f, f->if_a1, 1, IPPROTO_UDP, SCN_APORT, FX_REMOTE_IP,
 					53, SCN_PODPORT(f), now);

@@ -62,6 +62,13 @@
 #define FX_SNAT_HIGH_MIN 61000
 #define FX_SNAT_HIGH_MAX 65535
 #define FX_SEC 1000000000ULL
+#define FX_MSEC 1000000ULL
+
+/* The SNAT port choice's key (config.port_key): fixed, so that the tests
+ * know the first candidate of every tuple (production draws it from
+ * getrandom). The bytes "ateomnet-portkey". */
+#define FX_PORT_KEY0 0x74656e6d6f657461ULL
+#define FX_PORT_KEY1 0x79656b74726f702dULL
 
 /* Standard services (fx_std_setup). */
 #define FX_SVC_HTTP 80     /* tcp, actor 1, actor port 80 (the default) */
@@ -75,8 +82,9 @@ struct datapath_bpf;
 
 struct fx {
 	struct datapath_bpf *skel;
-	int from_actor, from_pod, resume;                 /* program fds */
-	int config, actors, services, nat, stats, hooks;  /* map fds */
+	int from_actor, from_pod, resume, gc_ctl;          /* program fds */
+	int config, actors, services, svc_rev, nat, nat_gc, stats, hooks; /* map fds */
+	uint32_t nat_max;         /* the NAT table's max_entries */
 	int if_pod, if_a1, if_a2; /* devices in the private netns */
 	int ncpus;
 	uint16_t snat_min, snat_max; /* the range fx_std_config() writes */
@@ -90,8 +98,9 @@ int fx_open(struct fx *f);
 int fx_open_sized(struct fx *f, uint32_t nat_entries);
 void fx_close(struct fx *f);
 
-/* Empties every map (slot 0 of egress_hooks keeps actor_resume), zeroes the
- * counters and leaves the datapath unconfigured. */
+/* Stops the NAT garbage collector, empties every map (slot 0 of
+ * egress_hooks keeps actor_resume), zeroes the counters and leaves the
+ * datapath unconfigured. */
 int fx_reset(struct fx *f);
 int fx_stats_zero(struct fx *f);
 /* reset + std config + actor 1 on if_a1, actor 2 on if_a2 + services. */
@@ -100,9 +109,18 @@ int fx_std_setup(struct fx *f);
 void fx_std_config(const struct fx *f, struct ateom_config *c);
 int fx_set_config(struct fx *f, const struct ateom_config *c);
 int fx_get_config(struct fx *f, struct ateom_config *c);
+/* An actor with the default NAT quota and no pairs. */
 int fx_add_actor(struct fx *f, int ifindex, uint32_t id);
+int fx_get_actor(struct fx *f, int ifindex, struct ateom_actor *a);
+int fx_put_actor(struct fx *f, int ifindex, const struct ateom_actor *a);
+/* An exposed port: services and its reverse, svc_rev, as `up` writes them. */
 int fx_add_service(struct fx *f, uint8_t proto, uint16_t port, int ifindex,
 		   uint16_t actor_port, uint16_t actor_id);
+
+/* The NAT garbage collector: runs nat_gc_ctl as the loader does (dp_gc);
+ * returns the program's retval (0: done) or -errno. */
+int fx_gc(struct fx *f, bool start);
+int fx_gc_get(struct fx *f, struct ateom_gc *g);
 
 struct fx_result {
 	uint32_t retval;
@@ -128,6 +146,7 @@ int fx_counters_all(struct fx *f, struct ateom_counter *out /* [ATEOM_STATS_ENTR
 int fx_nat_get(struct fx *f, const struct ateom_nat_key *k, struct ateom_nat_entry *e);
 int fx_nat_put(struct fx *f, const struct ateom_nat_key *k, const struct ateom_nat_entry *e);
 int fx_nat_count(struct fx *f);
+/* Empties the NAT table and zeroes every actor's pair count with it. */
 int fx_nat_clear(struct fx *f);
 /* The clock of bpf_ktime_get_coarse_ns(). */
 uint64_t fx_now(void);
@@ -139,16 +158,13 @@ struct ateom_nat_key fx_key_out(int ifindex, uint32_t saddr, uint32_t daddr,
 struct ateom_nat_key fx_key_in(uint32_t saddr, uint32_t daddr, uint16_t sport,
 			       uint16_t dport, uint8_t proto);
 
-/* An established SNAT pair, as the datapath would have made it:
- * actor aport -> remote rip:rport, translated to pod IP:pod_port. */
+/* An SNAT pair, as the datapath would have made it: actor aport -> remote
+ * rip:rport, translated to pod IP:pod_port, both halves idle since
+ * last_seen, no FIN/RST/REPLY seen; counted in the actor's nat_pairs (if
+ * the actor has an entry). */
 int fx_snat_pair_put(struct fx *f, int ifindex, uint16_t id, uint8_t proto,
 		     uint16_t aport, uint32_t rip, uint16_t rport, uint16_t pod_port,
 		     uint64_t last_seen);
-/* An established DNAT pair: client cip:cport -> pod IP:svc_port, delivered
- * to the actor at actor_port. */
-int fx_dnat_pair_put(struct fx *f, int ifindex, uint16_t id, uint8_t proto,
-		     uint32_t cip, uint16_t cport, uint16_t svc_port,
-		     uint16_t actor_port, uint64_t last_seen);
 
 /* Egress hooks loaded from raw instructions (no object file needed).
  * fx_hook_shot: returns TC_ACT_SHOT. fx_hook_verdict: checks the contract
@@ -163,13 +179,13 @@ int fx_hook_set(struct fx *f, uint32_t slot, int prog_fd);
 enum fx_scenario {
 	FX_SCN_SNAT_TCP_EST,   /* from_actor: established TCP egress */
 	FX_SCN_SNAT_TCP_REPLY, /* from_pod: reply to it */
-	FX_SCN_DNAT_TCP_EST,   /* from_pod: established inbound to :80 */
-	FX_SCN_DNAT_TCP_REPLY, /* from_actor: the actor's reply */
+	FX_SCN_DNAT_TCP_EST,   /* from_pod: inbound to :80 (stateless) */
+	FX_SCN_DNAT_TCP_REPLY, /* from_actor: the actor's reply (stateless) */
 	FX_SCN_SNAT_UDP_EST,   /* from_actor: established UDP egress */
 	FX_SCN_POD_PASS,       /* from_pod: the worker's own traffic */
 	FX_SCN_TO_WORKER,      /* from_actor: to 10.200.0.1 */
 	FX_SCN_SNAT_NEW,       /* from_actor: TCP SYN, no state (clear NAT between runs) */
-	FX_SCN_DNAT_NEW,       /* from_pod: SYN to :80, no state (clear NAT between runs) */
+	FX_SCN_DNAT_SYN,       /* from_pod: SYN to :80 (stateless like any inbound) */
 	FX_SCN_MAX
 };
 struct fx_scn {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Multi-packet flows through the datapath: round trips both ways, two
- * actors behind one remote tuple, SNAT port uniqueness, and pairs restored
- * after the LRU evicted one half. Each packet's verdict and checksums are
- * checked, then what the flow is about. */
+ * actors behind one remote tuple, SNAT port uniqueness, a remote's SYN on a
+ * pair's tuple, and pairs whose half went missing put back. Each packet's
+ * verdict and checksums are checked, then what the flow is about. */
 #include <string.h>
 #include <bpf/bpf.h>
 
@@ -10,7 +10,7 @@
 
 /* Runs one packet and checks the verdict; for redirects also that the
  * checksums verify. The view points into *res. */
-static struct pb_view xmit(int prog, int ifindex, const struct pb_spec *s, int verdict,
+struct pb_view xmit(int prog, int ifindex, const struct pb_spec *s, int verdict,
 			   struct fx_result *res)
 {
 	uint8_t pkt[PB_FRAME_MAX];
@@ -31,9 +31,10 @@ static struct pb_view xmit(int prog, int ifindex, const struct pb_spec *s, int v
 	return v;
 }
 
-static int flow_setup(void **state)
+int flow_setup(void **state)
 {
 	(void)state;
+	close_worker_sockets();
 	return fx_std_setup(&fx);
 }
 
@@ -47,6 +48,8 @@ static void roundtrip(uint8_t proto)
 	struct pb_spec back = { TO_POD_IP, .saddr = FX_REMOTE_IP, .proto = proto, .sport = 443,
 				.tcp_flags = PB_SYN | PB_ACK, .icmp_type = PB_ICMP_ECHOREPLY,
 				.payload = 20 };
+	struct ateom_nat_entry e;
+	struct ateom_nat_key k;
 	struct fx_result res;
 	struct pb_view v;
 	uint16_t p;
@@ -70,13 +73,19 @@ static void roundtrip(uint8_t proto)
 	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_SNAT, NULL), 2);
 	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_SNAT_REPLY, NULL), 1);
 	assert_int_equal(fx_nat_count(&fx), 2);
+	assert_int_equal(actor_pairs(&fx, fx.if_a1), 1);
+	/* The reply marked the port record: the remote has answered. */
+	k = fx_key_in(FX_REMOTE_IP, FX_POD_IP, icmp ? 0 : 443, p, proto);
+	assert_int_equal(fx_nat_get(&fx, &k, &e), 0);
+	assert_int_equal(e.seen, ATEOM_SEEN_REPLY);
 }
 
 static void flow_tcp_roundtrip(void **state) { (void)state; roundtrip(IPPROTO_TCP); }
 static void flow_udp_roundtrip(void **state) { (void)state; roundtrip(IPPROTO_UDP); }
 static void flow_icmp_roundtrip(void **state) { (void)state; roundtrip(IPPROTO_ICMP); }
 
-/* Client -> pod:8080 -> actor:8000, actor replies as pod:8080, client again. */
+/* Client -> pod:8080 -> actor:8000, actor replies as pod:8080, client
+ * again: all by the static mapping, nothing in the NAT table. */
 static void flow_dnat_roundtrip(void **state)
 {
 	struct pb_spec in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = CPORT,
@@ -99,11 +108,11 @@ static void flow_dnat_roundtrip(void **state)
 	in.tcp_flags = PB_ACK;
 	v = xmit(fx.from_pod, fx.if_pod, &in, FX_REDIRECT, &res);
 	assert_int_equal(v.dport, FX_SVC_ALT_TO);
-	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_DNAT_NEW, NULL), 1);
 	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_DNAT, NULL), 2);
 	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_DNAT_REPLY, NULL), 1);
 	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_SNAT_NEW, NULL), 0);
-	assert_int_equal(fx_nat_count(&fx), 2);
+	assert_int_equal(fx_nat_count(&fx), 0);
+	assert_int_equal(actor_pairs(&fx, fx.if_a1), 0);
 }
 
 /* Two actors, same address, same remote tuple: each reply reaches its own. */
@@ -164,13 +173,13 @@ static void flow_snat_ports_distinct(void **state)
 	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_SNAT_NEW, NULL), N);
 }
 
-/* nat.h: "an LRU can evict one half of a pair — look up defensively and
- * recreate". The IN half of an SNAT pair is gone; the next egress packet
- * must restore it so that the remote's replies still reach the actor. */
-static void flow_snat_evicted_in_half(void **state)
+/* The port record of a pair went (deleted by whoever removed it, uncounted)
+ * while the actor's half stayed: the actor's next packet, a second after
+ * the last check, puts it back, and the remote's replies reach the actor
+ * again. */
+static void flow_in_half_repaired(void **state)
 {
-	struct ateom_nat_key in = fx_key_in(FX_REMOTE_IP, FX_POD_IP, 443, range_port(PPORT),
-					    IPPROTO_TCP);
+	struct ateom_nat_key in = snat_tcp_in();
 	struct pb_spec out = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443,
 			       TCP_DATA };
 	struct pb_spec back = { TO_POD_IP, .saddr = FX_REMOTE_IP, .sport = 443,
@@ -180,46 +189,90 @@ static void flow_snat_evicted_in_half(void **state)
 
 	(void)state;
 	prep_snat_tcp(&fx);
-	assert_int_equal(bpf_map_delete_elem(fx.nat, &in), 0);
+	delete_port_record(&fx, &in);
+	xmit(fx.from_pod, fx.if_pod, &back, FX_UNSPEC, &res); /* nobody's now */
 	v = xmit(fx.from_actor, fx.if_a1, &out, FX_REDIRECT, &res);
 	assert_int_equal(v.sport, range_port(PPORT));
+	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_NAT_REPAIR, NULL), 1);
+	assert_int_equal(actor_pairs(&fx, fx.if_a1), 1);
 	v = xmit(fx.from_pod, fx.if_pod, &back, FX_REDIRECT, &res);
 	assert_int_equal(v.daddr, FX_ACTOR_IP);
 	assert_int_equal(v.dport, APORT);
+	/* Checked: the next packets within the second check nothing. */
+	v = xmit(fx.from_actor, fx.if_a1, &out, FX_REDIRECT, &res);
+	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_NAT_REPAIR, NULL), 1);
+	assert_int_equal(fx_nat_count(&fx), 2);
 }
 
-/* The same for DNAT: the OUT half is gone; the next inbound packet must
- * restore it, or the actor's reply would be SNATed from a random port. */
-static void flow_dnat_evicted_out_half(void **state)
+/* The OUT half of a pair went: the actor's next packet finds its own port
+ * record on the tuple's first candidate and keeps that port (a new one
+ * would break the connection at the remote). */
+static void flow_out_half_repaired(void **state)
 {
-	struct ateom_nat_key out = fx_key_out(fx.if_a1, FX_ACTOR_IP, FX_CLIENT_IP, 80, CPORT,
-					      IPPROTO_TCP);
-	struct pb_spec in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = CPORT,
-			      .dport = FX_SVC_HTTP, TCP_DATA };
-	struct pb_spec reply = { FROM_ACTOR_IP, .daddr = FX_CLIENT_IP, .sport = 80, .dport = CPORT,
-				 TCP_DATA };
+	struct ateom_nat_key out_key = snat_tcp_out();
+	struct pb_spec out = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443,
+			       TCP_SYN };
+	struct pb_spec back = { TO_POD_IP, .saddr = FX_REMOTE_IP, .sport = 443, TCP_DATA };
+	struct fx_result res;
+	struct pb_view v;
+	uint16_t p;
+
+	(void)state;
+	v = xmit(fx.from_actor, fx.if_a1, &out, FX_REDIRECT, &res);
+	p = v.sport;
+	assert_int_equal(bpf_map_delete_elem(fx.nat, &out_key), 0);
+	out.tcp_flags = PB_ACK;
+	v = xmit(fx.from_actor, fx.if_a1, &out, FX_REDIRECT, &res);
+	assert_int_equal(v.sport, p);
+	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_SNAT_NEW, NULL), 1);
+	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_NAT_REPAIR, NULL), 1);
+	assert_int_equal(actor_pairs(&fx, fx.if_a1), 1);
+	back.dport = p;
+	v = xmit(fx.from_pod, fx.if_pod, &back, FX_REDIRECT, &res);
+	assert_int_equal(v.dport, APORT);
+	assert_int_equal(fx_nat_count(&fx), 2);
+}
+
+/* A remote opens a connection to pod:P while actor 1's pair holds that
+ * tuple: the SYN goes to the worker and the pair is left alone; the SYN|ACK
+ * of the actor's own connection is a reply and goes to the actor. */
+static void flow_syn_on_pair_tuple(void **state)
+{
+	struct pb_spec out = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443,
+			       TCP_SYN };
+	struct pb_spec back = { TO_POD_IP, .saddr = FX_REMOTE_IP, .sport = 443, TCP_SYN };
+	struct ateom_nat_entry e;
+	struct ateom_nat_key k;
 	struct fx_result res;
 	struct pb_view v;
 
 	(void)state;
-	prep_dnat_tcp(&fx);
-	assert_int_equal(bpf_map_delete_elem(fx.nat, &out), 0);
-	v = xmit(fx.from_pod, fx.if_pod, &in, FX_REDIRECT, &res);
-	assert_int_equal(v.dport, 80);
-	v = xmit(fx.from_actor, fx.if_a1, &reply, FX_REDIRECT, &res);
-	assert_int_equal(v.saddr, FX_POD_IP);
-	assert_int_equal(v.sport, FX_SVC_HTTP);
-	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_SNAT_NEW, NULL), 0);
+	v = xmit(fx.from_actor, fx.if_a1, &out, FX_REDIRECT, &res);
+	back.dport = v.sport;
+	k = fx_key_in(FX_REMOTE_IP, FX_POD_IP, 443, v.sport, IPPROTO_TCP);
+	xmit(fx.from_pod, fx.if_pod, &back, FX_UNSPEC, &res);
+	assert_int_equal(fx_counter(&fx, 0, ATEOM_STAT_SYN_NOT_REPLY, NULL), 1);
+	assert_int_equal(fx_nat_get(&fx, &k, &e), 0);
+	assert_int_equal(e.seen, 0);
+	back.tcp_flags = PB_SYN | PB_ACK;
+	v = xmit(fx.from_pod, fx.if_pod, &back, FX_REDIRECT, &res);
+	assert_int_equal(v.daddr, FX_ACTOR_IP);
+	assert_int_equal(v.dport, APORT);
+	assert_int_equal(fx_nat_get(&fx, &k, &e), 0);
+	assert_int_equal(e.seen, ATEOM_SEEN_REPLY);
+	assert_int_equal(fx_counter(&fx, 0, ATEOM_STAT_SYN_NOT_REPLY, NULL), 1);
+	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_SNAT_REPLY, NULL), 1);
 }
 
-const struct CMUnitTest flow_tests[] = {
+const struct CMUnitTest basic_flows[] = {
 	cmocka_unit_test_setup(flow_tcp_roundtrip, flow_setup),
 	cmocka_unit_test_setup(flow_udp_roundtrip, flow_setup),
 	cmocka_unit_test_setup(flow_icmp_roundtrip, flow_setup),
 	cmocka_unit_test_setup(flow_dnat_roundtrip, flow_setup),
 	cmocka_unit_test_setup(flow_two_actors_replies, flow_setup),
 	cmocka_unit_test_setup(flow_snat_ports_distinct, flow_setup),
-	cmocka_unit_test_setup(flow_snat_evicted_in_half, flow_setup),
-	cmocka_unit_test_setup(flow_dnat_evicted_out_half, flow_setup),
+	cmocka_unit_test_setup(flow_in_half_repaired, flow_setup),
+	cmocka_unit_test_setup(flow_out_half_repaired, flow_setup),
+	cmocka_unit_test_setup(flow_syn_on_pair_tuple, flow_setup),
 };
-const size_t flow_tests_n = sizeof(flow_tests) / sizeof(flow_tests[0]);
+FLOW_GROUP_END(basic);

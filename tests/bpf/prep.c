@@ -3,6 +3,16 @@
  * flows (rows.h). */
 #include "rows.h"
 
+struct ateom_nat_key snat_tcp_in(void)
+{
+	return fx_key_in(FX_REMOTE_IP, FX_POD_IP, 443, range_port(PPORT), IPPROTO_TCP);
+}
+
+struct ateom_nat_key snat_tcp_out(void)
+{
+	return fx_key_out(fx.if_a1, FX_ACTOR_IP, FX_REMOTE_IP, APORT, 443, IPPROTO_TCP);
+}
+
 void prep_snat_tcp(struct fx *f)
 {
 	assert_int_equal(fx_snat_pair_put(f, f->if_a1, 1, IPPROTO_TCP, APORT, FX_REMOTE_IP, 443,
@@ -21,33 +31,29 @@ void prep_snat_icmp(struct fx *f)
 					  0, range_port(PPORT_ICMP), ago(5)), 0);
 }
 
-void prep_dnat_tcp(struct fx *f)
+uint16_t prep_actor1_claims(struct fx *f, uint16_t pod_port)
 {
-	assert_int_equal(fx_dnat_pair_put(f, f->if_a1, 1, IPPROTO_TCP, FX_CLIENT_IP, CPORT,
-					  FX_SVC_HTTP, 80, ago(5)), 0);
-}
-
-void prep_dnat_udp(struct fx *f)
-{
-	assert_int_equal(fx_dnat_pair_put(f, f->if_a1, 1, IPPROTO_UDP, FX_CLIENT_IP, CPORT + 2,
-					  FX_SVC_DNS, FX_SVC_DNS_TO, ago(5)), 0);
-}
-
-/* The source port is the one today's first SNAT candidate, min + sport %
- * range (bpf/nat.h), folds onto pod_port: the actor picks its pod port. A
- * port choice the actor cannot steer makes this an ordinary connection. */
-void prep_actor1_claims(struct fx *f, uint16_t pod_port)
-{
-	struct pb_spec syn = { FROM_ACTOR_IP, .daddr = FX_CLIENT_IP, .dport = CPORT, TCP_SYN };
+	struct pb_spec syn = { FROM_ACTOR_IP, .daddr = FX_CLIENT_IP, .dport = CPORT, TCP_SYN,
+			       .sport = APORT };
 	uint8_t pkt[PB_FRAME_MAX];
 	struct ateom_config c;
 	struct fx_result res;
-	int32_t range;
+	struct pb_view v;
 
 	assert_int_equal(fx_get_config(f, &c), 0);
-	range = (int32_t)c.snat_port_max - c.snat_port_min + 1;
-	syn.sport = (((int32_t)pod_port - c.snat_port_min) % range + range) % range;
+	if (pod_port >= c.snat_port_min && pod_port <= c.snat_port_max) {
+		for (syn.sport = 1; syn.sport; syn.sport++)
+			if (snat_candidate(IPPROTO_TCP, FX_ACTOR_IP, syn.sport, FX_CLIENT_IP,
+					   CPORT, 0) == pod_port)
+				break;
+		if (!syn.sport)
+			fail_msg("no source port has %u as its first SNAT candidate toward "
+				 "C:%u under the fixture's key: pick another FX_PORT_KEY",
+				 pod_port, CPORT);
+	}
 	assert_int_equal(fx_run(f, f->from_actor, f->if_a1, pkt, pb_build(pkt, sizeof(pkt), &syn),
 				NULL, 1, &res), 0);
 	assert_int_equal(res.retval, FX_REDIRECT);
+	assert_int_equal(pb_parse(res.out, res.out_len, &v), 0);
+	return v.sport;
 }

@@ -18,15 +18,27 @@
 #include "engine.h"
 
 /* ---- the suite: areas of rows, in the order they run, then the flows ---- */
-#define ROW_AREAS(X) X(snat) X(dnat) X(pod) X(actor) X(hook) X(icmp)
+#define ROW_AREAS(X) X(snat) X(owner) X(dnat) X(pod) X(actor) X(hook) X(icmp)
 
 #define ROW_AREA_DECL(a) extern const struct row a##_rows[]; extern const size_t a##_rows_n;
 ROW_AREAS(ROW_AREA_DECL)
 #define ROW_AREA_END(a) const size_t a##_rows_n = sizeof(a##_rows) / sizeof(a##_rows[0])
 
-/* Multi-packet flows (flows.c). */
-extern const struct CMUnitTest flow_tests[];
-extern const size_t flow_tests_n;
+/* Multi-packet flows and tests of other shapes, in groups: a group is a
+ * file that defines `const struct CMUnitTest NAME_flows[]` and
+ * FLOW_GROUP_END(NAME), plus X(NAME) here. */
+#define FLOW_GROUPS(X) X(basic) X(port) X(gc)
+#define FLOW_GROUP_DECL(g) extern const struct CMUnitTest g##_flows[]; \
+			   extern const size_t g##_flows_n;
+FLOW_GROUPS(FLOW_GROUP_DECL)
+#define FLOW_GROUP_END(g) const size_t g##_flows_n = sizeof(g##_flows) / sizeof(g##_flows[0])
+/* The setup of every flow (fx_std_setup; the previous flow's worker
+ * sockets closed), and one packet through prog from ifindex: the verdict
+ * checked, and for redirects that the checksums verify. The view points
+ * into *res. */
+int flow_setup(void **state);
+struct pb_view xmit(int prog, int ifindex, const struct pb_spec *s, int verdict,
+		    struct fx_result *res);
 
 /* ---- flows used by the rows --------------------------------------------- */
 #define APORT 40000      /* actor's ephemeral ports */
@@ -69,9 +81,14 @@ extern const size_t flow_tests_n;
 
 /* ---- expectations ----------------------------------------------------------- */
 #define SNAT_X { .saddr = FX_POD_IP, .sport = SNAT_PORT, .ttl_dec = true }
+/* The tuple's first candidate was not free: the pair took the next one. */
+#define SNAT_NEXT_X { .saddr = FX_POD_IP, .sport = SNAT_PORT, .skip = 1, .ttl_dec = true }
 #define TO_ACTOR_X(port) { .daddr = FX_ACTOR_IP, .dport = port, .ttl_dec = true, .macs = true }
 #define SNAT_NEW_C(b) { C(b, ACTOR_RX), C(b, SNAT), C(b, SNAT_NEW) }
 #define POD_PASS .verdict = FX_UNSPEC, .same = true, .c = { C(0, POD_PASS) }
+/* A TCP SYN onto a pair's tuple: the worker's, not a reply. */
+#define SYN_PASS .verdict = FX_UNSPEC, .same = true, \
+		 .c = { C(0, SYN_NOT_REPLY), C(0, POD_PASS) }
 #define ACTOR_DROP(why) .verdict = FX_SHOT, .c = { C(1, ACTOR_RX), C(1, why) }
 #define TO_WORKER .verdict = FX_OK, .same = true, .c = { C(1, ACTOR_RX), C(1, TO_WORKER) }
 /* cb[IFINDEX] is informational: resume trusts skb->ifindex, not the cb. */
@@ -81,9 +98,13 @@ extern const size_t flow_tests_n;
 void prep_snat_tcp(struct fx *f);   /* actor 1 APORT -> R:443 as PPORT */
 void prep_snat_udp(struct fx *f);   /* actor 1 APORT_UDP -> R:53 as PPORT_UDP */
 void prep_snat_icmp(struct fx *f);  /* actor 1 ping ICMP_ID -> R as PPORT_ICMP */
-void prep_dnat_tcp(struct fx *f);   /* C:CPORT -> :80, actor 1 port 80 */
-void prep_dnat_udp(struct fx *f);   /* C:CPORT+2 -> :53, actor 1 port 5353 */
-/* Actor 1 connects to C:CPORT so as to be given pod_port, if it can. */
-void prep_actor1_claims(struct fx *f, uint16_t pod_port);
+/* Actor 1 connects to C:CPORT from the source port whose first SNAT
+ * candidate is pod_port (found with the fixture's key, which an actor does
+ * not know; with it, the actor would pick its pod port). Returns the pod
+ * port it was given. */
+uint16_t prep_actor1_claims(struct fx *f, uint16_t pod_port);
+/* The IN (port record) and OUT keys of the pair of prep_snat_tcp(). */
+struct ateom_nat_key snat_tcp_in(void);
+struct ateom_nat_key snat_tcp_out(void);
 
 #endif /* ATEOM_TEST_ROWS_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Rows: what from_actor does besides NAT: traffic to the worker, ARP, and
- * what it refuses (spoofed sources, IPv6, broken or fragmented packets,
- * unknown protocols, TTL 1, no actor entry, no config). */
+ * what it refuses (spoofed sources, IPv4 options, VLAN tags, IPv6, broken or
+ * fragmented packets, unknown protocols, ICMP errors about no flow of its
+ * own or not sent to the flow's peer, TTL 1, no actor entry, no config). */
 #include "rows.h"
 
 /* The gateway answers for 10.200.0.1 with the gateway MAC. */
@@ -19,10 +20,14 @@ static void check_arp_reply(struct fx *f, const struct run *run)
 	diff_fail(want, run->res.out, n);
 }
 
-/* A client's datagram to the exposed 53/udp as the actor saw it: an ICMP
- * error about it with no NAT entry behind. */
-static const struct pb_spec q_unknown = QUOTE_UDP(FX_CLIENT_IP, CPORT + 2, FX_ACTOR_IP,
+/* A datagram the actor got on a port that is neither exposed nor a pair's:
+ * an ICMP error about it quotes no flow of the actor's. */
+static const struct pb_spec q_unknown = QUOTE_UDP(FX_CLIENT_IP, CPORT + 2, FX_ACTOR_IP, 5454);
+/* A client's datagram to the exposed 53/udp as the actor saw it, and R's
+ * reply on actor 1's SNAT flow to R:53. */
+static const struct pb_spec q_exposed = QUOTE_UDP(FX_CLIENT_IP, CPORT + 2, FX_ACTOR_IP,
 						  FX_SVC_DNS_TO);
+static const struct pb_spec q_snat = QUOTE_UDP(FX_REMOTE_IP, 53, FX_ACTOR_IP, APORT_UDP);
 
 const struct row actor_rows[] = {
 	/* -- from_actor: to the worker, ARP, and what it refuses -- */
@@ -102,6 +107,43 @@ const struct row actor_rows[] = {
 	{ "actor_icmp_error_unknown_flow", FROM_ACTOR, DEV_A1,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_CLIENT_IP, PORT_UNREACH(&q_unknown) },
 	  ACTOR_DROP(DROP_PROTO) },
+	/* An actor's ICMP error goes to the peer of the flow it quotes, or
+	 * nowhere: it cannot aim errors about its flows at third parties. */
+	{ "actor_icmp_error_exposed_flow_not_to_peer", FROM_ACTOR, DEV_A1,
+	  .in = { FROM_ACTOR_IP, .daddr = OTHER_IP, PORT_UNREACH(&q_exposed) },
+	  ACTOR_DROP(DROP_ICMP_PEER) },
+	{ "actor_icmp_error_snat_flow_not_to_peer", FROM_ACTOR, DEV_A1, .prep = prep_snat_udp,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_CLIENT_IP, PORT_UNREACH(&q_snat) },
+	  ACTOR_DROP(DROP_ICMP_PEER) },
+	/* IPv4 options (source routes and the like) never leave an actor;
+	 * checked after the source, before anything else. */
+	{ "actor_ip_options", FROM_ACTOR, DEV_A1,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN,
+		  .ip_opt_words = 2 },
+	  ACTOR_DROP(DROP_IP_OPTIONS) },
+	{ "actor_ip_options_established", FROM_ACTOR, DEV_A1, .prep = prep_snat_tcp,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_DATA,
+		  .ip_opt_words = 1 },
+	  ACTOR_DROP(DROP_IP_OPTIONS) },
+	{ "actor_ip_options_to_worker", FROM_ACTOR, DEV_A1,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_WORKER_IP, .sport = APORT, .dport = 9000, TCP_SYN,
+		  .ip_opt_words = 1 },
+	  ACTOR_DROP(DROP_IP_OPTIONS) },
+	{ "actor_ip_options_from_exposed_port", FROM_ACTOR, DEV_A1,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_CLIENT_IP, .sport = 80, .dport = CPORT, TCP_DATA,
+		  .ip_opt_words = 1 },
+	  ACTOR_DROP(DROP_IP_OPTIONS) },
+	{ "actor_ip_options_spoofed", FROM_ACTOR, DEV_A1,
+	  .in = { FX_ACTOR_WIRE, .saddr = FX_IP(10, 200, 0, 9), .daddr = FX_REMOTE_IP,
+		  .sport = APORT, .dport = 443, TCP_SYN, .ip_opt_words = 1 },
+	  ACTOR_DROP(DROP_SPOOF) },
+	/* test_run cannot set skb->vlan_present (the kernel's receive path
+	 * takes the tag off into the skb; test_run leaves it in the frame), so
+	 * drop_vlan is the e2e's. A tag left in the frame is not IPv4. */
+	{ "actor_vlan_tag_in_frame", FROM_ACTOR, DEV_A1,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN,
+		  .vlan = 7 },
+	  ACTOR_DROP(DROP_NOT_IPV4) },
 	{ "actor_ttl1", FROM_ACTOR, DEV_A1,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN,
 		  .ttl = 1 },

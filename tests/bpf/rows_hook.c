@@ -26,11 +26,6 @@ static void prep_hook_capture(struct fx *f)
 {
 	hook_in(f, 1, fx_hook_verdict(f, 1, f->if_a1, ATEOM_HOOK_CAPTURE));
 }
-static void prep_hook_allow_dnat(struct fx *f)
-{
-	prep_hook_allow(f);
-	prep_dnat_tcp(f);
-}
 
 const struct row hook_rows[] = {
 	/* -- egress hook (ateomnet_hook.h) -- */
@@ -46,7 +41,7 @@ const struct row hook_rows[] = {
 	  .verdict = FX_REDIRECT, .x = SNAT_X,
 	  .c = { C(1, ACTOR_RX), C(1, HOOK_ALLOW), C(1, SNAT), C(1, SNAT_NEW) },
 	  .nat_delta = 2, .pair = PAIR_SNAT, .actor = 1 },
-	{ "hook_allow_dnat_reply", FROM_ACTOR, DEV_A1, .prep = prep_hook_allow_dnat,
+	{ "hook_allow_dnat_reply", FROM_ACTOR, DEV_A1, .prep = prep_hook_allow,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_CLIENT_IP, .sport = 80, .dport = CPORT, TCP_SYNACK },
 	  .verdict = FX_REDIRECT, .x = { .saddr = FX_POD_IP, .ttl_dec = true },
 	  .c = { C(1, ACTOR_RX), C(1, HOOK_ALLOW), C(1, DNAT_REPLY) } },
@@ -81,6 +76,10 @@ const struct row hook_rows[] = {
 	{ "resume_hook_changed_source", RESUME, DEV_A1, RESUME_CB(ATEOM_HOOK_ALLOW),
 	  .in = { FX_ACTOR_WIRE, .saddr = FX_IP(10, 200, 0, 9), .daddr = FX_REMOTE_IP,
 		  .sport = APORT, .dport = 443, TCP_SYN },
+	  .verdict = FX_SHOT, .c = { C(1, HOOK_ALLOW), C(1, DROP_POLICY) } },
+	{ "resume_hook_added_ip_options", RESUME, DEV_A1, RESUME_CB(ATEOM_HOOK_ALLOW),
+	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN,
+		  .ip_opt_words = 1 },
 	  .verdict = FX_SHOT, .c = { C(1, HOOK_ALLOW), C(1, DROP_POLICY) } },
 	{ "resume_hook_made_it_worker_bound", RESUME, DEV_A1, RESUME_CB(ATEOM_HOOK_ALLOW),
 	  .in = { FROM_ACTOR_IP, .daddr = FX_WORKER_IP, .sport = APORT, .dport = 443, TCP_SYN },

@@ -2,7 +2,24 @@
 /* Rows: from_pod leaves the worker's own traffic alone (pass-through). */
 #include "rows.h"
 
-static void prep_a1_claims_listener(struct fx *f) { prep_actor1_claims(f, WORKER_LISTENER); }
+/* The worker listens on WORKER_LISTENER (inside production's SNAT range);
+ * actor 1 talks to C:CPORT from the port whose first candidate it is. */
+static uint16_t claimed;
+
+static void prep_a1_claims_listener(struct fx *f)
+{
+	worker_socket(IPPROTO_TCP, WORKER_LISTENER);
+	claimed = prep_actor1_claims(f, WORKER_LISTENER);
+}
+
+static void check_a1_not_on_listener(struct fx *f, const struct run *run)
+{
+	(void)f;
+	(void)run;
+	assert_int_not_equal(claimed, WORKER_LISTENER);
+	if (on_production_range()) /* the next candidate, then */
+		assert_int_equal(claimed, WORKER_LISTENER + 1);
+}
 
 /* the worker's own datagram, quoted by an ICMP error */
 static const struct pb_spec q_worker = QUOTE_UDP(FX_POD_IP, WORKER_PORT, FX_REMOTE_IP, 53);
@@ -13,15 +30,12 @@ const struct row pod_rows[] = {
 	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = CPORT, .dport = WORKER_LISTENER,
 		  TCP_SYN },
 	  POD_PASS },
-	/* Actor 1 talks to C:CPORT; C connects from there to a worker server. */
+	/* Actor 1 talks to C:CPORT; C connects from there to a worker server
+	 * (and goes on: not a SYN, so a pair on 8081 would have taken it). */
 	{ "pod_listener_not_claimed_by_snat", FROM_POD, DEV_POD, .prep = prep_a1_claims_listener,
 	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = CPORT, .dport = WORKER_LISTENER,
-		  TCP_SYN },
-	  POD_PASS,
-	  .known_prod_range_bug = "actor 1 got SNAT port 8081, where the worker listens, by "
-		"choosing its source port (first candidate: min + sport % range); inside "
-		"the range from_pod asks the NAT table first, so C's SYN to the worker "
-		"reaches actor 1. Claiming (C, every port, pod, 8081) takes the server over." },
+		  TCP_DATA },
+	  POD_PASS, .check = check_a1_not_on_listener },
 	{ "pod_tcp_to_udp_only_service", FROM_POD, DEV_POD,
 	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = CPORT, .dport = FX_SVC_DNS, TCP_SYN },
 	  POD_PASS },
@@ -30,6 +44,17 @@ const struct row pod_rows[] = {
 	  POD_PASS },
 	{ "pod_snat_range_without_entry", FROM_POD, DEV_POD,
 	  .in = { TO_POD_IP, .saddr = FX_REMOTE_IP, .sport = 443, .dport = FREE_PORT, TCP_DATA },
+	  POD_PASS },
+	/* Flood-shaped packets into the SNAT range: the worker's, no state. */
+	{ "pod_snat_range_rst_without_entry", FROM_POD, DEV_POD,
+	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = 7777, .dport = FREE_PORT,
+		  .proto = IPPROTO_TCP, .tcp_flags = PB_RST | PB_ACK },
+	  POD_PASS },
+	{ "pod_snat_range_syn_without_entry", FROM_POD, DEV_POD,
+	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = 7777, .dport = FREE_PORT, TCP_SYN },
+	  POD_PASS },
+	{ "pod_snat_range_udp_without_entry", FROM_POD, DEV_POD,
+	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = 7777, .dport = FREE_PORT, UDP_DATA },
 	  POD_PASS },
 	{ "pod_reply_from_other_remote", FROM_POD, DEV_POD, .prep = prep_snat_tcp,
 	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = 443, .dport = PPORT, TCP_DATA },

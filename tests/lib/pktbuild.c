@@ -187,23 +187,29 @@ static void write_eth(uint8_t *f, const uint8_t *dmac, const uint8_t *smac, uint
 
 size_t pb_build(void *buf, size_t cap, const struct pb_spec *s)
 {
+	size_t l2 = PB_ETH_HLEN + (s->vlan ? 4 : 0), n;
 	uint8_t *f = buf;
-	size_t n;
 
-	if (cap < PB_ETH_HLEN)
+	if (cap < l2)
 		return 0;
-	n = pb_build_ip(f + PB_ETH_HLEN, cap - PB_ETH_HLEN, s);
+	n = pb_build_ip(f + l2, cap - l2, s);
 	if (!n)
 		return 0;
-	write_eth(f, s->dmac, s->smac, PB_ETH_IP);
-	n += PB_ETH_HLEN;
+	if (s->vlan) {
+		write_eth(f, s->dmac, s->smac, PB_ETH_8021Q);
+		put16(f + 14, s->vlan & 0xfff);
+		put16(f + 16, PB_ETH_IP);
+	} else {
+		write_eth(f, s->dmac, s->smac, PB_ETH_IP);
+	}
+	n += l2;
 	if (s->truncate && s->truncate < n) {
 		n = s->truncate;
-		uint8_t *ip = f + PB_ETH_HLEN;
+		uint8_t *ip = f + l2;
 		size_t ihl = (size_t)(ip[0] & 0xf) * 4;
 
-		if (s->truncate_fix_len && n >= PB_ETH_HLEN + ihl) {
-			put16(ip + 2, (uint16_t)(n - PB_ETH_HLEN));
+		if (s->truncate_fix_len && n >= l2 + ihl) {
+			put16(ip + 2, (uint16_t)(n - l2));
 			put16(ip + 10, 0);
 			put16(ip + 10, (uint16_t)~pb_fold(pb_sum(ip, ihl, 0)));
 		}

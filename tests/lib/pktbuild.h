@@ -22,6 +22,7 @@
 #define PB_ETH_IP 0x0800
 #define PB_ETH_ARP 0x0806
 #define PB_ETH_IPV6 0x86dd
+#define PB_ETH_8021Q 0x8100
 
 /* TCP flags byte (offset 13). */
 #define PB_FIN 0x01
@@ -64,6 +65,8 @@ struct pb_spec {
 	bool udp_nocsum;              /* UDP checksum 0 (none) */
 	uint16_t payload;             /* bytes after the L4 header */
 	const uint8_t *payload_data;  /* NULL: a fixed non-zero pattern */
+	uint16_t vlan;                /* > 0: an 802.1Q tag with this VID between
+				       * the MACs and the IPv4 ethertype */
 	uint16_t truncate;            /* > 0: cut the frame to this length */
 	bool truncate_fix_len;        /* ...and make IPv4 tot_len agree */
 };
