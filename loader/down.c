@@ -3,7 +3,8 @@
  * `ateomnet down`: removes one actor's veth, map entries and NAT entries,
  * and detaches from the pod interface when the last actor is gone. The
  * programs and maps stay pinned so the next `up` is warm. Idempotent: an
- * unknown actor is not an error.
+ * unknown actor is not an error, and a second `down` finishes what a
+ * crashed one (or a crashed `up`) left.
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +26,7 @@ int verb_down(const struct ateom_args *a)
 	struct nl nl = { 0 };
 	struct dp dp;
 	int lock = -1, rc = -1, err;
+	bool open = false;
 	double t0 = sys_now_ms();
 
 	if (sys_check_caps() || pin_dir_resolve(a->pin_dir, dir, sizeof(dir)))
@@ -39,6 +41,7 @@ int verb_down(const struct ateom_args *a)
 		if (dp_pinned(&dp)) {
 			if (dp_open(&dp))
 				goto out;
+			open = true;
 			err = state_find_actor(&dp, a->actor, &ref);
 			if (err < 0)
 				goto out;
@@ -47,13 +50,17 @@ int verb_down(const struct ateom_args *a)
 				goto out;
 			if (detach_pod_if_idle(&nl, &dp))
 				goto out;
+			sys_fault_point("down_pod");
 			/* No actor, no flows: the collector stops (an idle
 			 * worker pays nothing); the next `up` starts it. */
 			if (state_actor_count(&dp) == 0 && dp_gc(&dp, false))
 				goto out;
+			if (teardown_orphans(&dp) < 0)
+				goto out;
 		}
 	}
-	r.stale_veths = veth_remove_all(&nl, a->actor); /* what a crashed `up` left */
+	/* What a crashed `up` left: found by its mark, not by a map entry. */
+	r.stale_veths = teardown_stale_veths(&nl, open ? &dp : NULL, a->actor);
 	if (r.stale_veths < 0)
 		goto out;
 	r.elapsed_ms = sys_now_ms() - t0;

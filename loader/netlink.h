@@ -79,6 +79,29 @@ int nl_addr_add_v4(struct nl *nl, int ifindex, uint32_t addr_be, int prefixlen);
 int nl_addr_get_v4(struct nl *nl, int ifindex, uint32_t *addr_be, int *prefixlen);
 int nl_route_add_default_v4(struct nl *nl, int ifindex, uint32_t gw_be);
 
+/* One IPv4 route of a dump (any table). */
+struct nl_route {
+	uint32_t table;         /* RT_TABLE_MAIN, RT_TABLE_LOCAL, ... */
+	uint8_t type;           /* RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST, ... */
+	uint8_t dst_len;        /* 0: a default route */
+	uint32_t dst_be;
+	uint32_t gw_be;         /* 0 if none */
+	int oif;                /* 0 if none (multipath, blackhole, ...) */
+};
+/* Every IPv4 route of the socket's netns, all tables: *out (caller frees)
+ * and *n. */
+int nl_route_dump_v4(struct nl *nl, struct nl_route **out, int *n);
+
+/* Implemented in nl_link_id.c: what identifies a link after a crash. */
+/* Renames a link and sets its alias in one RTM_NEWLINK (the kernel ignores
+ * IFLA_IFALIAS on create, so a link cannot be born with it). The link must
+ * be down to be renamed. */
+int nl_link_set_name_alias(struct nl *nl, int ifindex, const char *name, const char *alias);
+/* The id under which the socket's netns knows the netns of netns_fd (what a
+ * veth whose peer lives there reports as link_netnsid): >= 0, or -ENOENT
+ * when none is assigned (then no link of ours has its peer there). */
+int nl_netns_id(struct nl *nl, int netns_fd);
+
 /* tc: clsact qdisc + cls_bpf in direct-action mode on the ingress hook.
  * A filter is ours when it sits at (prio, handle) and runs prog_id. */
 /* Already there: 0. A plain "ingress" qdisc in the slot: -EEXIST. */

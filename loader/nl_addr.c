@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-/* IPv4 addresses and the default route. */
+/* IPv4 addresses and routes: the default route, a dump of all routes. */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <linux/rtnetlink.h>
@@ -116,4 +118,81 @@ int nl_route_add_default_v4(struct nl *nl, int ifindex, uint32_t gw_be)
 	mnl_attr_put_u32(nlh, RTA_GATEWAY, gw_be);
 	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
 	return nl_talk(nl, nlh, NULL, NULL);
+}
+
+struct route_acc {
+	struct nl_route *v;
+	int n, cap;
+	int err;
+};
+
+static int route_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct nl_route *r = data;
+
+	if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+		return MNL_CB_OK;
+	switch (mnl_attr_get_type(attr)) {
+	case RTA_DST:
+		r->dst_be = mnl_attr_get_u32(attr);
+		break;
+	case RTA_GATEWAY:
+		r->gw_be = mnl_attr_get_u32(attr);
+		break;
+	case RTA_OIF:
+		r->oif = (int)mnl_attr_get_u32(attr);
+		break;
+	case RTA_TABLE: /* tables above 255 only fit here */
+		r->table = mnl_attr_get_u32(attr);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct route_acc *acc = data;
+	struct nl_route r = { 0 };
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_family != AF_INET || acc->err)
+		return MNL_CB_OK;
+	r.table = rtm->rtm_table;
+	r.type = rtm->rtm_type;
+	r.dst_len = rtm->rtm_dst_len;
+	mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, &r);
+	if (acc->n == acc->cap) {
+		int cap = acc->cap ? acc->cap * 2 : 32;
+		struct nl_route *v = realloc(acc->v, cap * sizeof(*v));
+
+		if (!v) {
+			acc->err = -ENOMEM;
+			return MNL_CB_OK;
+		}
+		acc->v = v;
+		acc->cap = cap;
+	}
+	acc->v[acc->n++] = r;
+	return MNL_CB_OK;
+}
+
+int nl_route_dump_v4(struct nl *nl, struct nl_route **out, int *n)
+{
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh = nl_req_start(nl, buf, RTM_GETROUTE, NLM_F_DUMP);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	struct route_acc acc = { 0 };
+	int err;
+
+	rtm->rtm_family = AF_INET;
+	err = nl_talk(nl, nlh, route_cb, &acc);
+	if (!err)
+		err = acc.err;
+	if (err) {
+		free(acc.v);
+		return err;
+	}
+	*out = acc.v;
+	*n = acc.n;
+	return 0;
 }

@@ -24,4 +24,14 @@ double sys_now_ms(void);
  * fails with a message. */
 int sys_open_hook(const char *path);
 
+/* Test hook: with ATEOMNET_FAULT=<step> in the environment, the process
+ * dies (_exit(137), as if SIGKILLed) right after that step, leaving what a
+ * crash there leaves; without it, nothing. The steps (loader/up.c and
+ * loader/teardown.c name them where they happen):
+ *   up:   pin_dir loaded leftovers veth named configured attached config
+ *         hook services gc actor
+ *   down: down_link down_services down_nat down_hook down_actor down_pod
+ * `actor` is up's commit: after it the actor is up. */
+void sys_fault_point(const char *step);
+
 #endif

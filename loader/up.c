@@ -3,6 +3,11 @@
  * `ateomnet up`: one transaction. Everything that can be checked is checked
  * before anything is made; each step that makes something records it, and
  * any failure undoes the recorded steps in reverse.
+ *
+ * A crash (no rollback) at any step must not stop the next `up` or `down`
+ * of the actor (teardown.h): the veth carries a mark from birth (veth.h),
+ * the actor entry is written last, and what a crash left is cleared before
+ * anything is made. sys_fault_point() marks the steps for the tests.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,8 +21,10 @@
 #include "errmsg.h"
 #include "out.h"
 #include "pin.h"
+#include "routes.h"
 #include "state.h"
 #include "sys.h"
+#include "teardown.h"
 #include "verbs.h"
 #include "veth.h"
 
@@ -29,9 +36,21 @@ struct up_txn {
 	uint32_t pod_ip_be;
 	struct dp dp;
 	bool pin_dir_created;
+	/* Found before anything is made: a veth of this actor (a crash's
+	 * leftover, or the veth of the actor when it is up), its peer when that
+	 * is the actor netns's eth0, and an actor entry of this actor whose
+	 * datapath is incomplete (`broken`). The first and last are removed
+	 * before the new veth is made. */
+	struct nl_link left;
+	bool has_left;
+	int left_peer;
+	struct actor_ref broken;
+	bool has_broken;
+	struct actor_ref *acts;    /* the actors up, read under the lock */
+	int n_acts;
 	int veth_ifindex;          /* > 0 once the veth pair exists */
 	enum attach_mode veth_mode, pod_mode; /* ATTACH_TCX or ATTACH_TC once attached */
-	bool pod_attached_now, actor_added;
+	bool pod_attached_now, actor_added, gc_started;
 	int n_svc_added;
 	uint32_t id;
 	struct ateom_config old_cfg;
@@ -46,13 +65,18 @@ static int nl_fail(struct nl *nl, int err, const char *what)
 			  nl_error(nl));
 }
 
-/* Is actor-side ifindex the peer of a veth a crashed `up` of this same actor
- * left behind? `up` removes such pairs before making its own. */
-static bool stale_pair_of(struct up_txn *t, int peer_ifindex)
+/* Is the actor netns's eth0 the peer of the veth of this actor already
+ * there? Both ends name each other, and the worker side's peer netns is the
+ * one of --netns (ifindexes alone repeat across namespaces). */
+static bool is_left_peer(struct up_txn *t, const struct nl_link *eth0)
 {
-	struct nl_link l;
+	int nsid;
 
-	return veth_find(&t->wnl, t->a->actor, &l) == 1 && l.peer_ifindex == peer_ifindex;
+	if (!t->has_left || t->left.peer_ifindex != eth0->ifindex ||
+	    eth0->peer_ifindex != t->left.ifindex)
+		return false;
+	nsid = nl_netns_id(&t->wnl, t->netns_fd);
+	return nsid >= 0 && nsid == t->left.link_netnsid;
 }
 
 /* Checks that need the system but change nothing. */
@@ -82,11 +106,20 @@ static int up_check(struct up_txn *t)
 	if (nl_addr_get_v4(&t->wnl, t->pod.ifindex, &t->pod_ip_be, &plen))
 		return ateom_fail("pod interface %s has no IPv4 address", a->pod_if);
 
+	err = veth_find(&t->wnl, a->actor, &t->left);
+	if (err < 0)
+		return -1;
+	t->has_left = err == 1;
 	if (nl_link_get(&t->wnl, a->veth, &l) == 0 &&
 	    !veth_is_actors(&l, a->actor))
 		return ateom_fail("interface %s already exists", a->veth);
-	if (nl_link_get(&t->anl, "eth0", &l) == 0 && !stale_pair_of(t, l.ifindex))
-		return ateom_fail("the actor netns %s already has an eth0", a->netns);
+	if (nl_link_get(&t->anl, "eth0", &l) == 0) {
+		if (!is_left_peer(t, &l))
+			return ateom_fail("the actor netns %s already has an eth0", a->netns);
+		t->left_peer = l.ifindex;
+	}
+	if (routes_check_no_default(&t->anl, a->netns, t->left_peer))
+		return -1;
 
 	if (a->egress_hook[0]) {
 		t->hook_fd = sys_open_hook(a->egress_hook);
@@ -94,6 +127,67 @@ static int up_check(struct up_txn *t)
 			return -1;
 	}
 	return sys_check_snat_range(a->snat_min, a->snat_max);
+}
+
+/* An entry of this actor whose datapath is whole: its veth (still ours)
+ * with from_actor, and from_pod on the pod interface. An entry without
+ * them is what a crash (or someone deleting the veth) left. */
+static bool actor_complete(struct up_txn *t, const struct actor_ref *ref)
+{
+	struct nl_link l, pod;
+
+	if (nl_link_get_by_index(&t->wnl, ref->ifindex, &l) || !veth_is_actors(&l, ref->a.name) ||
+	    attach_query(&t->wnl, &t->dp, l.name, l.ifindex, &t->dp.from_actor) == ATTACH_NONE)
+		return false;
+	if (nl_link_get_by_index(&t->wnl, t->old_cfg.pod_ifindex, &pod))
+		return false;
+	return attach_query(&t->wnl, &t->dp, pod.name, pod.ifindex, &t->dp.from_pod) != ATTACH_NONE;
+}
+
+static bool is_broken(const struct up_txn *t, uint32_t ifindex)
+{
+	return t->has_broken && t->broken.ifindex == ifindex;
+}
+
+/* May a route through oif overlap this actor's subnet? Yes for the links
+ * of actors up with the very same subnet (every actor has it by default),
+ * and for veths a crash left (this actor's, or another's, which go with
+ * that actor's next `up` or `down`). */
+static bool route_is_ateomnets(int oif, void *arg)
+{
+	struct up_txn *t = arg;
+	uint32_t mask = htonl(t->a->prefixlen ? ~0U << (32 - t->a->prefixlen) : 0);
+	struct nl_link l;
+
+	if ((t->has_left && oif == t->left.ifindex) || is_broken(t, oif))
+		return true;
+	for (int i = 0; i < t->n_acts; i++)
+		if ((int)t->acts[i].ifindex == oif)
+			return t->acts[i].a.netmask_be == mask &&
+			       (t->acts[i].a.worker_ip_be & mask) == (t->a->worker_ip_be & mask);
+	return nl_link_get_by_index(&t->wnl, oif, &l) == 0 && veth_is_ateomnets(&l);
+}
+
+/* The NAT table must hold the quotas of the actors up (a broken entry of
+ * this actor aside: it goes) plus this one's: no actor can fill it for the
+ * others. Two entries a pair. */
+static int quota_room(const struct up_txn *t)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	uint64_t sum = t->a->nat_quota;
+
+	if (bpf_obj_get_info_by_fd(t->dp.nat, &info, &len))
+		return ateom_fail("cannot inspect the nat map: %s", strerror(errno));
+	for (int i = 0; i < t->n_acts; i++)
+		if (!is_broken(t, t->acts[i].ifindex))
+			sum += t->acts[i].a.nat_quota;
+	if (sum * 2 > info.max_entries)
+		return ateom_fail("--nat-quota %u: the quotas of the actors up would hold %llu "
+				  "NAT pairs, more than the table's %u entries hold (two a pair); "
+				  "use a smaller --nat-quota", t->a->nat_quota,
+				  (unsigned long long)sum, info.max_entries);
+	return 0;
 }
 
 /* Checks against the datapath's state (under the lock). */
@@ -111,12 +205,17 @@ static int up_check_state(struct up_txn *t)
 	if (rc == 1) {
 		char name[IF_NAMESIZE] = "?";
 
-		if_indextoname(ref.ifindex, name);
-		return ateom_fail("actor %s is already up (on %s)", a->actor, name);
+		if (!actor_complete(t, &ref)) {
+			t->broken = ref; /* torn down before the new one is made */
+			t->has_broken = true;
+		} else {
+			if_indextoname(ref.ifindex, name);
+			return ateom_fail("actor %s is already up (on %s)", a->actor, name);
+		}
 	}
-	n = state_actor_count(&t->dp);
-	if (n < 0)
+	if (state_actors(&t->dp, &t->acts, &t->n_acts))
 		return -1;
+	n = t->n_acts - t->has_broken;
 	if (n > 0) {
 		/* One datapath serves one pod interface and one SNAT range. */
 		if (t->old_cfg.pod_ifindex != (uint32_t)t->pod.ifindex)
@@ -132,16 +231,21 @@ static int up_check_state(struct up_txn *t)
 		struct ateom_svc_key k = { .port_be = htons(a->expose[i].port),
 					   .proto = a->expose[i].proto };
 		struct ateom_svc v;
+		struct actor_ref owner = { 0 };
 
-		if (bpf_map_lookup_elem(t->dp.services, &k, &v) == 0) {
-			struct actor_ref owner = { 0 };
-
-			bpf_map_lookup_elem(t->dp.actors, &v.actor_ifindex, &owner.a);
-			return ateom_fail("port %u/%s is already exposed by actor %s",
-					  a->expose[i].port, out_proto_name(k.proto), owner.a.name);
-		}
+		if (bpf_map_lookup_elem(t->dp.services, &k, &v))
+			continue;
+		/* Ours from a broken entry, or no actor's (a crash before the
+		 * actor entry): cleared before we expose. */
+		if (is_broken(t, v.actor_ifindex) ||
+		    bpf_map_lookup_elem(t->dp.actors, &v.actor_ifindex, &owner.a))
+			continue;
+		return ateom_fail("port %u/%s is already exposed by actor %s",
+				  a->expose[i].port, out_proto_name(k.proto), owner.a.name);
 	}
-	if (state_quota_room(&t->dp, a->nat_quota))
+	if (routes_check_subnet(&t->wnl, "--worker-addr", a->worker_ip_be, a->prefixlen,
+				route_is_ateomnets, t) ||
+	    quota_room(t))
 		return -1;
 	rc = state_free_id(&t->dp);
 	if (rc < 0)
@@ -150,23 +254,46 @@ static int up_check_state(struct up_txn *t)
 	return 0;
 }
 
+/* What a crash left: a broken entry of this actor, its veths, and map
+ * entries no actor owns. Garbage whatever this call decides, so it is not
+ * rolled back. */
+static int up_clear_leftovers(struct up_txn *t)
+{
+	long nat;
+
+	if (t->has_broken && teardown_actor(&t->wnl, &t->dp, &t->broken, &nat))
+		return -1;
+	if (teardown_stale_veths(&t->wnl, &t->dp, t->a->actor) < 0 || teardown_orphans(&t->dp) < 0)
+		return -1;
+	sys_fault_point("leftovers");
+	return 0;
+}
+
 static int up_make_veth(struct up_txn *t)
 {
 	const struct ateom_args *a = t->a;
 	static const unsigned char gw_mac[6] = ATEOM_GW_MAC, actor_mac[6] = ATEOM_ACTOR_MAC;
-	char alias[128];
+	char alias[128], tmp[IF_NAMESIZE];
+	/* Born under the actor's temp name: a crash before the rename still
+	 * leaves a veth the actor's next `up` or `down` recognises. */
 	struct nl_veth_spec spec = {
-		.name = a->veth, .mac = gw_mac, .alias = alias, .mtu = t->pod.mtu,
+		.name = tmp, .mac = gw_mac, .mtu = t->pod.mtu,
 		.peer_name = "eth0", .peer_mac = actor_mac, .peer_netns_fd = t->netns_fd,
 	};
 	struct nl_link peer;
 	int rc;
 
+	veth_temp_name(a->actor, tmp);
 	veth_alias(a->actor, alias, sizeof(alias));
 	rc = nl_veth_create(&t->wnl, &spec);
 	if (rc < 0)
 		return nl_fail(&t->wnl, rc, "cannot create the veth pair");
 	t->veth_ifindex = rc;
+	sys_fault_point("veth");
+	rc = nl_link_set_name_alias(&t->wnl, t->veth_ifindex, a->veth, alias);
+	if (rc)
+		return nl_fail(&t->wnl, rc, "cannot name the veth");
+	sys_fault_point("named");
 
 	/* IPv4 only: no link-local IPv6 chatter the datapath would drop. */
 	rc = nl_link_no_ipv6_ll(&t->wnl, t->veth_ifindex);
@@ -186,9 +313,13 @@ static int up_make_veth(struct up_txn *t)
 	    (rc = nl_link_set_up(&t->anl, 1 /* lo */)) ||
 	    (rc = nl_route_add_default_v4(&t->anl, peer.ifindex, a->worker_ip_be)))
 		return nl_fail(&t->anl, rc, "cannot configure eth0 in the actor netns");
+	sys_fault_point("configured");
 	return 0;
 }
 
+/* The actor entry last: it is the commit record (teardown.h). Until it
+ * exists from_actor drops the actor's packets, and a crash leaves nothing
+ * an entry owns. */
 static int up_write_maps(struct up_txn *t)
 {
 	const struct ateom_args *a = t->a;
@@ -203,6 +334,7 @@ static int up_write_maps(struct up_txn *t)
 	if (dp_config_set(&t->dp, &cfg))
 		return -1;
 	t->cfg_written = true;
+	sys_fault_point("config");
 
 	if (state_counters_zero(&t->dp, t->id))
 		return -1;
@@ -212,17 +344,9 @@ static int up_write_maps(struct up_txn *t)
 	if (state_hook_set(&t->dp, t->id, t->hook_fd))
 		return -1;
 	t->hook_set = true;
-	snprintf(act.name, sizeof(act.name), "%s", a->actor);
-	act.worker_ip_be = a->worker_ip_be;
-	act.actor_ip_be = a->actor_ip_be;
-	act.netmask_be = htonl(a->prefixlen ? ~0U << (32 - a->prefixlen) : 0);
-	act.id = t->id;
-	act.flags = attach_actor_flags(t->veth_mode);
-	act.nat_quota = a->nat_quota;
-	if (bpf_map_update_elem(t->dp.actors, &ifindex, &act, BPF_NOEXIST))
-		return ateom_fail("cannot add the actor to the actors map: %s", strerror(errno));
-	t->actor_added = true;
+	sys_fault_point("hook");
 
+	/* Inbound reaches the actor from here; its replies wait for the entry. */
 	for (int i = 0; i < a->n_expose; i++) {
 		const struct ateom_expose *e = &a->expose[i];
 
@@ -236,8 +360,25 @@ static int up_write_maps(struct up_txn *t)
 		    state_nat_release_port(&t->dp, e->proto, e->port) < 0)
 			return -1;
 	}
+	sys_fault_point("services");
 	/* Expired pairs leave on time while actors are up (bpf/gc.h). */
-	return dp_gc(&t->dp, true);
+	if (dp_gc(&t->dp, true))
+		return -1;
+	t->gc_started = true;
+	sys_fault_point("gc");
+
+	snprintf(act.name, sizeof(act.name), "%s", a->actor);
+	act.worker_ip_be = a->worker_ip_be;
+	act.actor_ip_be = a->actor_ip_be;
+	act.netmask_be = htonl(a->prefixlen ? ~0U << (32 - a->prefixlen) : 0);
+	act.id = t->id;
+	act.flags = attach_actor_flags(t->veth_mode);
+	act.nat_quota = a->nat_quota;
+	if (bpf_map_update_elem(t->dp.actors, &ifindex, &act, BPF_NOEXIST))
+		return ateom_fail("cannot add the actor to the actors map: %s", strerror(errno));
+	t->actor_added = true;
+	sys_fault_point("actor");
+	return 0;
 }
 
 /* from_actor goes on the veth before the actor entry exists: until then it
@@ -263,27 +404,32 @@ static int up_attach_pod(struct up_txn *t)
 	return 0;
 }
 
+/* Undoes in the order teardown_actor uses: the veth first, the actor
+ * entry last. */
 static void up_rollback(struct up_txn *t)
 {
 	const struct ateom_args *a = t->a;
 	uint32_t ifindex = t->veth_ifindex;
 
-	if (t->pod_attached_now)
-		detach_ingress(&t->wnl, &t->dp, a->pod_if, t->pod.ifindex, &t->dp.from_pod);
-	if (t->n_svc_added)
-		state_delete_services(&t->dp, ifindex);
-	if (t->actor_added)
-		bpf_map_delete_elem(t->dp.actors, &ifindex);
 	if (t->veth_ifindex > 0) {
 		detach_ingress(&t->wnl, &t->dp, a->veth, t->veth_ifindex, &t->dp.from_actor);
-		state_nat_delete(&t->dp, ifindex);
 		nl_link_del(&t->wnl, t->veth_ifindex); /* takes the peer with it */
 	}
-	if (t->cfg_written)
-		dp_config_set(&t->dp, &t->old_cfg);
+	if (t->n_svc_added)
+		state_delete_services(&t->dp, ifindex);
+	if (t->actor_added) {
+		state_nat_delete(&t->dp, ifindex);
+		bpf_map_delete_elem(t->dp.actors, &ifindex);
+	}
 	if (t->hook_set)
 		state_hook_set(&t->dp, t->id, -1);
-	if (t->actor_added && state_actor_count(&t->dp) == 0)
+	/* from_pod stays while any actor is up (ours may have completed one
+	 * a crash left); with none, the pod interface is as it was. */
+	if (t->pod_attached_now || t->has_broken)
+		detach_pod_if_idle(&t->wnl, &t->dp);
+	if (t->cfg_written)
+		dp_config_set(&t->dp, &t->old_cfg);
+	if (t->gc_started && state_actor_count(&t->dp) == 0)
 		dp_gc(&t->dp, false);
 	if (t->dp.loaded_now)
 		dp_unpin(&t->dp);
@@ -321,14 +467,19 @@ int verb_up(const struct ateom_args *a)
 	dp_init(&t.dp, dir);
 	if (pin_dir_prepare(dir, &t.pin_dir_created))
 		goto out;
+	sys_fault_point("pin_dir");
 	t.lock_fd = pin_lock(dir);
 	if (t.lock_fd < 0)
 		goto out_undo;
-	if (dp_open_or_load(&t.dp, a->nat_entries) || up_check_state(&t))
+	if (dp_open_or_load(&t.dp, a->nat_entries))
 		goto out_undo;
-
-	/* left by a crashed `up` (no map entry) */
-	if (veth_remove_all(&t.wnl, a->actor) < 0 || up_make_veth(&t) || up_attach_veth(&t) || up_write_maps(&t) || up_attach_pod(&t))
+	sys_fault_point("loaded");
+	if (up_check_state(&t) || up_clear_leftovers(&t) || up_make_veth(&t))
+		goto out_undo;
+	if (up_attach_veth(&t))
+		goto out_undo;
+	sys_fault_point("attached");
+	if (up_write_maps(&t) || up_attach_pod(&t))
 		goto out_undo;
 	/* The datapath is ready: a failed write of the report does not undo it. */
 	rc = up_report(&t, sys_now_ms() - t0);
@@ -345,5 +496,6 @@ out:
 		close(t.hook_fd);
 	nl_close(&t.wnl);
 	nl_close(&t.anl);
+	free(t.acts);
 	return rc;
 }

@@ -131,3 +131,56 @@ test_refuse_fresh_worker() {
 	check_fails "fresh worker: no pin dir was created" test -e "$p"
 	check "fresh worker: the corrected command works" atn w1 up --actor a1 --netns "$(apath a1)" --pin-dir "$p"
 }
+
+# The actor netns's default route is ours to add, not to replace: `down`
+# would leave the netns without one.
+test_refuse_actor_default_route() {
+	two_actor_bed rfd
+	in_ns a-a2 ip link add x0 type veth peer name x1
+	in_ns a-a2 ip addr add 198.51.100.2/24 dev x0
+	in_ns a-a2 ip link set x0 up
+	in_ns a-a2 ip route add default via 198.51.100.1
+	refuses "actor netns that has a default route" 1 1 up2 --expose 81
+	check_match "it names the route" 'default route .*via 198\.51\.100\.1 dev x0' "$REFUSE_ERR"
+	in_ns a-a2 ip route del default
+	in_ns a-a2 ip route add blackhole default
+	refuses "actor netns that has a blackhole default route" 1 1 up2 --expose 81
+	in_ns a-a2 ip route del blackhole default
+	in_ns a-a2 ip route add default via 198.51.100.1 table 7
+	check "a default route in another table is not ours to replace: up works" up2 --expose 81
+	check_match "that route is still there" '^default via 198\.51\.100\.1 dev x0' \
+		"$(in_ns a-a2 ip route show table 7)"
+}
+
+# The actor link's subnet must not shadow any route of the worker, other
+# than the very same subnet on another actor's veth (every actor has it).
+test_refuse_subnet_overlap() {
+	two_actor_bed rfs
+	in_ns w1 ip route add 10.99.0.0/16 via 192.0.2.1
+	in_ns w1 ip route add 10.97.0.5/32 via 192.0.2.1
+	refuses "subnet inside the pod subnet" 1 1 up2 --expose 81 \
+		--worker-addr 192.0.2.101/24 --actor-addr 192.0.2.102/24
+	check_match "it names the route" 'overlaps .*192\.0\.2\.0/24 dev eth0' "$REFUSE_ERR"
+	refuses "subnet inside a route of the worker" 1 1 up2 --expose 81 \
+		--worker-addr 10.99.3.1/30 --actor-addr 10.99.3.2/30
+	refuses "subnet holding a host route of the worker" 1 1 up2 --expose 81 \
+		--worker-addr 10.97.0.1/29 --actor-addr 10.97.0.2/29
+	refuses "a1's subnet with another prefix" 1 1 up2 --expose 81 \
+		--worker-addr 10.200.0.1/29 --actor-addr 10.200.0.2/29
+	check "a1's very subnet (the default) works" up2 --expose 81
+	e2e_actor a3
+	check "so does a subnet of its own" atn w1 up --actor a3 --netns "$(apath a3)" \
+		--pin-dir "$(pin 1)" --veth ateom2 --expose 82 --worker-addr 10.201.0.1/30 --actor-addr 10.201.0.2/30
+}
+
+# An actor that is up (whole) is not brought up twice, from its own netns
+# or from another one.
+test_refuse_already_up() {
+	two_actor_bed rfa
+	refuses "a1 again, same netns" 1 1 \
+		atn w1 up --actor a1 --netns "$(apath a1)" --pin-dir "$(pin 1)" --expose 82
+	check_match "it says so" 'already up' "$REFUSE_ERR"
+	refuses "a1 again, from a2's netns" 1 1 \
+		atn w1 up --actor a1 --netns "$(apath a2)" --pin-dir "$(pin 1)" --veth ateom1 --expose 82
+	check_match "it says so" 'already up' "$REFUSE_ERR"
+}
