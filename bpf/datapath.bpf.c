@@ -116,14 +116,15 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 	__u64 now;
 	int err;
 
+	/* Check before translating or creating state for a packet that will
+	 * not leave. */
+	if (p->ttl <= 1)
+		return drop(a->id, ATEOM_STAT_DROP_TTL, p->len);
 	if (p->proto == IPPROTO_ICMP && p->icmp_type != ICMP_ECHO) {
 		if (!ICMP_IS_ERROR(p->icmp_type)) /* only echo requests start flows */
 			return drop(a->id, ATEOM_STAT_DROP_PROTO, p->len);
 		return actor_icmp_error(skb, cfg, a, p);
 	}
-	/* Check before creating state for a packet that will not leave. */
-	if (p->ttl <= 1)
-		return drop(a->id, ATEOM_STAT_DROP_TTL, p->len);
 
 	rev = exposed_source(skb->ifindex, p);
 	if (rev) {
@@ -139,6 +140,8 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 	if (e) {
 		if (nat_out_check(a, &key, e, now))
 			return drop(a->id, ATEOM_STAT_DROP_BAD_PAIR, p->len);
+		if (tcp_is_syn(p))
+			nat_new_connection(&key, e);
 		nat_touch(&key, e, p, now);
 	} else {
 		err = snat_create(skb, cfg, a, skb->ifindex, p, now, &fresh);

@@ -56,6 +56,13 @@ struct {
 } nat_gc SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct ateom_remote_key);
+	__type(value, __u64); /* full until this bpf_ktime_get_coarse_ns() */
+} snat_full SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, ATEOM_STATS_ENTRIES);
 	__type(key, __u32);

@@ -190,11 +190,8 @@ static __always_inline void nat_touch(const struct ateom_nat_key *k,
 	if (now - e->last_seen_ns > NSEC_PER_SEC)
 		e->last_seen_ns = now;
 	if (p->proto == IPPROTO_TCP) {
-		if (tcp_is_syn(p)) {
-			if (e->seen & (ATEOM_SEEN_FIN | ATEOM_SEEN_RST))
-				e->seen = 0; /* the tuple is reused */
-			return;
-		}
+		if (tcp_is_syn(p))
+			return; /* a reused tuple: see nat_new_connection() */
 		if (p->tcp_flags & TCP_FLAG_FIN_BYTE)
 			seen |= ATEOM_SEEN_FIN;
 		if (p->tcp_flags & TCP_FLAG_RST_BYTE)
@@ -204,6 +201,23 @@ static __always_inline void nat_touch(const struct ateom_nat_key *k,
 	}
 	if (seen & ~e->seen)
 		e->seen |= seen;
+}
+
+/* A SYN from the actor on a pair it holds starts a new connection on the
+ * same tuple: both halves forget the old one's FIN, RST and reply, or the
+ * new connection would count as closed (and expire) from its first packet. */
+static __always_inline void nat_new_connection(const struct ateom_nat_key *k,
+					       struct ateom_nat_entry *e)
+{
+	struct ateom_nat_entry expect, *ein;
+	struct ateom_nat_key in;
+
+	if (e->seen)
+		e->seen = 0;
+	nat_partner(k, e, &in, &expect);
+	ein = bpf_map_lookup_elem(&nat, &in);
+	if (ein && halves_agree(ein, &expect) && ein->seen)
+		ein->seen = 0;
 }
 
 /* Once a second, on the actor's side of an established pair: is the port
@@ -359,7 +373,10 @@ static __always_inline int snat_create(struct __sk_buff *skb, const struct ateom
 		},
 		.now = now,
 	};
+	struct ateom_remote_key rk = { .addr_be = p->daddr, .port_be = p->dport,
+				       .proto = p->proto };
 	struct ateom_nat_key out;
+	__u64 *full_until;
 	long err;
 
 	if (cfg->snat_port_max < cfg->snat_port_min)
@@ -368,6 +385,23 @@ static __always_inline int snat_create(struct __sk_buff *skb, const struct ateom
 	sp.start = snat_first(cfg, p, sp.range);
 	/* The reply's key; its destination port is what we are choosing. */
 	nat_key(&sp.in, 0, ATEOM_DIR_IN, p->proto, p->daddr, p->dport, cfg->pod_ip_be, 0);
+	/* At its quota an actor gets a short search only: its own pair's
+	 * port record back, or a port an expired pair gives up (which may be
+	 * its own, freeing quota) among the first candidates. No full-range
+	 * search, whatever it sends. */
+	if (actor->nat_pairs >= actor->nat_quota) {
+		sp.reclaim = true;
+		bpf_loop(sp.range < SNAT_FREE_FIRST ? sp.range : SNAT_FREE_FIRST, snat_probe_one,
+			 &sp, 0);
+		if (sp.result != PROBE_OWN && sp.result != PROBE_CLAIMED)
+			return sp.result == PROBE_FULL ? -E2BIG : -EDQUOT;
+		goto have_port;
+	}
+	/* A remote whose ports were all taken a moment ago: fail at once (a
+	 * full search walks the whole range, ~10 ms). */
+	full_until = bpf_map_lookup_elem(&snat_full, &rk);
+	if (full_until && now < *full_until)
+		return -ENOSPC;
 	/* Free ports near the first candidate first (a reclaimed port is one a
 	 * remote may still hold in TIME_WAIT for another tuple), then the
 	 * whole range, where expired pairs may give their port up. */
@@ -376,6 +410,12 @@ static __always_inline int snat_create(struct __sk_buff *skb, const struct ateom
 		sp.reclaim = true;
 		bpf_loop(sp.range, snat_probe_one, &sp, 0);
 	}
+	if (sp.result == PROBE_NONE) {
+		__u64 until = now + NSEC_PER_SEC;
+
+		bpf_map_update_elem(&snat_full, &rk, &until, BPF_ANY);
+	}
+have_port:
 	switch (sp.result) {
 	case PROBE_NONE:
 		return -ENOSPC;

@@ -163,6 +163,17 @@ struct ateom_nat_entry {
 #define ATEOM_SEEN_RST (1U << 1)   /* TCP RST in this direction */
 #define ATEOM_SEEN_REPLY (1U << 2) /* IN half: the remote has answered */
 
+/* ---- snat_full: LRU hash, remote endpoints with no pod port left ------
+ * A search that found no port for a remote marks it for a second, so new
+ * flows toward it fail at once instead of walking the whole range again
+ * (a cache: an evicted entry only costs one more search). */
+struct ateom_remote_key {
+	__be32 addr_be;
+	__be16 port_be;
+	__u8 proto;
+	__u8 pad;
+};
+
 /* skb->mark of the nat_gc_ctl run (BPF_PROG_TEST_RUN) that starts the
  * collector; any other mark stops it. */
 #define ATEOM_GC_START 1

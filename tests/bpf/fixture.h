@@ -83,7 +83,7 @@ struct datapath_bpf;
 struct fx {
 	struct datapath_bpf *skel;
 	int from_actor, from_pod, resume, gc_ctl;          /* program fds */
-	int config, actors, services, svc_rev, nat, nat_gc, stats, hooks; /* map fds */
+	int config, actors, services, svc_rev, nat, nat_gc, snat_full, stats, hooks; /* map fds */
 	uint32_t nat_max;         /* the NAT table's max_entries */
 	int if_pod, if_a1, if_a2; /* devices in the private netns */
 	int ncpus;

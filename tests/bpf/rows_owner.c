@@ -229,6 +229,49 @@ static void prep_out_missing_at_quota(struct fx *f)
 	set_actor_pairs(f, f->if_a1, 1, 1);
 }
 
+/* -- a remote with no port left: one search, then a second of fast refusals -- */
+static struct ateom_remote_key remote_443(void)
+{
+	return (struct ateom_remote_key){ .addr_be = FX_REMOTE_IP, .port_be = htons(443),
+					  .proto = IPPROTO_TCP };
+}
+
+/* The one port of the range (row: .snat_ports = 1) is held by actor 2. */
+static void prep_only_port_held(struct fx *f)
+{
+	assert_int_equal(fx_snat_pair_put(f, f->if_a2, 2, IPPROTO_TCP, APORT + 7, FX_REMOTE_IP,
+					  443, range_port(RANGE_PORT(0)), ago(5)), 0);
+}
+
+static void check_remote_marked_full(struct fx *f, const struct run *run)
+{
+	struct ateom_remote_key rk = remote_443();
+	uint64_t until;
+
+	assert_int_equal(bpf_map_lookup_elem(f->snat_full, &rk, &until), 0);
+	assert_in_range(until, run->t0 + 900000000ULL, run->t1 + 1100000000ULL);
+	check_a1_pairs(0);
+}
+
+/* Marked full a moment ago: refused without a search, though the whole
+ * range is free now. */
+static void prep_remote_marked_full(struct fx *f)
+{
+	struct ateom_remote_key rk = remote_443();
+	uint64_t until = fx_now() + 10 * FX_SEC;
+
+	assert_int_equal(bpf_map_update_elem(f->snat_full, &rk, &until, BPF_ANY), 0);
+}
+
+/* Marked full long ago: the mark has run out, the search goes on. */
+static void prep_remote_mark_expired(struct fx *f)
+{
+	struct ateom_remote_key rk = remote_443();
+	uint64_t until = fx_now() - FX_SEC;
+
+	assert_int_equal(bpf_map_update_elem(f->snat_full, &rk, &until, BPF_ANY), 0);
+}
+
 /* -- a full NAT table --------------------------------------------------------- */
 /* Fills the table with port records of nobody's (remotes 10.x.y.z) up to
  * `free` entries short of its size. */
@@ -301,6 +344,16 @@ const struct row owner_rows[] = {
 	  .prep = prep_a1_full_with_closed_pair, .in = A1_SYN,
 	  .verdict = FX_REDIRECT, .x = { .saddr = FX_POD_IP, .sport = FIRST_PORT, .ttl_dec = true },
 	  .c = SNAT_NEW_C(1), .pair = PAIR_SNAT, .actor = 1, .check = check_a1_one_pair },
+
+	/* -- a remote with no port left -- */
+	{ "owner_remote_full_marked", FROM_ACTOR, DEV_A1, .snat_ports = 1,
+	  .prep = prep_only_port_held, .in = A1_SYN, ACTOR_DROP(DROP_NO_PORT),
+	  .check = check_remote_marked_full },
+	{ "owner_remote_marked_full_refused_fast", FROM_ACTOR, DEV_A1,
+	  .prep = prep_remote_marked_full, .in = A1_SYN, ACTOR_DROP(DROP_NO_PORT),
+	  .check = check_a1_no_pairs },
+	{ "owner_remote_mark_runs_out", FROM_ACTOR, DEV_A1, .prep = prep_remote_mark_expired,
+	  .in = A1_SYN, NEW_PAIR(SNAT_X) },
 
 	/* -- the NAT table evicts nothing: full is full -- */
 	{ "owner_nat_table_full", FROM_ACTOR, DEV_A1, .prep = prep_nat_full, .in = A1_SYN,

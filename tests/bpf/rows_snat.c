@@ -299,19 +299,12 @@ const struct row snat_rows[] = {
 	  .prep = prep_snat_tcp_closed,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
 	  .verdict = FX_REDIRECT, .x = { .saddr = FX_POD_IP, .sport = PPORT, .ttl_dec = true },
-	  .c = { C(1, ACTOR_RX), C(1, SNAT) }, .check = check_syn_cleared_both,
-	  .known_bug = "a SYN reusing a closed tuple clears the seen flags of the OUT half only "
-		"(nat_touch on the entry it hit); the port record keeps FIN|REPLY of the old "
-		"connection, so the new one counts as closed at the actor's first FIN" },
+	  .c = { C(1, ACTOR_RX), C(1, SNAT) }, .check = check_syn_cleared_both },
 	{ "snat_tcp_syn_reuse_forgets_remote_rst", FROM_ACTOR, DEV_A1,
 	  .prep = prep_snat_tcp_refused,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
 	  .verdict = FX_REDIRECT, .x = { .saddr = FX_POD_IP, .sport = PPORT, .ttl_dec = true },
-	  .c = { C(1, ACTOR_RX), C(1, SNAT) }, .check = check_syn_cleared_both,
-	  .known_bug = "after the remote reset (or refused) the tuple, a new SYN clears nothing: "
-		"the OUT half has no FIN/RST to trigger nat_touch's reset, and the port record "
-		"keeps RST, so the new connection's pair is 'closed' from its first packet and "
-		"the collector deletes it after tcp_closing_timeout while it is in use" },
+	  .c = { C(1, ACTOR_RX), C(1, SNAT) }, .check = check_syn_cleared_both },
 	{ "snat_udp_zero_csum_stays_zero", FROM_ACTOR, DEV_A1,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT_UDP, .dport = 53, UDP_DATA,
 		  .udp_nocsum = true },
