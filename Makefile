@@ -18,7 +18,7 @@ CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Wno-unused-parameter -std=gnu11 \
               -Iinclude -Iloader -I$(BUILD) -D_GNU_SOURCE
 LDLIBS     += -lbpf -lmnl -ljansson -lelf -lz
-BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
               -Iinclude -I/usr/include/$(MULTIARCH)
 
 BPF_SRCS    := $(wildcard bpf/*.bpf.c)

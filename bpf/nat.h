@@ -318,16 +318,19 @@ static long snat_probe_one(__u32 i, void *ctx)
 	}
 	if (port_exposed(sp->in.proto, sp->in.dport_be) || worker_owns_port(sp->skb, &sp->in))
 		return 0;
-	if (sp->actor->nat_pairs >= sp->actor->nat_quota) {
+	/* Reserve the pair in the quota first (fetch-and-add), so CPUs racing
+	 * to create flows for one actor can never take it past its quota. */
+	if (__sync_fetch_and_add(&sp->actor->nat_pairs, 1) >= sp->actor->nat_quota) {
+		__sync_fetch_and_add(&sp->actor->nat_pairs, -1);
 		sp->result = PROBE_QUOTA;
 		return 1;
 	}
 	err = bpf_map_update_elem(&nat, &sp->in, &sp->inv, BPF_NOEXIST);
 	if (!err) {
-		__sync_fetch_and_add(&sp->actor->nat_pairs, 1);
 		sp->result = PROBE_CLAIMED;
 		return 1;
 	}
+	__sync_fetch_and_add(&sp->actor->nat_pairs, -1);
 	if (err == -E2BIG || err == -ENOMEM) {
 		sp->result = PROBE_FULL;
 		return 1;

@@ -15,6 +15,7 @@
 /* Debian 12's uapi headers predate tcx (Linux 6.6). */
 #ifndef BPF_TCX_INGRESS
 #define BPF_TCX_INGRESS 46
+#define BPF_TCX_EGRESS 47
 #endif
 #define LINK_TYPE_TCX 11 /* BPF_LINK_TYPE_TCX */
 
@@ -107,8 +108,22 @@ static int each_link_pin(const struct dp *dp, int (*fn)(const char *path, void *
 	return rc;
 }
 
+static __u32 tcx_type(enum nl_tc_hook hook)
+{
+	return hook == NL_TC_EGRESS ? BPF_TCX_EGRESS : BPF_TCX_INGRESS;
+}
+
+/* Pin path of our tcx link on an interface's hook: links/IFNAME for
+ * ingress, links/IFNAME-egress for egress (bpffs names take no dot). */
+static void link_path(const struct dp *dp, const char *ifname, enum nl_tc_hook hook,
+		      char *out, size_t len)
+{
+	snprintf(out, len, "%s/links/%s%s", dp->dir, ifname, hook == NL_TC_EGRESS ? "-egress" : "");
+}
+
 struct find_ours {
 	int ifindex;
+	enum nl_tc_hook hook;
 	const struct dp_prog *prog;
 	char *path;   /* out: where it is pinned */
 	size_t len;
@@ -118,7 +133,7 @@ static int find_ours_in(const char *path, void *arg)
 {
 	struct find_ours *f = arg;
 
-	if (tcx_pin_check(path, f->ifindex, BPF_TCX_INGRESS, f->prog, NULL) != PIN_OURS)
+	if (tcx_pin_check(path, f->ifindex, tcx_type(f->hook), f->prog, NULL) != PIN_OURS)
 		return 0;
 	snprintf(f->path, f->len, "%s", path);
 	return 1;
@@ -129,12 +144,14 @@ static int find_ours_in(const char *path, void *arg)
  * or foreign pin at links/IFNAME is unlinked on the way: the next attach
  * pins a fresh link there. */
 static int find_pinned_link(const struct dp *dp, const char *ifname, int ifindex,
-			    const struct dp_prog *prog, char *path, size_t len)
+			    enum nl_tc_hook hook, const struct dp_prog *prog, char *path,
+			    size_t len)
 {
-	struct find_ours f = { .ifindex = ifindex, .prog = prog, .path = path, .len = len };
+	struct find_ours f = { .ifindex = ifindex, .hook = hook, .prog = prog, .path = path,
+			       .len = len };
 
-	dp_link_path(dp, ifname, path, len);
-	switch (tcx_pin_check(path, ifindex, BPF_TCX_INGRESS, prog, NULL)) {
+	link_path(dp, ifname, hook, path, len);
+	switch (tcx_pin_check(path, ifindex, tcx_type(hook), prog, NULL)) {
 	case PIN_OURS:
 		return 1;
 	case PIN_OTHER:
@@ -150,7 +167,7 @@ static int find_pinned_link(const struct dp *dp, const char *ifname, int ifindex
 /* 0 attached; 1 the kernel has no tcx and the caller may fall back to tc
  * (only when may_fall_back); -1 failed. */
 static int tcx_attach(const struct dp *dp, const char *ifname, int ifindex,
-		      const struct dp_prog *prog, bool may_fall_back)
+		      enum nl_tc_hook hook, const struct dp_prog *prog, bool may_fall_back)
 {
 	char path[PATH_MAX + 32], dir[PATH_MAX + 16];
 	int fd, err;
@@ -158,9 +175,9 @@ static int tcx_attach(const struct dp *dp, const char *ifname, int ifindex,
 	snprintf(dir, sizeof(dir), "%s/links", dp->dir);
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return ateom_fail("cannot create %s: %s", dir, strerror(errno));
-	dp_link_path(dp, ifname, path, sizeof(path));
+	link_path(dp, ifname, hook, path, sizeof(path));
 	unlink(path); /* a stale pin of a link whose device is gone */
-	fd = bpf_link_create(prog->fd, ifindex, BPF_TCX_INGRESS, NULL);
+	fd = bpf_link_create(prog->fd, ifindex, tcx_type(hook), NULL);
 	if (fd < 0) {
 		err = errno;
 		/* EINVAL: the kernel does not know BPF_TCX_INGRESS (< 6.6). */
@@ -178,12 +195,13 @@ static int tcx_attach(const struct dp *dp, const char *ifname, int ifindex,
 	return 0;
 }
 
-static int tc_attach(struct nl *nl, int ifindex, const struct dp_prog *prog)
+static int tc_attach(struct nl *nl, int ifindex, enum nl_tc_hook hook,
+		     const struct dp_prog *prog)
 {
 	int err = nl_clsact_ensure(nl, ifindex);
 
 	if (!err)
-		err = nl_tc_bpf_attach(nl, ifindex, prog->fd, "ateomnet", ATEOM_TC_PRIO,
+		err = nl_tc_bpf_attach(nl, ifindex, hook, prog->fd, "ateomnet", ATEOM_TC_PRIO,
 				       ATEOM_TC_HANDLE);
 	if (err)
 		return ateom_fail("cannot attach tc filter: %s%s%s", strerror(-err),
@@ -191,22 +209,29 @@ static int tc_attach(struct nl *nl, int ifindex, const struct dp_prog *prog)
 	return 0;
 }
 
-int attach_ingress(struct nl *nl, const struct dp *dp, const char *ifname,
-		   int ifindex, const struct dp_prog *prog, enum attach_mode want,
-		   enum attach_mode *used)
+int attach_hook(struct nl *nl, const struct dp *dp, const char *ifname, int ifindex,
+		enum nl_tc_hook hook, const struct dp_prog *prog, enum attach_mode want,
+		enum attach_mode *used)
 {
 	if (want != ATTACH_TC) {
-		int rc = tcx_attach(dp, ifname, ifindex, prog, want == ATTACH_AUTO);
+		int rc = tcx_attach(dp, ifname, ifindex, hook, prog, want == ATTACH_AUTO);
 
 		if (rc <= 0) {
 			*used = ATTACH_TCX;
 			return rc;
 		}
 	}
-	if (tc_attach(nl, ifindex, prog))
+	if (tc_attach(nl, ifindex, hook, prog))
 		return -1;
 	*used = ATTACH_TC;
 	return 0;
+}
+
+int attach_ingress(struct nl *nl, const struct dp *dp, const char *ifname,
+		   int ifindex, const struct dp_prog *prog, enum attach_mode want,
+		   enum attach_mode *used)
+{
+	return attach_hook(nl, dp, ifname, ifindex, NL_TC_INGRESS, prog, want, used);
 }
 
 enum attach_mode attach_query(struct nl *nl, const struct dp *dp,
@@ -214,26 +239,26 @@ enum attach_mode attach_query(struct nl *nl, const struct dp *dp,
 {
 	char path[PATH_MAX + 16 + 256];
 	uint32_t id = 0;
-	int rc = find_pinned_link(dp, ifname, ifindex, prog, path, sizeof(path));
+	int rc = find_pinned_link(dp, ifname, ifindex, NL_TC_INGRESS, prog, path, sizeof(path));
 
 	if (rc < 0)
 		ateom_errmsg_clear(); /* an unreadable links/ is no attachment */
 	if (rc == 1)
 		return ATTACH_TCX;
-	if (nl_tc_bpf_query(nl, ifindex, ATEOM_TC_PRIO, ATEOM_TC_HANDLE, &id) == 0 &&
+	if (nl_tc_bpf_query(nl, ifindex, NL_TC_INGRESS, ATEOM_TC_PRIO, ATEOM_TC_HANDLE, &id) == 0 &&
 	    id == prog->id)
 		return ATTACH_TC;
 	return ATTACH_NONE;
 }
 
-int detach_ingress(struct nl *nl, const struct dp *dp, const char *ifname,
-		   int ifindex, const struct dp_prog *prog)
+int detach_hook(struct nl *nl, const struct dp *dp, const char *ifname, int ifindex,
+		enum nl_tc_hook hook, const struct dp_prog *prog)
 {
 	char path[PATH_MAX + 16 + 256];
 	int fd, rc, err;
 
-	while ((rc = find_pinned_link(dp, ifname, ifindex, prog, path, sizeof(path))) == 1) {
-		if (tcx_pin_check(path, ifindex, BPF_TCX_INGRESS, prog, &fd) == PIN_OURS) {
+	while ((rc = find_pinned_link(dp, ifname, ifindex, hook, prog, path, sizeof(path))) == 1) {
+		if (tcx_pin_check(path, ifindex, tcx_type(hook), prog, &fd) == PIN_OURS) {
 			bpf_link_detach(fd);
 			close(fd);
 		}
@@ -242,11 +267,17 @@ int detach_ingress(struct nl *nl, const struct dp *dp, const char *ifname,
 	}
 	if (rc < 0)
 		return -1;
-	err = nl_tc_bpf_detach(nl, ifindex, ATEOM_TC_PRIO, ATEOM_TC_HANDLE, prog->id);
+	err = nl_tc_bpf_detach(nl, ifindex, hook, ATEOM_TC_PRIO, ATEOM_TC_HANDLE, prog->id);
 	/* -EBUSY: someone else's filter sits there; it is not ours to remove. */
 	if (err && err != -ENOENT && err != -ENODEV && err != -EINVAL && err != -EBUSY)
 		return ateom_fail("cannot detach tc filter from %s: %s", ifname, strerror(-err));
 	return 0;
+}
+
+int detach_ingress(struct nl *nl, const struct dp *dp, const char *ifname,
+		   int ifindex, const struct dp_prog *prog)
+{
+	return detach_hook(nl, dp, ifname, ifindex, NL_TC_INGRESS, prog);
 }
 
 /* Unlinks the pin of a tcx link whose device is gone (all: any pin,

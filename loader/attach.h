@@ -13,6 +13,16 @@
 #define ATEOM_TC_PRIO 0xa7e0
 #define ATEOM_TC_HANDLE 1
 
+/* Attaches prog to ifname's hook (ingress or egress). ATTACH_AUTO tries
+ * tcx first. *used tells which mode it ended up with (ATTACH_TCX or
+ * ATTACH_TC). */
+int attach_hook(struct nl *nl, const struct dp *dp, const char *ifname, int ifindex,
+		enum nl_tc_hook hook, const struct dp_prog *prog, enum attach_mode want,
+		enum attach_mode *used);
+/* Detaches prog from ifname's hook in whatever mode it is attached. */
+int detach_hook(struct nl *nl, const struct dp *dp, const char *ifname, int ifindex,
+		enum nl_tc_hook hook, const struct dp_prog *prog);
+
 /* Attaches prog to ifname's ingress. ATTACH_AUTO tries tcx first.
  * *used tells which mode it ended up with (ATTACH_TCX or ATTACH_TC). */
 int attach_ingress(struct nl *nl, const struct dp *dp, const char *ifname,

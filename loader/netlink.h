@@ -108,15 +108,16 @@ int nl_netns_id(struct nl *nl, int netns_fd);
 int nl_clsact_ensure(struct nl *nl, int ifindex);
 /* Creates or replaces the filter at (prio, handle); -EBUSY (nothing
  * changed) if a cls_bpf filter with a different name already sits there. */
-int nl_tc_bpf_attach(struct nl *nl, int ifindex, int prog_fd,
+enum nl_tc_hook { NL_TC_INGRESS, NL_TC_EGRESS };
+int nl_tc_bpf_attach(struct nl *nl, int ifindex, enum nl_tc_hook hook, int prog_fd,
 		     const char *name, uint16_t prio, uint32_t handle);
-/* Prog id of the cls_bpf filter at (prio, handle) on ingress: 0 with
+/* Prog id of the cls_bpf filter at (prio, handle) on the hook: 0 with
  * *prog_id (> 0) set, or -ENOENT if there is none. */
-int nl_tc_bpf_query(struct nl *nl, int ifindex, uint16_t prio, uint32_t handle,
-		    uint32_t *prog_id);
+int nl_tc_bpf_query(struct nl *nl, int ifindex, enum nl_tc_hook hook, uint16_t prio,
+		    uint32_t handle, uint32_t *prog_id);
 /* Deletes the filter at (prio, handle) only if it runs expect_prog_id;
  * -ENOENT if there is none, -EBUSY if another program sits there. */
-int nl_tc_bpf_detach(struct nl *nl, int ifindex, uint16_t prio,
+int nl_tc_bpf_detach(struct nl *nl, int ifindex, enum nl_tc_hook hook, uint16_t prio,
 		     uint32_t handle, uint32_t expect_prog_id);
 
 #endif /* ATEOMNET_NETLINK_H */

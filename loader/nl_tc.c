@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-/* tc: the clsact qdisc and our cls_bpf filter (direct action) on its
- * ingress hook. Why not libbpf's bpf_tc_*: docs/NOTES.md (Loader). */
+/* tc: the clsact qdisc and our cls_bpf filters (direct action) on its
+ * ingress and egress hooks. Why not libbpf's bpf_tc_*: docs/NOTES.md (Loader). */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,8 +12,11 @@
 
 #include "nl_priv.h"
 
-/* tc slot of our cls_bpf filters: ingress hook of the clsact qdisc. */
-#define CLSACT_INGRESS TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS)
+/* tc slots of our cls_bpf filters: the clsact qdisc's two hooks. */
+static uint32_t clsact_parent(enum nl_tc_hook hook)
+{
+	return TC_H_MAKE(TC_H_CLSACT, hook == NL_TC_EGRESS ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS);
+}
 
 static struct tcmsg *tc_hdr(struct nlmsghdr *nlh, int ifindex, uint32_t parent,
 			    uint32_t handle, uint32_t info)
@@ -139,20 +142,20 @@ static int filter_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /* Dump our hook's filters and find the cls_bpf one at (prio, handle). */
-static int tc_bpf_find(struct nl *nl, int ifindex, struct filter_match *m)
+static int tc_bpf_find(struct nl *nl, int ifindex, enum nl_tc_hook hook, struct filter_match *m)
 {
 	char buf[NL_REQ_SIZE];
 	struct nlmsghdr *nlh = nl_req_start(nl, buf, RTM_GETTFILTER, NLM_F_DUMP);
 	int err;
 
-	tc_hdr(nlh, ifindex, CLSACT_INGRESS, 0, 0);
+	tc_hdr(nlh, ifindex, clsact_parent(hook), 0, 0);
 	err = nl_talk(nl, nlh, filter_cb, m);
 	if (err)
 		return err;
 	return m->prog_id ? 0 : -ENOENT;
 }
 
-int nl_tc_bpf_attach(struct nl *nl, int ifindex, int prog_fd,
+int nl_tc_bpf_attach(struct nl *nl, int ifindex, enum nl_tc_hook hook, int prog_fd,
 		     const char *name, uint16_t prio, uint32_t handle)
 {
 	char buf[NL_REQ_SIZE];
@@ -165,7 +168,7 @@ int nl_tc_bpf_attach(struct nl *nl, int ifindex, int prog_fd,
 		return -ENAMETOOLONG;
 	/* REPLACE lets us swap our own program in place, but the slot may be
 	 * someone else's: refuse when a differently named program sits there. */
-	err = tc_bpf_find(nl, ifindex, &m);
+	err = tc_bpf_find(nl, ifindex, hook, &m);
 	if (err && err != -ENOENT)
 		return err;
 	if (!err && strcmp(m.name, name) != 0) {
@@ -175,7 +178,7 @@ int nl_tc_bpf_attach(struct nl *nl, int ifindex, int prog_fd,
 	}
 
 	nlh = nl_req_start(nl, buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_REPLACE);
-	tc_hdr(nlh, ifindex, CLSACT_INGRESS, handle,
+	tc_hdr(nlh, ifindex, clsact_parent(hook), handle,
 	       TC_H_MAKE((uint32_t)prio << 16, htons(ETH_P_ALL)));
 	mnl_attr_put_strz(nlh, TCA_KIND, "bpf");
 	opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
@@ -186,11 +189,11 @@ int nl_tc_bpf_attach(struct nl *nl, int ifindex, int prog_fd,
 	return nl_talk(nl, nlh, NULL, NULL);
 }
 
-int nl_tc_bpf_query(struct nl *nl, int ifindex, uint16_t prio, uint32_t handle,
-		    uint32_t *prog_id)
+int nl_tc_bpf_query(struct nl *nl, int ifindex, enum nl_tc_hook hook, uint16_t prio,
+		    uint32_t handle, uint32_t *prog_id)
 {
 	struct filter_match m = { .prio = prio, .handle = handle };
-	int err = tc_bpf_find(nl, ifindex, &m);
+	int err = tc_bpf_find(nl, ifindex, hook, &m);
 
 	if (err)
 		return err;
@@ -198,7 +201,7 @@ int nl_tc_bpf_query(struct nl *nl, int ifindex, uint16_t prio, uint32_t handle,
 	return 0;
 }
 
-int nl_tc_bpf_detach(struct nl *nl, int ifindex, uint16_t prio,
+int nl_tc_bpf_detach(struct nl *nl, int ifindex, enum nl_tc_hook hook, uint16_t prio,
 		     uint32_t handle, uint32_t expect_prog_id)
 {
 	char buf[NL_REQ_SIZE];
@@ -206,7 +209,7 @@ int nl_tc_bpf_detach(struct nl *nl, int ifindex, uint16_t prio,
 	struct nlmsghdr *nlh;
 	int err;
 
-	err = tc_bpf_find(nl, ifindex, &m);
+	err = tc_bpf_find(nl, ifindex, hook, &m);
 	if (err)
 		return err;
 	if (m.prog_id != expect_prog_id) {
@@ -218,7 +221,7 @@ int nl_tc_bpf_detach(struct nl *nl, int ifindex, uint16_t prio,
 	 * request could slip through, which only our own loader (serialised
 	 * by its lock) would do. */
 	nlh = nl_req_start(nl, buf, RTM_DELTFILTER, 0);
-	tc_hdr(nlh, ifindex, CLSACT_INGRESS, handle,
+	tc_hdr(nlh, ifindex, clsact_parent(hook), handle,
 	       TC_H_MAKE((uint32_t)prio << 16, htons(ETH_P_ALL)));
 	mnl_attr_put_strz(nlh, TCA_KIND, "bpf");
 	return nl_talk(nl, nlh, NULL, NULL);

@@ -352,45 +352,45 @@ static void test_tc_bpf_attach_query_detach(void **state)
 	assert_true(id1 != id2);
 
 	/* Without clsact there is no hook: the kernel says so. */
-	assert_int_equal(nl_tc_bpf_attach(&c->w, idx, fd1, "ateom", 1, 1), -EINVAL);
+	assert_int_equal(nl_tc_bpf_attach(&c->w, idx, NL_TC_INGRESS, fd1, "ateom", 1, 1), -EINVAL);
 	assert_true(strlen(nl_error(&c->w)) > 0);
 	fprintf(stderr, "  (extack: \"%s\")\n", nl_error(&c->w));
 
 	assert_int_equal(nl_clsact_ensure(&c->w, idx), 0);
-	assert_int_equal(nl_tc_bpf_query(&c->w, idx, 1, 1, &got), -ENOENT);
-	assert_int_equal(nl_tc_bpf_attach(&c->w, idx, fd1, "ateom", 1, 1), 0);
-	assert_int_equal(nl_tc_bpf_query(&c->w, idx, 1, 1, &got), 0);
+	assert_int_equal(nl_tc_bpf_query(&c->w, idx, NL_TC_INGRESS, 1, 1, &got), -ENOENT);
+	assert_int_equal(nl_tc_bpf_attach(&c->w, idx, NL_TC_INGRESS, fd1, "ateom", 1, 1), 0);
+	assert_int_equal(nl_tc_bpf_query(&c->w, idx, NL_TC_INGRESS, 1, 1, &got), 0);
 	assert_int_equal(got, id1);
 	assert_non_null(strstr(sh_in(c, c->w_fd, "tc filter show dev w0 ingress"),
 			       "direct-action"));
 
 	/* Someone else's filter at another prio, and at another handle. */
-	assert_int_equal(nl_tc_bpf_attach(&c->w, idx, fd3, "other", 2, 1), 0);
-	assert_int_equal(nl_tc_bpf_attach(&c->w, idx, fd3, "other", 1, 2), 0);
-	assert_int_equal(nl_tc_bpf_query(&c->w, idx, 1, 1, &got), 0);
+	assert_int_equal(nl_tc_bpf_attach(&c->w, idx, NL_TC_INGRESS, fd3, "other", 2, 1), 0);
+	assert_int_equal(nl_tc_bpf_attach(&c->w, idx, NL_TC_INGRESS, fd3, "other", 1, 2), 0);
+	assert_int_equal(nl_tc_bpf_query(&c->w, idx, NL_TC_INGRESS, 1, 1, &got), 0);
 	assert_int_equal(got, id1);
 
 	/* Re-attaching our own filter replaces it in place... */
-	assert_int_equal(nl_tc_bpf_attach(&c->w, idx, fd2, "ateom", 1, 1), 0);
-	assert_int_equal(nl_tc_bpf_query(&c->w, idx, 1, 1, &got), 0);
+	assert_int_equal(nl_tc_bpf_attach(&c->w, idx, NL_TC_INGRESS, fd2, "ateom", 1, 1), 0);
+	assert_int_equal(nl_tc_bpf_query(&c->w, idx, NL_TC_INGRESS, 1, 1, &got), 0);
 	assert_int_equal(got, id2);
 	/* ...but a differently named program in the slot is left alone. */
-	assert_int_equal(nl_tc_bpf_attach(&c->w, idx, fd1, "ateom", 2, 1), -EBUSY);
-	assert_int_equal(nl_tc_bpf_query(&c->w, idx, 2, 1, &got), 0);
+	assert_int_equal(nl_tc_bpf_attach(&c->w, idx, NL_TC_INGRESS, fd1, "ateom", 2, 1), -EBUSY);
+	assert_int_equal(nl_tc_bpf_query(&c->w, idx, NL_TC_INGRESS, 2, 1, &got), 0);
 	assert_int_equal(got, id3);
 
 	/* Detach only what we expect to find. */
-	assert_int_equal(nl_tc_bpf_detach(&c->w, idx, 1, 1, id1), -EBUSY);
+	assert_int_equal(nl_tc_bpf_detach(&c->w, idx, NL_TC_INGRESS, 1, 1, id1), -EBUSY);
 	assert_true(strlen(nl_error(&c->w)) > 0);
-	assert_int_equal(nl_tc_bpf_query(&c->w, idx, 1, 1, &got), 0);
+	assert_int_equal(nl_tc_bpf_query(&c->w, idx, NL_TC_INGRESS, 1, 1, &got), 0);
 	assert_int_equal(got, id2);
-	assert_int_equal(nl_tc_bpf_detach(&c->w, idx, 1, 1, id2), 0);
-	assert_int_equal(nl_tc_bpf_query(&c->w, idx, 1, 1, &got), -ENOENT);
-	assert_int_equal(nl_tc_bpf_detach(&c->w, idx, 1, 1, id2), -ENOENT);
+	assert_int_equal(nl_tc_bpf_detach(&c->w, idx, NL_TC_INGRESS, 1, 1, id2), 0);
+	assert_int_equal(nl_tc_bpf_query(&c->w, idx, NL_TC_INGRESS, 1, 1, &got), -ENOENT);
+	assert_int_equal(nl_tc_bpf_detach(&c->w, idx, NL_TC_INGRESS, 1, 1, id2), -ENOENT);
 	/* The neighbours survived. */
-	assert_int_equal(nl_tc_bpf_query(&c->w, idx, 2, 1, &got), 0);
+	assert_int_equal(nl_tc_bpf_query(&c->w, idx, NL_TC_INGRESS, 2, 1, &got), 0);
 	assert_int_equal(got, id3);
-	assert_int_equal(nl_tc_bpf_query(&c->w, idx, 1, 2, &got), 0);
+	assert_int_equal(nl_tc_bpf_query(&c->w, idx, NL_TC_INGRESS, 1, 2, &got), 0);
 	assert_int_equal(got, id3);
 
 	close(fd1);
