@@ -42,6 +42,7 @@
  * link 169.254.17.0/30 and the well-known 169.254.169.254, 169.254.20.10,
  * 169.254.25.10. */
 #define ATEOM_IDENT_NET "169.254.18.0/24"
+#define ATEOM_IDENT_BASE 0xa9fe1200U /* 169.254.18.0, host order; + id */
 
 #define ATEOM_SNAT_PORT_MIN 1024
 #define ATEOM_SNAT_PORT_MAX 32767

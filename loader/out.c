@@ -24,7 +24,7 @@ const char *out_proto_name(uint8_t proto)
 
 static const char *nat_type_name(uint8_t t)
 {
-	static const char *const names[] = { "?", "snat", "snat_reply", "dnat", "dnat_reply" };
+	static const char *const names[] = { "?", "snat", "snat_reply" };
 
 	return t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
 }
@@ -261,14 +261,17 @@ static json_t *actor_json(const struct out_actor *x)
 	const struct ateom_actor *a = &x->ref.a;
 	int plen = prefix_of(a->netmask_be);
 
-	return json_pack("{s:o,s:I,s:o,s:I,s:s,s:o,s:o,s:o,s:I,s:o}",
+	return json_pack("{s:o,s:I,s:o,s:I,s:s,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:o}",
 			 "name", jstr_n(a->name, sizeof(a->name)), "id", (json_int_t)a->id,
 			 "veth", jstr(x->veth), "ifindex", (json_int_t)x->ref.ifindex,
 			 "attach", attach_mode_name(attach_actor_mode(a)),
 			 "worker_addr", jcidr(a->worker_ip_be, plen),
 			 "actor_addr", jcidr(a->actor_ip_be, plen),
+			 "ident_addr", jip(a->ident_ip_be),
 			 "expose", svc_json(x->svc, x->n_svc),
 			 "nat_entries", (json_int_t)x->nat_entries,
+			 "nat_pairs", (json_int_t)a->nat_pairs,
+			 "nat_quota", (json_int_t)a->nat_quota,
 			 "counters", jcounters(x->counters));
 }
 
@@ -297,17 +300,19 @@ static json_t *status_json(const struct out_status *r)
 static void actor_text(FILE *f, const struct out_actor *x)
 {
 	const struct ateom_actor *a = &x->ref.a;
-	char w[INET_ADDRSTRLEN], ac[INET_ADDRSTRLEN];
+	char w[INET_ADDRSTRLEN], ac[INET_ADDRSTRLEN], id[INET_ADDRSTRLEN];
 	int plen = prefix_of(a->netmask_be);
 
-	fprintf(f, "actor %.*s (id %u): %s ifindex %u (%s), %s/%d <-> %s/%d, exposes ",
+	fprintf(f, "actor %.*s (id %u): %s ifindex %u (%s), %s/%d <-> %s/%d (as %s to the "
+		"worker), exposes ",
 		(int)strnlen(a->name, sizeof(a->name)), a->name, a->id, x->veth, x->ref.ifindex,
 		attach_mode_name(attach_actor_mode(a)), ip4(a->worker_ip_be, w), plen,
-		ip4(a->actor_ip_be, ac), plen);
+		ip4(a->actor_ip_be, ac), plen, ip4(a->ident_ip_be, id));
 	for (int i = 0; i < x->n_svc; i++)
 		fprintf(f, "%s%u->%u/%s", i ? "," : "", ntohs(x->svc[i].k.port_be),
 			ntohs(x->svc[i].v.actor_port_be), out_proto_name(x->svc[i].k.proto));
-	fprintf(f, ", %ld NAT entries\n", x->nat_entries);
+	fprintf(f, ", %ld NAT entries, %u of %u NAT pairs\n", x->nat_entries, a->nat_pairs,
+		a->nat_quota);
 	counters_text(f, "  ", x->counters);
 }
 

@@ -22,6 +22,14 @@ static int link_del(struct nl *nl, const struct nl_link *l)
 	return 0;
 }
 
+/* Both programs of an actor's veth: from_actor on ingress, to_actor on
+ * egress (their tcx pins outlive the device otherwise). */
+static int detach_veth(struct nl *nl, const struct dp *dp, const struct nl_link *l)
+{
+	return detach_ingress(nl, dp, l->name, l->ifindex, &dp->from_actor) ||
+	       detach_hook(nl, dp, l->name, l->ifindex, NL_TC_EGRESS, &dp->to_actor) ? -1 : 0;
+}
+
 int teardown_actor(struct nl *nl, const struct dp *dp, const struct actor_ref *ref,
 		   long *nat_removed)
 {
@@ -31,7 +39,7 @@ int teardown_actor(struct nl *nl, const struct dp *dp, const struct actor_ref *r
 	/* The veth first: no packet of the actor reaches the datapath any
 	 * more, and from here on the entry describes an incomplete actor. */
 	if (nl_link_get_by_index(nl, ifindex, &l) == 0) {
-		if (detach_ingress(nl, dp, l.name, ifindex, &dp->from_actor))
+		if (detach_veth(nl, dp, &l))
 			return -1;
 		/* Only delete the link if it is still the one we made. */
 		if (veth_is_actors(&l, ref->a.name) && link_del(nl, &l))
@@ -64,7 +72,7 @@ int teardown_stale_veths(struct nl *nl, const struct dp *dp, const char *actor)
 
 	while ((rc = veth_find(nl, actor, &l)) == 1) {
 		/* A tcx link dies with its device, its pin does not. */
-		if (dp && detach_ingress(nl, dp, l.name, l.ifindex, &dp->from_actor))
+		if (dp && detach_veth(nl, dp, &l))
 			return -1;
 		if (link_del(nl, &l))
 			return -1;

@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 
 #include "attach.h"
+#include "nl_host.h"
 #include "errmsg.h"
 #include "out.h"
 #include "pin.h"
@@ -56,6 +57,7 @@ struct up_txn {
 	struct ateom_config old_cfg;
 	bool cfg_written;
 	int hook_fd;               /* --egress-hook, or -1 */
+	uint32_t ident_be;         /* the actor's identity toward the worker */
 	bool hook_set;
 };
 
@@ -374,6 +376,7 @@ static int up_write_maps(struct up_txn *t)
 	act.id = t->id;
 	act.flags = attach_actor_flags(t->veth_mode);
 	act.nat_quota = a->nat_quota;
+	act.ident_ip_be = t->ident_be;
 	if (bpf_map_update_elem(t->dp.actors, &ifindex, &act, BPF_NOEXIST))
 		return ateom_fail("cannot add the actor to the actors map: %s", strerror(errno));
 	t->actor_added = true;
@@ -387,6 +390,27 @@ static int up_attach_veth(struct up_txn *t)
 {
 	return attach_ingress(&t->wnl, &t->dp, t->a->veth, t->veth_ifindex, &t->dp.from_actor,
 			      t->a->attach, &t->veth_mode);
+}
+
+/* The actor's identity toward the worker (bpf/ident.h): to_actor on the
+ * veth's egress, and the identity's /32 routed out of the veth to the
+ * actor's MAC. Before the actor entry: its packets to the worker get the
+ * identity only once the worker can answer it. */
+static int up_identity(struct up_txn *t)
+{
+	static const unsigned char actor_mac[6] = ATEOM_ACTOR_MAC;
+	enum attach_mode mode;
+	int rc;
+
+	t->ident_be = htonl(ATEOM_IDENT_BASE + t->id);
+	if (attach_hook(&t->wnl, &t->dp, t->a->veth, t->veth_ifindex, NL_TC_EGRESS,
+			&t->dp.to_actor, t->a->attach, &mode))
+		return -1;
+	rc = nl_host_add(&t->wnl, t->veth_ifindex, t->ident_be, actor_mac);
+	if (rc)
+		return nl_fail(&t->wnl, rc, "cannot route the actor's identity");
+	sys_fault_point("identity");
+	return 0;
 }
 
 /* from_pod goes on last, once the maps describe the actor. */
@@ -413,6 +437,8 @@ static void up_rollback(struct up_txn *t)
 
 	if (t->veth_ifindex > 0) {
 		detach_ingress(&t->wnl, &t->dp, a->veth, t->veth_ifindex, &t->dp.from_actor);
+		detach_hook(&t->wnl, &t->dp, a->veth, t->veth_ifindex, NL_TC_EGRESS,
+			    &t->dp.to_actor);
 		nl_link_del(&t->wnl, t->veth_ifindex); /* takes the peer with it */
 	}
 	if (t->n_svc_added)
@@ -479,6 +505,8 @@ int verb_up(const struct ateom_args *a)
 	if (up_attach_veth(&t))
 		goto out_undo;
 	sys_fault_point("attached");
+	if (up_identity(&t))
+		goto out_undo;
 	if (up_write_maps(&t) || up_attach_pod(&t))
 		goto out_undo;
 	/* The datapath is ready: a failed write of the report does not undo it. */

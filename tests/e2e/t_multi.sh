@@ -84,9 +84,32 @@ test_two_actors_one_worker() {
 	check_get "pod:81 reaches a2" node tcp 192.0.2.11 81 '^peer=192\.0\.2\.1:[0-9]+ local=10\.200\.0\.2:80 tag=a2$'
 	check_get "pod:9054/udp reaches a2" node udp 192.0.2.11 9054 'local=10\.200\.0\.2:53 tag=a2$'
 	check_ping "a1 pings the worker (ARP answered on ateom0)" a-a1 10.200.0.1
-	check_get "a1 reaches the worker-local service at 10.200.0.1" a-a1 tcp 10.200.0.1 9090 'tag=w1$'
-	# Not a2: the worker's replies to 10.200.0.2 follow the first ateomN
-	# route (README, "Several actors on one worker": known limitation).
+	# Every actor reaches worker-local services at the gateway address, and
+	# the worker sees each under its own identity (169.254.18.ID): it
+	# routes each actor's replies out of that actor's own ateomN.
+	local id1 id2
+	id1=$(status_json 1 | json '[a["ident_addr"] for a in d["actors"] if a["name"]=="a1"][0]')
+	id2=$(status_json 1 | json '[a["ident_addr"] for a in d["actors"] if a["name"]=="a2"][0]')
+	check_eq "a1's identity toward the worker" 169.254.18.1 "$id1"
+	check_eq "a2's identity toward the worker" 169.254.18.2 "$id2"
+	check_get "a1 reaches the worker-local service at 10.200.0.1, seen as its identity" \
+		a-a1 tcp 10.200.0.1 9090 '^peer=169\.254\.18\.1:[0-9]+ local=10\.200\.0\.1:9090 tag=w1$'
+	check_get "a2 reaches the worker-local service at 10.200.0.1, seen as its identity" \
+		a-a2 tcp 10.200.0.1 9090 '^peer=169\.254\.18\.2:[0-9]+ local=10\.200\.0\.1:9090 tag=w1$'
+	check_get "a2 reaches the worker at the pod IP too" a-a2 tcp 192.0.2.11 9090 \
+		'^peer=169\.254\.18\.2:[0-9]+ local=192\.0\.2\.11:9090 tag=w1$'
+	# the same ephemeral port from both actors: only the identity tells them apart
+	check_get "a1 to the worker from 10.200.0.2:41000" a-a1 tcp 10.200.0.1 9090 \
+		'^peer=169\.254\.18\.1:41000 .*tag=w1$' --bind-port 41000
+	check_get "a2 to the worker from the same 10.200.0.2:41000" a-a2 tcp 10.200.0.1 9090 \
+		'^peer=169\.254\.18\.2:41000 .*tag=w1$' --bind-port 41000
+	check_ping "a2 pings the worker (ARP answered on ateom1)" a-a2 10.200.0.1
+	check_get "the worker reaches a1 at its identity, a1 sees the gateway" w1 tcp 169.254.18.1 80 \
+		'^peer=10\.200\.0\.1:[0-9]+ local=10\.200\.0\.2:80 tag=a1$'
+	check_get "the worker reaches a2 at its identity" w1 tcp 169.254.18.2 80 \
+		'^peer=10\.200\.0\.1:[0-9]+ local=10\.200\.0\.2:80 tag=a2$'
+	check_range "a2 counted what the worker sent to its identity (from_worker)" 1 100000 \
+		"$(status_json 1 | json '[a["counters"]["from_worker"]["packets"] for a in d["actors"] if a["name"]=="a2"][0]')"
 
 	# identical 5-tuples before NAT: only the interface tells them apart
 	local t1 t2 u1 u2

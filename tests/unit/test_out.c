@@ -260,8 +260,8 @@ static void test_status_round_trip(void **state)
 	for (size_t i = 0; i < N_NASTY; i++) {
 		json_t *a = json_array_get(acts, i), *cs;
 
-		assert_keys(a, "name id veth ifindex attach worker_addr actor_addr expose "
-			       "nat_entries counters");
+		assert_keys(a, "name id veth ifindex attach worker_addr actor_addr ident_addr "
+			       "expose nat_entries nat_pairs nat_quota counters");
 		assert_str(a, "name", nasty[i]);
 		assert_str(a, "veth", i % 2 ? "ate\\om" : "ateom0");
 		assert_str(a, "attach", "tcx");
