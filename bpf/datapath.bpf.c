@@ -385,8 +385,12 @@ int to_actor(struct __sk_buff *skb)
 	if (!a || !a->ident_ip_be)
 		return TC_ACT_UNSPEC;
 	r = parse_ipv4(skb, &p);
+	if (r == PARSE_OK && p.daddr == a->actor_ip_be && p.saddr == a->worker_ip_be) {
+		wflow_note(ifindex, &p); /* to the shared actor address */
+		return TC_ACT_UNSPEC;
+	}
 	if ((r != PARSE_OK && r != PARSE_FRAG && r != PARSE_PROTO) || p.daddr != a->ident_ip_be)
-		return TC_ACT_UNSPEC; /* ARP, or to the shared actor address */
+		return TC_ACT_UNSPEC; /* ARP, and the rest */
 	if (ident_to_actor(skb, &p, a))
 		return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, skb->len);
 	count(a->id, ATEOM_STAT_FROM_WORKER, skb->len);

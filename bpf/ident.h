@@ -62,11 +62,45 @@ static __always_inline int ident_icmp_inner(struct __sk_buff *skb, const struct 
 			     from, to, 0, 0, 0);
 }
 
-/* from_actor: the actor's packet to the worker leaves with its identity. */
+static __always_inline void wflow_key(struct ateom_wflow_key *k, __u32 ifindex, __u8 proto,
+				      __be16 worker_port, __be16 actor_port)
+{
+	k->ifindex = ifindex;
+	k->worker_port_be = worker_port;
+	k->actor_port_be = actor_port;
+	k->proto = proto;
+	k->pad[0] = k->pad[1] = k->pad[2] = 0;
+}
+
+/* to_actor: the worker talks to the shared actor address through this
+ * ateomN (with one actor up, 10.200.0.2 is that actor): remember the flow
+ * so its answers reach the worker as 10.200.0.2. */
+static __always_inline void wflow_note(__u32 ifindex, const struct pkt *p)
+{
+	struct ateom_wflow_key k;
+	__u64 now = bpf_ktime_get_coarse_ns(), *seen;
+
+	wflow_key(&k, ifindex, p->proto, p->sport, p->dport);
+	seen = bpf_map_lookup_elem(&worker_flows, &k);
+	if (!seen || now - *seen > NSEC_PER_SEC)
+		bpf_map_update_elem(&worker_flows, &k, &now, BPF_ANY);
+}
+
+/* from_actor: an answer in a flow the worker opened to 10.200.0.2? */
+static __always_inline bool wflow_answer(__u32 ifindex, const struct pkt *p)
+{
+	struct ateom_wflow_key k;
+
+	wflow_key(&k, ifindex, p->proto, p->dport, p->sport);
+	return bpf_map_lookup_elem(&worker_flows, &k) != NULL;
+}
+
+/* from_actor: the actor's packet to the worker leaves with its identity,
+ * unless it answers a flow the worker opened to the shared address. */
 static __always_inline int ident_to_worker(struct __sk_buff *skb, const struct pkt *p,
 					   const struct ateom_actor *a)
 {
-	if (!a->ident_ip_be)
+	if (!a->ident_ip_be || (!p->later_frag && wflow_answer(skb->ifindex, p)))
 		return 0;
 	if (ident_icmp_inner(skb, p, false, a->actor_ip_be, a->ident_ip_be))
 		return -1;

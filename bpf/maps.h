@@ -57,6 +57,13 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct ateom_wflow_key);
+	__type(value, __u64); /* last packet from the worker, refreshed 1/s */
+} worker_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1024);
 	__type(key, struct ateom_remote_key);
 	__type(value, __u64); /* full until this bpf_ktime_get_coarse_ns() */

@@ -175,6 +175,19 @@ struct ateom_remote_key {
 	__u8 pad;
 };
 
+/* ---- worker_flows: LRU hash, flows the worker opened to the shared actor
+ * address (10.200.0.2) through one ateomN. The actor's packets of such a
+ * flow go to the worker unchanged (its socket is connected to 10.200.0.2);
+ * everything else the actor sends the worker carries its identity. Only
+ * the worker's own packets (to_actor) create entries. */
+struct ateom_wflow_key {
+	__u32 ifindex;        /* ateomN */
+	__be16 worker_port_be;
+	__be16 actor_port_be;
+	__u8 proto;
+	__u8 pad[3];
+};
+
 /* skb->mark of the nat_gc_ctl run (BPF_PROG_TEST_RUN) that starts the
  * collector; any other mark stops it. */
 #define ATEOM_GC_START 1

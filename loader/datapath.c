@@ -15,7 +15,7 @@
 
 /* Pin names, in pin order; config last (see dp_load). */
 static const char *const map_names[] = { "actors", "services", "svc_rev", "nat", "nat_gc",
-					 "snat_full", "stats", "egress_hooks", "config" };
+					 "snat_full", "worker_flows", "stats", "egress_hooks", "config" };
 static const char *const prog_names[] = { "prog_from_actor", "prog_from_pod",
 					  "prog_actor_resume", "prog_nat_gc_ctl", "prog_to_actor" };
 #define N_MAPS (sizeof(map_names) / sizeof(map_names[0]))
@@ -29,6 +29,7 @@ static const struct { uint32_t key, value; } map_sizes[N_MAPS] = {
 	{ sizeof(struct ateom_nat_key), sizeof(struct ateom_nat_entry) },
 	{ sizeof(__u32), sizeof(struct ateom_gc) },
 	{ sizeof(struct ateom_remote_key), sizeof(__u64) },
+	{ sizeof(struct ateom_wflow_key), sizeof(__u64) },
 	{ sizeof(__u32), sizeof(struct ateom_counter) },
 	{ sizeof(__u32), sizeof(__u32) },
 	{ sizeof(__u32), sizeof(struct ateom_config) },
@@ -37,7 +38,7 @@ static const struct { uint32_t key, value; } map_sizes[N_MAPS] = {
 static int *map_fd(struct dp *dp, size_t i)
 {
 	int *fds[N_MAPS] = { &dp->actors, &dp->services, &dp->svc_rev, &dp->nat, &dp->nat_gc,
-			     &dp->snat_full, &dp->stats, &dp->hooks, &dp->config };
+			     &dp->snat_full, &dp->worker_flows, &dp->stats, &dp->hooks, &dp->config };
 	return fds[i];
 }
 
@@ -272,7 +273,8 @@ int dp_load(struct dp *dp, uint32_t nat_entries)
 	}
 	struct bpf_map *maps[N_MAPS] = { skel->maps.actors, skel->maps.services,
 					 skel->maps.svc_rev, skel->maps.nat, skel->maps.nat_gc,
-					 skel->maps.snat_full, skel->maps.stats, skel->maps.egress_hooks,
+					 skel->maps.snat_full, skel->maps.worker_flows,
+					 skel->maps.stats, skel->maps.egress_hooks,
 					 skel->maps.config };
 	for (size_t i = 0; i < N_MAPS; i++) {
 		pin_path(dir, map_names[i], path, sizeof(path));

@@ -33,12 +33,17 @@ worker() {
 	check_get "[$mode] worker -> actor at 10.200.0.2:53/udp" w1 udp 10.200.0.2 53 \
 		'^peer=10\.200\.0\.1:[0-9]+ local=10\.200\.0\.2:53 tag=a1$'
 	check_ping "[$mode] worker pings the actor" w1 10.200.0.2
+	# the worker sees the actor as its identity (README, "Several actors")
 	check_get "[$mode] actor -> worker-local service at 10.200.0.1:9090" a-a1 tcp 10.200.0.1 9090 \
-		'^peer=10\.200\.0\.2:[0-9]+ local=10\.200\.0\.1:9090 tag=w1$'
+		'^peer=169\.254\.18\.1:[0-9]+ local=10\.200\.0\.1:9090 tag=w1$'
 	check_get "[$mode] actor -> worker-local UDP at 10.200.0.1:9091" a-a1 udp 10.200.0.1 9091 \
-		'^peer=10\.200\.0\.2:[0-9]+ local=10\.200\.0\.1:9091 tag=w1$'
-	check_get "[$mode] actor -> worker at the pod IP (no NAT, DESIGN §2.3)" a-a1 tcp 192.0.2.11 9090 \
-		'^peer=10\.200\.0\.2:[0-9]+ local=192\.0\.2\.11:9090 tag=w1$'
+		'^peer=169\.254\.18\.1:[0-9]+ local=10\.200\.0\.1:9091 tag=w1$'
+	check_get "[$mode] actor -> worker at the pod IP (no port translation)" a-a1 tcp 192.0.2.11 9090 \
+		'^peer=169\.254\.18\.1:[0-9]+ local=192\.0\.2\.11:9090 tag=w1$'
+	check_get "[$mode] worker -> actor at its identity 169.254.18.1:80" w1 tcp 169.254.18.1 80 \
+		'^peer=10\.200\.0\.1:[0-9]+ local=10\.200\.0\.2:80 tag=a1$'
+	check_get "[$mode] worker -> actor at its identity, UDP" w1 udp 169.254.18.1 53 \
+		'^peer=10\.200\.0\.1:[0-9]+ local=10\.200\.0\.2:53 tag=a1$'
 	check_ping "[$mode] actor pings the worker" a-a1 10.200.0.1
 
 	check_eq "[$mode] worker: no nftables rules" "" "$(in_ns w1 nft list ruleset)"
