@@ -305,11 +305,15 @@ int verb_up(const struct ateom_args *a)
 	if (dp_open_or_load(&t.dp, a->nat_entries) || up_check_state(&t))
 		goto out_undo;
 
-	/* left by a crashed `up` (no map entry) */
-	if (veth_remove_all(&t.wnl, a->actor) < 0 || up_make_veth(&t) || up_attach_veth(&t) || up_write_maps(&t) || up_attach_pod(&t))
+	/* veth_remove_all: what a crashed `up` left (a veth, no map entry) */
+	if (veth_remove_all(&t.wnl, a->actor) < 0 || up_make_veth(&t) || up_attach_veth(&t) ||
+	    up_write_maps(&t) || up_attach_pod(&t))
 		goto out_undo;
-	/* The datapath is ready: a failed write of the report does not undo it. */
-	rc = up_report(&t, sys_now_ms() - t0);
+	/* The report is part of the transaction: exit 1 always means nothing
+	 * changed, so a report that cannot be written undoes the rest. */
+	if (up_report(&t, sys_now_ms() - t0))
+		goto out_undo;
+	rc = 0;
 	goto out;
 
 out_undo:
