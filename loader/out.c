@@ -136,6 +136,12 @@ static double rounded(double v, double scale)
 	return v < 0 ? 0 : (double)(long long)(v * scale + 0.5) / scale;
 }
 
+/* Flushed now, so a write error is seen by the verb (up undoes itself). */
+static int flushed(FILE *f)
+{
+	return fflush(f) == EOF || ferror(f) ? ateom_fail("cannot write the output") : 0;
+}
+
 /* Writes doc (NULL: building it ran out of memory) as one line and frees it. */
 static int emit(FILE *f, json_t *doc)
 {
@@ -147,7 +153,7 @@ static int emit(FILE *f, json_t *doc)
 	json_decref(doc);
 	if (rc || fputc('\n', f) == EOF)
 		return ateom_fail("cannot write the output");
-	return 0;
+	return flushed(f);
 }
 
 /* ---- text helpers ---------------------------------------------------------- */
@@ -171,11 +177,6 @@ static void counters_text(FILE *f, const char *indent, const struct ateom_counte
 		fputc('\n', f);
 	else
 		fprintf(f, "%s(no packets yet)\n", indent);
-}
-
-static int text_done(FILE *f)
-{
-	return ferror(f) ? ateom_fail("cannot write the output") : 0;
 }
 
 /* ---- up ---------------------------------------------------------------------- */
@@ -215,7 +216,7 @@ int out_up(FILE *f, bool json, const struct out_up *r)
 		fprintf(f, "%s%u->%u/%s", i ? "," : ", exposes ", r->expose[i].port,
 			r->expose[i].actor_port, out_proto_name(r->expose[i].proto));
 	fprintf(f, " [%.1f ms%s]\n", r->elapsed_ms, r->loaded ? ", datapath loaded" : "");
-	return text_done(f);
+	return flushed(f);
 }
 
 /* ---- down -------------------------------------------------------------------- */
@@ -235,7 +236,7 @@ int out_down(FILE *f, bool json, const struct out_down *r)
 			r->stale_veths);
 	else
 		fprintf(f, "actor %s is not up (nothing to do)\n", r->actor);
-	return text_done(f);
+	return flushed(f);
 }
 
 /* ---- status ------------------------------------------------------------------ */
@@ -324,7 +325,7 @@ int out_status(FILE *f, bool json, const struct out_status *r)
 		return emit(f, status_json(r));
 	if (!r->loaded) {
 		fprintf(f, "no datapath in %s (no actor has been up on this worker)\n", r->pin_dir);
-		return text_done(f);
+		return flushed(f);
 	}
 	fprintf(f, "datapath %s: pod %s %s (%s), SNAT ports %u-%u, %ld NAT entries, %d actor(s)\n",
 		r->pin_dir, r->pod_if, ip4(r->pod_ip_be, pip), attach_mode_name(r->pod_attach),
@@ -333,7 +334,7 @@ int out_status(FILE *f, bool json, const struct out_status *r)
 		actor_text(f, &r->actors[i]);
 	fputs("worker-wide:\n", f);
 	counters_text(f, "  ", r->counters);
-	return text_done(f);
+	return flushed(f);
 }
 
 /* ---- nat --------------------------------------------------------------------- */
@@ -343,7 +344,7 @@ int out_nat_begin(struct out_nat *o, FILE *f, bool json)
 	*o = (struct out_nat){ .f = f, .json = json };
 	if (json)
 		fputc('[', f);
-	return text_done(f);
+	return ferror(f) ? ateom_fail("cannot write the output") : 0;
 }
 
 int out_nat_entry(struct out_nat *o, const struct ateom_nat_key *k,
@@ -360,7 +361,7 @@ int out_nat_entry(struct out_nat *o, const struct ateom_nat_key *k,
 			ip4(k->daddr_be, d), ntohs(k->dport_be), nat_type_name(e->type),
 			ip4(e->addr_be, t), ntohs(e->port_be), e->actor_id, idle_s);
 		o->n++;
-		return text_done(o->f);
+		return ferror(o->f) ? ateom_fail("cannot write the output") : 0;
 	}
 	doc = json_pack("{s:s,s:s,s:I,s:o,s:o,s:s,s:o,s:I,s:f}",
 			"proto", out_proto_name(k->proto), "dir", dir,
@@ -375,7 +376,7 @@ int out_nat_entry(struct out_nat *o, const struct ateom_nat_key *k,
 		fputc(',', o->f);
 	rc = json_dumpf(doc, o->f, JSON_FLAGS);
 	json_decref(doc);
-	return rc ? ateom_fail("cannot write the output") : text_done(o->f);
+	return rc || ferror(o->f) ? ateom_fail("cannot write the output") : 0;
 }
 
 int out_nat_end(struct out_nat *o)
@@ -384,7 +385,7 @@ int out_nat_end(struct out_nat *o)
 		fputs("]\n", o->f);
 	else
 		fprintf(o->f, "%ld NAT entries\n", o->n);
-	return text_done(o->f);
+	return flushed(o->f);
 }
 
 /* ---- purge ------------------------------------------------------------------- */
@@ -415,7 +416,7 @@ int out_purge(FILE *f, bool json, const struct out_purge *r)
 		fprintf(f, "purged %s\n", r->pin_dir);
 	else
 		fprintf(f, "nothing pinned in %s\n", r->pin_dir);
-	return text_done(f);
+	return flushed(f);
 }
 
 /* ---- gc ---------------------------------------------------------------------- */

@@ -509,8 +509,11 @@ int verb_up(const struct ateom_args *a)
 		goto out_undo;
 	if (up_write_maps(&t) || up_attach_pod(&t))
 		goto out_undo;
-	/* The datapath is ready: a failed write of the report does not undo it. */
-	rc = up_report(&t, sys_now_ms() - t0);
+	/* The report is part of the transaction: exit 1 always means nothing
+	 * changed, so a report that cannot be written undoes the rest. */
+	if (up_report(&t, sys_now_ms() - t0))
+		goto out_undo;
+	rc = 0;
 	goto out;
 
 out_undo:

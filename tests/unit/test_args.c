@@ -925,6 +925,36 @@ static void test_netns_too_long(void **state)
 	assert_int_equal(strlen(a.netns), 4095);
 }
 
+/* main.c dispatches on the canonical verb name: every spelling of a verb
+ * parses to the one name its table row carries. */
+static void test_verb_names(void **state)
+{
+	static const struct { const char *arg, *name; } rows[] = {
+		{ "status", "status" }, { "nat", "nat" }, { "purge", "purge" },
+		{ "help", "help" }, { "-h", "help" }, { "--help", "help" },
+		{ "version", "version" }, { "--version", "version" },
+	};
+	struct ateom_args a;
+	char err[ERRLEN];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *argv[] = { "ateomnet", (char *)rows[i].arg, NULL };
+
+		assert_int_equal(ateom_parse_args(2, argv, &a, err, sizeof(err)), 0);
+		assert_string_equal(ateom_verb_name(a.verb), rows[i].name);
+	}
+	{
+		char *argv[] = { "ateomnet", "down", "--actor", "a", NULL };
+
+		assert_int_equal(ateom_parse_args(4, argv, &a, err, sizeof(err)), 0);
+		assert_string_equal(ateom_verb_name(a.verb), "down");
+	}
+	assert_string_equal(ateom_verb_name(VERB_UP), "up");
+	assert_string_equal(ateom_verb_name(VERB_NONE), "?");
+}
+
 /* The usage text names every verb and flag, with the defaults. */
 static void test_usage(void **state)
 {
@@ -992,6 +1022,7 @@ int main(void)
 		cmocka_unit_test(test_pin_dir),
 		cmocka_unit_test(test_netns_too_long),
 		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_verb_names),
 	};
 	size_t i, total = N(parse_cases) + N(actor_cases) + N(ifname_cases) +
 		N(cidr_cases) + N(expose_cases) + N(range_cases) + N(singles);
