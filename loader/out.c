@@ -479,5 +479,5 @@ int out_gc(FILE *f, bool json, const struct out_gc *r)
 		gc_count(r, r->dry_run ? GC_WOULD_RECLAIM : GC_RECLAIMED),
 		r->dry_run ? "would be reclaimed" : "reclaimed",
 		r->n_dirs - gc_count(r, r->dry_run ? GC_WOULD_RECLAIM : GC_RECLAIMED), r->pin_root);
-	return text_done(f);
+	return flushed(f);
 }
