@@ -8,8 +8,10 @@
  *
  *   nl_sock.c   sockets, the request/reply plumbing, attribute helpers
  *   nl_link.c   links: get, find by alias, veth create, delete, flags
- *   nl_addr.c   IPv4 addresses and the default route
- *   nl_tc.c     tc: clsact qdisc and our cls_bpf filter
+ *   nl_link_id.c  name + alias in one request, a peer's netns id
+ *   nl_addr.c   IPv4 addresses, the default route, route dumps
+ *   nl_host.c   a /32 host route + permanent neighbour (actor identities)
+ *   nl_tc.c     tc: clsact qdisc and our cls_bpf filters (ingress, egress)
  */
 #ifndef ATEOMNET_NL_PRIV_H
 #define ATEOMNET_NL_PRIV_H

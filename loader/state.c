@@ -209,31 +209,6 @@ int state_expose(const struct dp *dp, uint32_t ifindex, uint16_t id, uint32_t ac
 	return 0;
 }
 
-int state_quota_room(const struct dp *dp, uint32_t quota)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	struct actor_ref *v;
-	uint64_t sum = quota;
-	int n;
-
-	if (bpf_obj_get_info_by_fd(dp->nat, &info, &len))
-		return ateom_fail("cannot inspect the nat map: %s", strerror(errno));
-	if (state_actors(dp, &v, &n))
-		return -1;
-	for (int i = 0; i < n; i++)
-		sum += v[i].a.nat_quota;
-	free(v);
-	/* Two entries a pair: with the quotas inside the table, no actor can
-	 * fill it for the others. */
-	if (sum * 2 > info.max_entries)
-		return ateom_fail("--nat-quota %u: the quotas of the actors up would hold %llu "
-				  "NAT pairs, more than the table's %u entries hold (two a pair); "
-				  "use a smaller --nat-quota", quota, (unsigned long long)sum,
-				  info.max_entries);
-	return 0;
-}
-
 int state_hook_set(const struct dp *dp, uint32_t id, int prog_fd)
 {
 	if (prog_fd < 0) {

@@ -219,10 +219,16 @@ static int up_check_state(struct up_txn *t)
 		return -1;
 	n = t->n_acts - t->has_broken;
 	if (n > 0) {
-		/* One datapath serves one pod interface and one SNAT range. */
-		if (t->old_cfg.pod_ifindex != (uint32_t)t->pod.ifindex)
+		struct nl_link old_pod;
+
+		/* One datapath serves one pod interface and one SNAT range. A
+		 * pod interface that is gone (re-created under a new ifindex)
+		 * is replaced: the config and from_pod move to the new one. */
+		if (t->old_cfg.pod_ifindex != (uint32_t)t->pod.ifindex &&
+		    nl_link_get_by_index(&t->wnl, t->old_cfg.pod_ifindex, &old_pod) == 0)
 			return ateom_fail("this worker's actors use another pod interface "
-					  "(ifindex %u), not %s", t->old_cfg.pod_ifindex, a->pod_if);
+					  "(%s, ifindex %u), not %s", old_pod.name,
+					  t->old_cfg.pod_ifindex, a->pod_if);
 		if (t->old_cfg.snat_port_min != a->snat_min ||
 		    t->old_cfg.snat_port_max != a->snat_max)
 			return ateom_fail("--snat-ports %u-%u differs from the %u-%u in use",

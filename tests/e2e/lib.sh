@@ -172,6 +172,25 @@ for e in json.load(sys.stdin):
 print(n)' "${3:-True}"
 }
 
+# pinned_prog_ids P: the ids of the programs pinned in pin dir P.
+pinned_prog_ids() {
+	local f
+	for f in "$1"/prog_*; do bpftool -j prog show pinned "$f" | json 'd.get("id", "?")' || true; done | xargs
+}
+
+# live_prog_ids ID...: those the kernel still has (a link's release is
+# deferred: wait up to 2 s for them to go).
+live_prog_ids() {
+	local id left
+	for _ in $(seq 40); do
+		left=""
+		for id in "$@"; do bpftool prog show id "$id" >/dev/null 2>&1 && left+=" $id"; done
+		[[ -z "$left" ]] && break
+		sleep 0.05
+	done
+	echo $left
+}
+
 # snapshot: everything a refused command must leave untouched, in the
 # worker netns, every actor netns and the pin dir. One shell per namespace
 # (it is taken a hundred times per run), few processes (each costs ~30 ms
@@ -207,14 +226,16 @@ snapshot_namespaces() {
 }
 
 snapshot() { # snapshot N: worker N, all actors, its pin dir
-	local ns m p i=0
+	local ns m p i=0 jobs=()
 	p=$(pin "$1")
-	# namespaces in parallel: a snapshot is taken twice per refusal
+	# namespaces in parallel: a snapshot is taken twice per refusal (wait
+	# for these jobs only: a test's servers run in the background too)
 	for ns in $(snapshot_namespaces "$1"); do
 		i=$((i + 1))
 		{ echo "=== $ns"; in_ns "$ns" env PROBE="$PROBE" bash -c "$SNAP_NS_SCRIPT" 2>&1; } >"$T/snap.$i" &
+		jobs+=($!)
 	done
-	wait
+	wait "${jobs[@]}"
 	cat "$T"/snap.*
 	rm -f "$T"/snap.*
 	echo "=== pins"

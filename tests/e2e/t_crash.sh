@@ -32,24 +32,10 @@ works() {
 	check_get "$1: inbound on pod:$3" node tcp 192.0.2.11 "$3" "tag=$2\$"
 }
 
-# serve_detached NS PORT [ARGS]: lib.sh's `serve` (tcp), but the server is
-# not a job of this shell: `snapshot` ends with a bare `wait`, which would
-# wait for the server forever. Namespace deletion at cleanup ends it.
-serve_detached() {
-	local ns="$1" port="$2" log="$T/srv-$1-tcp-$2.log"
-	shift 2
-	(in_ns "$ns" "$PROBE" tcp-serve "$port" "$@" >"$log" 2>&1 &)
-	for _ in $(seq 100); do
-		grep -q '^ready' "$log" 2>/dev/null && return 0
-		sleep 0.02
-	done
-	fatal "server tcp/$port in $ns did not start" "$(cat "$log")"
-}
-
 crash_bed() {
 	std_topo "$1"
-	serve_detached inet 7000
-	serve_detached a-a1 80 --tag a1
+	serve inet tcp 7000
+	serve a-a1 tcp 80 --tag a1
 }
 
 # up_a1 ARGS...: `up` of a1 on worker 1, as a command (no must).
@@ -84,7 +70,7 @@ test_crash_up() {
 test_crash_up_beside_another() {
 	crash_bed crb
 	e2e_actor a2
-	serve_detached a-a2 81 --tag a2
+	serve a-a2 tcp 81 --tag a2
 	local step up2 down2
 	up2=(atn w1 up --actor a2 --netns "$(apath a2)" --pin-dir "$(pin 1)" --veth ateom1 --expose 81)
 	down2=(atn w1 down --actor a2 --pin-dir "$(pin 1)")

@@ -140,25 +140,6 @@ test_purge() {
 # A tcx link dies with its device; its pin does not. A pin counts as an
 # attachment only if its link is alive and on this ifindex.
 
-# pinned_prog_ids P: the ids of the programs pinned in pin dir P.
-pinned_prog_ids() {
-	local f
-	for f in "$1"/prog_*; do bpftool -j prog show pinned "$f" | json 'd.get("id", "?")' || true; done | xargs
-}
-
-# live_prog_ids ID...: those the kernel still has (a link's release is
-# deferred: wait up to 2 s for them to go).
-live_prog_ids() {
-	local id left
-	for _ in $(seq 40); do
-		left=""
-		for id in "$@"; do bpftool prog show id "$id" >/dev/null 2>&1 && left+=" $id"; done
-		[[ -z "$left" ]] && break
-		sleep 0.05
-	done
-	echo $left
-}
-
 # recreate_pod_if N [IFINDEX]: worker N's eth0 is deleted (its node end with
 # it) and made again with the same MAC, addresses and route, as a CNI would;
 # with IFINDEX, the new eth0 gets that ifindex back.
@@ -213,6 +194,29 @@ test_pod_if_recreated_new_ifindex() {
 	up 1 a1 --attach tcx
 	check_match "up again attached from_pod to the new eth0" '^[0-9]+$' "$(pod_prog_id 1)"
 	check_get "inbound to a1 through the new eth0" node tcp 192.0.2.11 80 'tag=a1$'
+}
+
+# The pod eth0 is re-created under a new ifindex while a1 stays up: a2's
+# `up` moves the datapath to the new eth0 (the old one is gone, so it is no
+# other pod interface), and both actors work through it.
+test_pod_if_recreated_actor_up() {
+	std_topo ru
+	e2e_actor a2
+	local old
+	serve inet tcp 7000
+	serve a-a1 tcp 80 --tag a1
+	serve a-a2 tcp 81 --tag a2
+	up 1 a1 --attach tcx
+	old=$(link_field w1 eth0 ifindex)
+	recreate_pod_if 1
+	check_ne "the new eth0 has another ifindex" "$old" "$(link_field w1 eth0 ifindex)"
+	check "a2's up moves the datapath to the new eth0" \
+		atn w1 up --actor a2 --netns "$(apath a2)" --pin-dir "$(pin 1)" --veth ateom1 --expose 81
+	check_eq "the config names the new eth0" "$(link_field w1 eth0 ifindex)" \
+		"$(status_json 1 | json 'd["pod_ifindex"]')"
+	check_get "inbound to a1 through the new eth0" node tcp 192.0.2.11 80 'tag=a1$'
+	check_get "inbound to a2 through the new eth0" node tcp 192.0.2.11 81 'tag=a2$'
+	check_get "a1's egress leaves through the new eth0" a-a1 tcp 203.0.113.10 7000 '^peer=192\.0\.2\.11:'
 }
 
 # The actor netns is deleted before `down` (its veth went with it): down

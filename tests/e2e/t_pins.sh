@@ -14,23 +14,6 @@ print(struct.unpack("Q", s.getsockopt(socket.SOL_SOCKET, 71, 8))[0])'
 
 netns_ino() { stat -L -c %i "/run/netns/$TOPO_ID-$1"; }
 
-# pinned_prog_ids P / live_prog_ids ID...: as in t_lifecycle.sh.
-pinned_prog_ids() {
-	local f
-	for f in "$1"/prog_*; do bpftool -j prog show pinned "$f" | json 'd.get("id", "?")' || true; done | xargs
-}
-
-live_prog_ids() {
-	local id left
-	for _ in $(seq 40); do
-		left=""
-		for id in "$@"; do bpftool prog show id "$id" >/dev/null 2>&1 && left+=" $id"; done
-		[[ -z "$left" ]] && break
-		sleep 0.05
-	done
-	echo $left
-}
-
 # gc_field JSON DIR FIELD: FIELD of DIR's entry in `gc --json` output
 # ("<absent>" when gc did not list DIR).
 gc_field() {
