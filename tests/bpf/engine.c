@@ -486,7 +486,7 @@ static void check_row(void **state)
 	struct run *run = &cur;
 	struct ateom_config cfg;
 	struct census census;
-	int nat0, prog;
+	int nat0, wflow0, prog;
 
 	close_worker_sockets();
 	memset(run, 0, sizeof(*run));
@@ -515,13 +515,18 @@ static void check_row(void **state)
 	run->len = build(r, run->in);
 	assert_true(run->len > 0);
 	nat0 = fx_nat_count(&fx);
+	wflow0 = fx_wflow_count(&fx);
 	take_census(&fx, &census);
-	prog = r->prog == FROM_ACTOR ? fx.from_actor : r->prog == FROM_POD ? fx.from_pod : fx.resume;
+	prog = r->prog == FROM_ACTOR ? fx.from_actor : r->prog == FROM_POD ? fx.from_pod :
+	       r->prog == TO_ACTOR ? fx.to_actor : fx.resume;
 	run->t0 = fx_now();
 	assert_int_equal(fx_run(&fx, prog, run->ifindex, run->in, run->len,
 				r->prog == RESUME ? r->cb : NULL, 1, &run->res), 0);
 	run->t1 = fx_now();
 
+	/* The program saw the row's device as skb->ifindex (to_actor: the
+	 * veth it leaves through, as on egress). */
+	assert_int_equal(run->res.ctx.ifindex, run->ifindex);
 	assert_int_equal((int32_t)run->res.retval, r->verdict);
 	assert_int_equal(run->res.out_len, run->len); /* never resized */
 	if (r->same)
@@ -532,6 +537,7 @@ static void check_row(void **state)
 		check_xlate(r, run);
 	check_counters(&fx, r, run->len);
 	assert_int_equal(fx_nat_count(&fx) - nat0, r->nat_delta);
+	assert_int_equal(fx_wflow_count(&fx) - wflow0, r->wflow_delta);
 	check_census(&fx, &census);
 	if (r->pair)
 		check_pair(&fx, r, run);

@@ -27,7 +27,8 @@
 /* The one fixture of the test binary (opened by test_datapath.c). */
 extern struct fx fx;
 
-enum prog { FROM_ACTOR, FROM_POD, RESUME };
+/* TO_ACTOR runs on the egress of the row's device (an actor's veth). */
+enum prog { FROM_ACTOR, FROM_POD, RESUME, TO_ACTOR };
 enum dev { DEV_A1, DEV_A2, DEV_POD };
 enum kind { K_IP, K_ARP, K_IPV6 };
 enum pair { PAIR_NONE, PAIR_SNAT };
@@ -95,6 +96,7 @@ struct row {
 	const struct pb_spec *want; /* instead of x: the whole expected packet */
 	struct cnt c[6]; /* every other counter must stay 0 */
 	int nat_delta;
+	int wflow_delta; /* worker_flows entries made (only to_actor makes any) */
 	enum pair pair;
 	int actor;      /* PAIR_*: the actor (1, 2) the pair belongs to */
 	bool touch;     /* the entry the packet used got last_seen refreshed */

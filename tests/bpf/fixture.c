@@ -77,12 +77,14 @@ int fx_open_sized(struct fx *f, uint32_t nat_entries)
 	f->from_actor = bpf_program__fd(f->skel->progs.from_actor);
 	f->from_pod = bpf_program__fd(f->skel->progs.from_pod);
 	f->resume = bpf_program__fd(f->skel->progs.actor_resume);
+	f->to_actor = bpf_program__fd(f->skel->progs.to_actor);
 	f->gc_ctl = bpf_program__fd(f->skel->progs.nat_gc_ctl);
 	f->config = bpf_map__fd(f->skel->maps.config);
 	f->actors = bpf_map__fd(f->skel->maps.actors);
 	f->services = bpf_map__fd(f->skel->maps.services);
 	f->svc_rev = bpf_map__fd(f->skel->maps.svc_rev);
 	f->snat_full = bpf_map__fd(f->skel->maps.snat_full);
+	f->worker_flows = bpf_map__fd(f->skel->maps.worker_flows);
 	f->nat = bpf_map__fd(f->skel->maps.nat);
 	f->nat_max = bpf_map__max_entries(f->skel->maps.nat);
 	f->nat_gc = bpf_map__fd(f->skel->maps.nat_gc);
@@ -185,6 +187,7 @@ int fx_reset(struct fx *f)
 	    map_clear(f->services, sizeof(struct ateom_svc_key)) ||
 	    map_clear(f->svc_rev, sizeof(struct ateom_svc_rev_key)) ||
 	    map_clear(f->snat_full, sizeof(struct ateom_remote_key)) ||
+	    map_clear(f->worker_flows, sizeof(struct ateom_wflow_key)) ||
 	    bpf_map_update_elem(f->config, &zero, &none, BPF_ANY) ||
 	    fx_hook_set(f, ATEOM_HOOK_SLOT_RESUME, f->resume))
 		return -1;
@@ -230,6 +233,7 @@ int fx_add_actor(struct fx *f, int ifindex, uint32_t id)
 		.actor_ip_be = FX_ACTOR_IP,
 		.id = id,
 		.netmask_be = FX_NETMASK,
+		.ident_ip_be = htonl(ATEOM_IDENT_BASE + id),
 		.nat_quota = ATEOM_NAT_DEFAULT_QUOTA,
 	};
 
@@ -390,6 +394,42 @@ int fx_nat_count(struct fx *f)
 	return n;
 }
 
+struct ateom_wflow_key fx_wflow_key(int ifindex, uint8_t proto, uint16_t worker_port,
+				    uint16_t actor_port)
+{
+	return (struct ateom_wflow_key){
+		.ifindex = ifindex, .worker_port_be = htons(worker_port),
+		.actor_port_be = htons(actor_port), .proto = proto,
+	};
+}
+
+int fx_wflow_put(struct fx *f, int ifindex, uint8_t proto, uint16_t worker_port,
+		 uint16_t actor_port, uint64_t seen)
+{
+	struct ateom_wflow_key k = fx_wflow_key(ifindex, proto, worker_port, actor_port);
+
+	return bpf_map_update_elem(f->worker_flows, &k, &seen, BPF_ANY) ? -errno : 0;
+}
+
+int fx_wflow_get(struct fx *f, int ifindex, uint8_t proto, uint16_t worker_port,
+		 uint16_t actor_port, uint64_t *seen)
+{
+	struct ateom_wflow_key k = fx_wflow_key(ifindex, proto, worker_port, actor_port);
+
+	return bpf_map_lookup_elem(f->worker_flows, &k, seen) ? -errno : 0;
+}
+
+int fx_wflow_count(struct fx *f)
+{
+	struct ateom_wflow_key k;
+	int n = 0;
+
+	for (int err = bpf_map_get_next_key(f->worker_flows, NULL, &k); !err;
+	     err = bpf_map_get_next_key(f->worker_flows, &k, &k))
+		n++;
+	return n;
+}
+
 uint64_t fx_now(void)
 {
 	struct timespec ts;
@@ -519,39 +559,49 @@ int fx_hook_verdict(struct fx *f, uint32_t actor_id, int ifindex, uint32_t verdi
 #define SCN_CPORT 50000   /* client port of inbound flows */
 #define SCN_DATA .tcp_flags = PB_ACK | PB_PSH, .payload = 64
 
+enum scn_prog { SCN_FROM_POD, SCN_FROM_ACTOR, SCN_TO_ACTOR };
+
 static const struct {
 	const char *name;
-	bool from_actor;
+	enum scn_prog prog;
 	struct pb_spec p;
 } scn[FX_SCN_MAX] = {
-	[FX_SCN_SNAT_TCP_EST] = { "snat_tcp_est", true,
+	[FX_SCN_SNAT_TCP_EST] = { "snat_tcp_est", SCN_FROM_ACTOR,
 		{ FX_ACTOR_WIRE, .saddr = FX_ACTOR_IP, .daddr = FX_REMOTE_IP,
 		  .proto = IPPROTO_TCP, .sport = SCN_APORT, .dport = 443, SCN_DATA } },
-	[FX_SCN_SNAT_TCP_REPLY] = { "snat_tcp_reply", false,
+	[FX_SCN_SNAT_TCP_REPLY] = { "snat_tcp_reply", SCN_FROM_POD,
 		{ FX_POD_WIRE, .saddr = FX_REMOTE_IP, .daddr = FX_POD_IP,
 		  .proto = IPPROTO_TCP, .sport = 443, SCN_DATA } }, /* .dport: SCN_PODPORT */
-	[FX_SCN_DNAT_TCP_EST] = { "dnat_tcp_est", false,
+	[FX_SCN_DNAT_TCP_EST] = { "dnat_tcp_est", SCN_FROM_POD,
 		{ FX_POD_WIRE, .saddr = FX_CLIENT_IP, .daddr = FX_POD_IP,
 		  .proto = IPPROTO_TCP, .sport = SCN_CPORT, .dport = FX_SVC_HTTP, SCN_DATA } },
-	[FX_SCN_DNAT_TCP_REPLY] = { "dnat_tcp_reply", true,
+	[FX_SCN_DNAT_TCP_REPLY] = { "dnat_tcp_reply", SCN_FROM_ACTOR,
 		{ FX_ACTOR_WIRE, .saddr = FX_ACTOR_IP, .daddr = FX_CLIENT_IP,
 		  .proto = IPPROTO_TCP, .sport = 80, .dport = SCN_CPORT, SCN_DATA } },
-	[FX_SCN_SNAT_UDP_EST] = { "snat_udp_est", true,
+	[FX_SCN_SNAT_UDP_EST] = { "snat_udp_est", SCN_FROM_ACTOR,
 		{ FX_ACTOR_WIRE, .saddr = FX_ACTOR_IP, .daddr = FX_REMOTE_IP,
 		  .proto = IPPROTO_UDP, .sport = SCN_APORT, .dport = 53, .payload = 64 } },
-	[FX_SCN_POD_PASS] = { "pod_pass", false,
+	[FX_SCN_POD_PASS] = { "pod_pass", SCN_FROM_POD,
 		{ FX_POD_WIRE, .saddr = FX_CLIENT_IP, .daddr = FX_POD_IP,
 		  .proto = IPPROTO_TCP, .sport = 443, .dport = 45000, SCN_DATA } },
-	[FX_SCN_SNAT_NEW] = { "snat_tcp_new", true,
+	[FX_SCN_SNAT_NEW] = { "snat_tcp_new", SCN_FROM_ACTOR,
 		{ FX_ACTOR_WIRE, .saddr = FX_ACTOR_IP, .daddr = FX_REMOTE_IP,
 		  .proto = IPPROTO_TCP, .sport = SCN_APORT, .dport = 443, .tcp_flags = PB_SYN } },
-	[FX_SCN_DNAT_SYN] = { "dnat_tcp_syn", false,
+	[FX_SCN_DNAT_SYN] = { "dnat_tcp_syn", SCN_FROM_POD,
 		{ FX_POD_WIRE, .saddr = FX_CLIENT_IP, .daddr = FX_POD_IP,
 		  .proto = IPPROTO_TCP, .sport = SCN_CPORT, .dport = FX_SVC_HTTP,
 		  .tcp_flags = PB_SYN } },
-	[FX_SCN_TO_WORKER] = { "to_worker", true,
+	[FX_SCN_TO_WORKER] = { "to_worker", SCN_FROM_ACTOR,
 		{ FX_ACTOR_WIRE, .saddr = FX_ACTOR_IP, .daddr = FX_WORKER_IP,
 		  .proto = IPPROTO_TCP, .sport = SCN_APORT, .dport = 9000, SCN_DATA } },
+	[FX_SCN_FROM_WORKER] = { "from_worker", SCN_TO_ACTOR,
+		{ .smac = FX_GW_MAC, .dmac = FX_ACTOR_MAC, .saddr = FX_WORKER_IP,
+		  .daddr = FX_IDENT_IP(1), .proto = IPPROTO_TCP, .sport = 9000,
+		  .dport = SCN_APORT, SCN_DATA } },
+	[FX_SCN_TO_ACTOR_PASS] = { "to_actor_pass", SCN_TO_ACTOR,
+		{ .smac = FX_GW_MAC, .dmac = FX_ACTOR_MAC, .saddr = FX_REMOTE_IP,
+		  .daddr = FX_ACTOR_IP, .proto = IPPROTO_TCP, .sport = 443, .dport = SCN_APORT,
+		  .ttl = 63, SCN_DATA } },
 };
 
 /* The NAT pair an established flow of this scenario would have (exposed
@@ -584,8 +634,9 @@ int fx_scenario(struct fx *f, enum fx_scenario s, struct fx_scn *out)
 	if (s == FX_SCN_SNAT_TCP_REPLY)
 		p.dport = SCN_PODPORT(f);
 	out->name = scn[s].name;
-	out->ifindex = scn[s].from_actor ? f->if_a1 : f->if_pod;
-	out->prog_fd = scn[s].from_actor ? f->from_actor : f->from_pod;
+	out->ifindex = scn[s].prog == SCN_FROM_POD ? f->if_pod : f->if_a1;
+	out->prog_fd = scn[s].prog == SCN_FROM_POD ? f->from_pod :
+		       scn[s].prog == SCN_FROM_ACTOR ? f->from_actor : f->to_actor;
 	out->len = pb_build(out->pkt, sizeof(out->pkt), &p);
 	return out->len ? 0 : -1;
 }

@@ -45,6 +45,9 @@
 #define FX_REMOTE_IP FX_IP(198, 51, 100, 7)  /* a server the actor calls */
 #define FX_CLIENT_IP FX_IP(203, 0, 113, 9)   /* a client of an exposed port */
 #define FX_ROUTER_IP FX_IP(198, 51, 100, 1)  /* sends ICMP errors */
+/* An actor's identity toward the worker (ATEOM_IDENT_BASE + id), as `up`
+ * sets it in the actor entry (fx_add_actor does the same). */
+#define FX_IDENT_IP(id) FX_IP(169, 254, 18, id)
 
 #define FX_GW_MAC ATEOM_GW_MAC
 #define FX_ACTOR_MAC ATEOM_ACTOR_MAC
@@ -82,8 +85,9 @@ struct datapath_bpf;
 
 struct fx {
 	struct datapath_bpf *skel;
-	int from_actor, from_pod, resume, gc_ctl;          /* program fds */
-	int config, actors, services, svc_rev, nat, nat_gc, snat_full, stats, hooks; /* map fds */
+	int from_actor, from_pod, resume, to_actor, gc_ctl; /* program fds */
+	int config, actors, services, svc_rev, nat, nat_gc, snat_full, worker_flows, stats,
+	    hooks; /* map fds */
 	uint32_t nat_max;         /* the NAT table's max_entries */
 	int if_pod, if_a1, if_a2; /* devices in the private netns */
 	int ncpus;
@@ -109,7 +113,8 @@ int fx_std_setup(struct fx *f);
 void fx_std_config(const struct fx *f, struct ateom_config *c);
 int fx_set_config(struct fx *f, const struct ateom_config *c);
 int fx_get_config(struct fx *f, struct ateom_config *c);
-/* An actor with the default NAT quota and no pairs. */
+/* An actor with the default NAT quota, no pairs, and its identity
+ * FX_IDENT_IP(id) (production: the loader always sets one). */
 int fx_add_actor(struct fx *f, int ifindex, uint32_t id);
 int fx_get_actor(struct fx *f, int ifindex, struct ateom_actor *a);
 int fx_put_actor(struct fx *f, int ifindex, const struct ateom_actor *a);
@@ -130,8 +135,10 @@ struct fx_result {
 	struct __sk_buff ctx;
 };
 
-/* Runs prog_fd on the frame as if it arrived on ifindex; cb (5 words) may
- * be NULL. Returns 0 or -errno. Beware repeat > 1: every repetition sees
+/* Runs prog_fd on the frame as if it arrived on ifindex (or, for to_actor,
+ * left through it: test_run makes ifindex the skb's device, which is what
+ * skb->ifindex reads on egress too); cb (5 words) may be NULL. Returns 0
+ * or -errno. Beware repeat > 1: every repetition sees
  * the packet as the previous one left it (test_run does not restore it),
  * so only the first translates and the rest take another path (a SNATed
  * packet comes back as spoofed). fx_cost() measures translation paths. */
@@ -148,6 +155,16 @@ int fx_nat_put(struct fx *f, const struct ateom_nat_key *k, const struct ateom_n
 int fx_nat_count(struct fx *f);
 /* Empties the NAT table and zeroes every actor's pair count with it. */
 int fx_nat_clear(struct fx *f);
+/* worker_flows: flows the worker opened to the shared actor address
+ * through ifindex (ports host order; ICMP echo: the id as worker_port,
+ * actor_port 0). get returns 0 or -errno, *seen the entry's time. */
+struct ateom_wflow_key fx_wflow_key(int ifindex, uint8_t proto, uint16_t worker_port,
+				    uint16_t actor_port);
+int fx_wflow_put(struct fx *f, int ifindex, uint8_t proto, uint16_t worker_port,
+		 uint16_t actor_port, uint64_t seen);
+int fx_wflow_get(struct fx *f, int ifindex, uint8_t proto, uint16_t worker_port,
+		 uint16_t actor_port, uint64_t *seen);
+int fx_wflow_count(struct fx *f);
 /* The clock of bpf_ktime_get_coarse_ns(). */
 uint64_t fx_now(void);
 
@@ -186,6 +203,10 @@ enum fx_scenario {
 	FX_SCN_TO_WORKER,      /* from_actor: to 10.200.0.1 */
 	FX_SCN_SNAT_NEW,       /* from_actor: TCP SYN, no state (clear NAT between runs) */
 	FX_SCN_DNAT_SYN,       /* from_pod: SYN to :80 (stateless like any inbound) */
+	FX_SCN_FROM_WORKER,    /* to_actor: the worker to actor 1's identity */
+	FX_SCN_TO_ACTOR_PASS,  /* to_actor: an SNAT reply on its way to the actor
+				* (bpf_redirect delivers through the veth's
+				* egress: every delivered packet pays this) */
 	FX_SCN_MAX
 };
 struct fx_scn {

@@ -18,7 +18,7 @@
 #include "engine.h"
 
 /* ---- the suite: areas of rows, in the order they run, then the flows ---- */
-#define ROW_AREAS(X) X(snat) X(owner) X(dnat) X(pod) X(actor) X(hook) X(icmp)
+#define ROW_AREAS(X) X(snat) X(owner) X(dnat) X(pod) X(actor) X(hook) X(icmp) X(ident)
 
 #define ROW_AREA_DECL(a) extern const struct row a##_rows[]; extern const size_t a##_rows_n;
 ROW_AREAS(ROW_AREA_DECL)
@@ -27,7 +27,7 @@ ROW_AREAS(ROW_AREA_DECL)
 /* Multi-packet flows and tests of other shapes, in groups: a group is a
  * file that defines `const struct CMUnitTest NAME_flows[]` and
  * FLOW_GROUP_END(NAME), plus X(NAME) here. */
-#define FLOW_GROUPS(X) X(basic) X(port) X(gc)
+#define FLOW_GROUPS(X) X(basic) X(port) X(gc) X(ident)
 #define FLOW_GROUP_DECL(g) extern const struct CMUnitTest g##_flows[]; \
 			   extern const size_t g##_flows_n;
 FLOW_GROUPS(FLOW_GROUP_DECL)
@@ -90,7 +90,12 @@ struct pb_view xmit(int prog, int ifindex, const struct pb_spec *s, int verdict,
 #define SYN_PASS .verdict = FX_UNSPEC, .same = true, \
 		 .c = { C(0, SYN_NOT_REPLY), C(0, POD_PASS) }
 #define ACTOR_DROP(why) .verdict = FX_SHOT, .c = { C(1, ACTOR_RX), C(1, why) }
-#define TO_WORKER .verdict = FX_OK, .same = true, .c = { C(1, ACTOR_RX), C(1, TO_WORKER) }
+/* Actor 1 to the worker: on to its stack with actor 1's identity as the
+ * source (bpf/ident.h); _AS_IS: untouched (an answer in a flow the worker
+ * opened to the actor address). */
+#define TO_WORKER .verdict = FX_OK, .x = { .saddr = FX_IDENT_IP(1) }, \
+		  .c = { C(1, ACTOR_RX), C(1, TO_WORKER) }
+#define TO_WORKER_AS_IS .verdict = FX_OK, .same = true, .c = { C(1, ACTOR_RX), C(1, TO_WORKER) }
 /* cb[IFINDEX] is informational: resume trusts skb->ifindex, not the cb. */
 #define RESUME_CB(v) .cb = { ATEOM_HOOK_CB_MAGIC, 1, 0, v }
 
