@@ -126,14 +126,9 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 		return actor_icmp_error(skb, cfg, a, p);
 	}
 
-	rev = exposed_source(skb->ifindex, p);
-	if (rev) {
-		if (rewrite_src(skb, p, cfg->pod_ip_be, rev->port_be))
-			return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
-		count(a->id, ATEOM_STAT_DNAT_REPLY, p->len);
-		return bpf_redirect_neigh(cfg->pod_ifindex, NULL, 0, 0);
-	}
-
+	/* The actor's pairs first (the common case pays one lookup). No pair
+	 * can exist for an exposed source port: svc_rev is written before the
+	 * actor entry, and a new pair is only made after asking it. */
 	now = bpf_ktime_get_coarse_ns();
 	nat_key_out(&key, skb->ifindex, p);
 	e = bpf_map_lookup_elem(&nat, &key);
@@ -143,6 +138,11 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 		if (tcp_is_syn(p))
 			nat_new_connection(&key, e);
 		nat_touch(&key, e, p, now);
+	} else if ((rev = exposed_source(skb->ifindex, p))) {
+		if (rewrite_src(skb, p, cfg->pod_ip_be, rev->port_be))
+			return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
+		count(a->id, ATEOM_STAT_DNAT_REPLY, p->len);
+		return bpf_redirect_neigh(cfg->pod_ifindex, NULL, 0, 0);
 	} else {
 		err = snat_create(skb, cfg, a, skb->ifindex, p, now, &fresh);
 		if (err == -EEXIST)

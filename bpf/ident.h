@@ -80,19 +80,45 @@ static __always_inline void wflow_note(__u32 ifindex, const struct pkt *p)
 	struct ateom_wflow_key k;
 	__u64 now = bpf_ktime_get_coarse_ns(), *seen;
 
+	if (p->proto == IPPROTO_ICMP && p->icmp_type != ICMP_ECHO)
+		return; /* flows are TCP, UDP and pings; errors are about them */
 	wflow_key(&k, ifindex, p->proto, p->sport, p->dport);
 	seen = bpf_map_lookup_elem(&worker_flows, &k);
 	if (!seen || now - *seen > NSEC_PER_SEC)
 		bpf_map_update_elem(&worker_flows, &k, &now, BPF_ANY);
 }
 
-/* from_actor: an answer in a flow the worker opened to 10.200.0.2? */
-static __always_inline bool wflow_answer(__u32 ifindex, const struct pkt *p)
+/* Did the worker open this flow to 10.200.0.2 through ifindex? (Ports as
+ * the worker's packets carry them.) */
+static __always_inline bool wflow_known(__u32 ifindex, __u8 proto, __be16 worker_port,
+					__be16 actor_port)
 {
 	struct ateom_wflow_key k;
 
-	wflow_key(&k, ifindex, p->proto, p->dport, p->sport);
+	wflow_key(&k, ifindex, proto, worker_port, actor_port);
 	return bpf_map_lookup_elem(&worker_flows, &k) != NULL;
+}
+
+/* from_actor: an ICMP error to the worker. About a flow the worker opened
+ * to 10.200.0.2 (the quoted packet is the worker's): left as it is, so
+ * the worker's socket gets it. Otherwise the quoted destination and the
+ * source become the identity. */
+static __always_inline int ident_icmp_to_worker(struct __sk_buff *skb, const struct pkt *p,
+						const struct ateom_actor *a)
+{
+	struct inner in;
+
+	if (!p->later_frag && !inner_parse(skb, p, &in) && in.daddr == a->actor_ip_be) {
+		if (in.proto != IPPROTO_ICMP &&
+		    wflow_known(skb->ifindex, in.proto, in.sport, in.dport))
+			return 0;
+		if (in.proto == IPPROTO_ICMP && wflow_known(skb->ifindex, in.proto, in.sport, 0))
+			return 0;
+		if (inner_rewrite(skb, p, &in, in.ip_off + offsetof(struct iphdr, daddr),
+				  a->actor_ip_be, a->ident_ip_be, 0, 0, 0))
+			return -1;
+	}
+	return ident_rewrite(skb, p, IP_SRC_OFF, p->saddr, a->ident_ip_be);
 }
 
 /* from_actor: the actor's packet to the worker leaves with its identity,
@@ -100,10 +126,16 @@ static __always_inline bool wflow_answer(__u32 ifindex, const struct pkt *p)
 static __always_inline int ident_to_worker(struct __sk_buff *skb, const struct pkt *p,
 					   const struct ateom_actor *a)
 {
-	if (!a->ident_ip_be || (!p->later_frag && wflow_answer(skb->ifindex, p)))
+	if (!a->ident_ip_be)
 		return 0;
-	if (ident_icmp_inner(skb, p, false, a->actor_ip_be, a->ident_ip_be))
-		return -1;
+	if (p->proto == IPPROTO_ICMP && ICMP_IS_ERROR(p->icmp_type))
+		return ident_icmp_to_worker(skb, p, a);
+	/* Answers: TCP, UDP and echo replies. A fragmented answer gets the
+	 * identity (its later fragments carry no ports to look up, and one
+	 * datagram must keep one source). */
+	if (!p->fragment && (p->proto != IPPROTO_ICMP || p->icmp_type == ICMP_ECHOREPLY) &&
+	    wflow_known(skb->ifindex, p->proto, p->dport, p->sport))
+		return 0;
 	return ident_rewrite(skb, p, IP_SRC_OFF, p->saddr, a->ident_ip_be);
 }
 

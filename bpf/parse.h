@@ -59,6 +59,7 @@ struct pkt {
 	__u8 icmp_type;
 	__u8 ttl;
 	bool options;      /* the IPv4 header carries options (ihl > 5) */
+	bool fragment;     /* any fragment: ports not parsed (0) */
 	bool later_frag;   /* a fragment other than the first: no L4 header */
 	__u32 len;         /* skb->len, for byte counters */
 };
@@ -123,6 +124,7 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 	p->len = skb->len;
 	p->l4off = ETH_HLEN + ihl;
 	p->options = ihl > sizeof(*ip);
+	p->fragment = (ip->frag_off & bpf_htons(IP_MF | IP_OFFMASK)) != 0;
 	p->later_frag = (ip->frag_off & bpf_htons(IP_OFFMASK)) != 0;
 	p->tcp_flags = 0;
 	p->icmp_type = 0;

@@ -100,29 +100,42 @@ static void port_key_changes_choice(void **state)
 		assert_int_equal(given(&tuples[i]), first[i]);
 }
 
-/* Consecutive source ports of one actor land all over the range, not on
- * consecutive pod ports (which min + sport % range gave: the actor could
- * walk the pod's ports). */
-static void port_not_steered_by_source_port(void **state)
+/* The actor's source port is shifted by a secret per remote: what the
+ * actor can learn toward a remote it controls (its pod port there) says
+ * nothing about another remote. One source port toward 16 remote ports
+ * lands on 16 different pod ports (min + sport % range, the first
+ * version's choice, gave the same port toward every remote). For one
+ * remote, consecutive source ports stay consecutive pod ports: a rotation,
+ * so the actor's own flows never collide (no PAWS drops at the remote). */
+static void port_shift_is_per_remote(void **state)
 {
-	struct pb_spec t = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .dport = 443, TCP_SYN };
-	unsigned steps = 0;
-	uint16_t prev = 0;
+	struct pb_spec t = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, TCP_SYN };
+	uint16_t ports[16];
+	unsigned distinct = 0;
 
 	(void)state;
-	for (t.sport = APORT; t.sport < APORT + 16; t.sport++) {
-		uint16_t p = given(&t);
-
-		steps += prev && (uint16_t)(p - prev) == 1;
-		prev = p;
+	for (unsigned i = 0; i < 16; i++) {
+		t.dport = 443 + i;
+		ports[i] = given(&t);
+		bool seen = false;
+		for (unsigned j = 0; j < i; j++)
+			seen |= ports[j] == ports[i];
+		distinct += !seen;
 	}
-	assert_true(steps < 3);
+	assert_true(distinct >= 15);
+	t.dport = 443;
+	for (t.sport = APORT + 1; t.sport < APORT + 16; t.sport++) {
+		uint16_t lo = range_port(RANGE_PORT(0)), hi = lo + (fx.snat_max - fx.snat_min);
+		unsigned next = ports[0] + (t.sport - APORT);
+
+		assert_int_equal(given(&t), next > hi ? lo + (next - hi - 1) : next);
+	}
 }
 
 const struct CMUnitTest port_flows[] = {
 	cmocka_unit_test(port_siphash_reference_vectors),
 	cmocka_unit_test_setup(port_first_candidate_is_keyed_hash, flow_setup),
 	cmocka_unit_test_setup(port_key_changes_choice, flow_setup),
-	cmocka_unit_test_setup(port_not_steered_by_source_port, flow_setup),
+	cmocka_unit_test_setup(port_shift_is_per_remote, flow_setup),
 };
 FLOW_GROUP_END(port);

@@ -309,20 +309,13 @@ const struct row ident_rows[] = {
 	 * 10.200.0.2: the worker's socket is connected to 10.200.0.2, so the
 	 * error must reach it as it is (like any answer in that flow). */
 	{ "ident_icmp_error_about_worker_flow_as_is", FROM_ACTOR, DEV_A1, .prep = prep_wflow_udp,
-	  .in = { FROM_ACTOR_IP, .daddr = FX_WORKER_IP, PORT_UNREACH(&q_w2a) }, TO_WORKER_AS_IS,
-	  .known_bug = "ident_to_worker looks an ICMP error up in worker_flows by its own "
-		       "ports (0, 0), not the quoted tuple: an error about a flow the worker "
-		       "opened to 10.200.0.2 gets the identity, inside and out, and the "
-		       "worker's connected socket never sees it" },
+	  .in = { FROM_ACTOR_IP, .daddr = FX_WORKER_IP, PORT_UNREACH(&q_w2a) }, TO_WORKER_AS_IS },
 	/* What to_actor notes for a worker's ICMP error to 10.200.0.2 (an
 	 * entry {ICMP, 0, 0}) must not exempt the actor's ICMP errors. */
 	{ "ident_icmp_error_to_worker_despite_icmp_0_0_entry", FROM_ACTOR, DEV_A1,
 	  .prep = prep_wflow_icmp_error,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_WORKER_IP, PORT_UNREACH(&q_w2a) },
-	  .verdict = FX_OK, .want = &want_unreach_to_worker, .c = TW(1),
-	  .known_bug = "an ICMP error's ports are (0, 0) in struct pkt, so a worker_flows "
-		       "entry {ICMP, 0, 0} (to_actor notes one for every ICMP error the "
-		       "worker sends 10.200.0.2) exempts all the actor's ICMP errors" },
+	  .verdict = FX_OK, .want = &want_unreach_to_worker, .c = TW(1) },
 
 	/* -- to_actor: the worker's packets to an identity -- */
 	{ "ident_worker_tcp_synack_to_identity", TO_ACTOR, DEV_A1,
@@ -408,11 +401,7 @@ const struct row ident_rows[] = {
 	  PASS_AS_IS, .check = check_wflow_kept },
 	/* An ICMP error has no flow to note. */
 	{ "ident_worker_icmp_error_to_actor_addr_notes_nothing", TO_ACTOR, DEV_A1,
-	  .in = { FROM_WORKER_IP, .daddr = FX_ACTOR_IP, PORT_UNREACH(&q_a2w) }, PASS_AS_IS,
-	  .known_bug = "to_actor notes every packet of the worker's to 10.200.0.2, ICMP "
-		       "errors too: as {ICMP, 0, 0}, which then exempts the actor's ICMP "
-		       "errors from the identity (see ident_icmp_error_to_worker_despite_"
-		       "icmp_0_0_entry)" },
+	  .in = { FROM_WORKER_IP, .daddr = FX_ACTOR_IP, PORT_UNREACH(&q_a2w) }, PASS_AS_IS },
 
 	/* -- to_actor: everything else passes untouched, nothing noted -- */
 	{ "ident_delivered_snat_reply_passes", TO_ACTOR, DEV_A1,
