@@ -100,21 +100,29 @@ int nl_addr_get_v4(struct nl *nl, int ifindex, uint32_t *addr_be, int *prefixlen
 	return 0;
 }
 
+struct nlmsghdr *nl_route_start(struct nl *nl, char *buf, uint16_t type, uint16_t flags,
+				uint8_t dst_len, uint8_t scope)
+{
+	struct nlmsghdr *nlh = nl_req_start(nl, buf, type, flags);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = dst_len;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	rtm->rtm_scope = scope;
+	rtm->rtm_type = RTN_UNICAST;
+	return nlh;
+}
+
 int nl_route_add_default_v4(struct nl *nl, int ifindex, uint32_t gw_be)
 {
 	char buf[NL_REQ_SIZE];
 	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
 
 	/* REPLACE for the same reason as addresses: idempotent re-runs. */
-	nlh = nl_req_start(nl, buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_dst_len = 0;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_BOOT;
-	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	rtm->rtm_type = RTN_UNICAST;
+	nlh = nl_route_start(nl, buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, 0,
+			     RT_SCOPE_UNIVERSE);
 	mnl_attr_put_u32(nlh, RTA_GATEWAY, gw_be);
 	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
 	return nl_talk(nl, nlh, NULL, NULL);

@@ -12,15 +12,8 @@ static int host_route(struct nl *nl, uint16_t type, uint16_t flags, int ifindex,
 		      uint32_t addr_be)
 {
 	char buf[NL_REQ_SIZE];
-	struct nlmsghdr *nlh = nl_req_start(nl, buf, type, flags);
-	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	struct nlmsghdr *nlh = nl_route_start(nl, buf, type, flags, 32, RT_SCOPE_LINK);
 
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_dst_len = 32;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_BOOT;
-	rtm->rtm_scope = RT_SCOPE_LINK;
-	rtm->rtm_type = RTN_UNICAST;
 	mnl_attr_put_u32(nlh, RTA_DST, addr_be);
 	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
 	return nl_talk(nl, nlh, NULL, NULL);

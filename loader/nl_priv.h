@@ -41,6 +41,11 @@ struct nlmsghdr *nl_req_start(struct nl *nl, char *buf, uint16_t type,
  * -EPROTO but the replies are still drained. */
 int nl_talk(struct nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data);
 
+/* An IPv4 route request in the main table (nl_addr.c): the rtmsg filled,
+ * attributes (RTA_DST, RTA_GATEWAY, RTA_OIF) left to the caller. */
+struct nlmsghdr *nl_route_start(struct nl *nl, char *buf, uint16_t type, uint16_t flags,
+				uint8_t dst_len, uint8_t scope);
+
 /* A string attribute into dst[size], NUL-terminated, truncated if long. */
 void nl_copy_str(char *dst, size_t size, const struct nlattr *attr);
 

@@ -634,3 +634,25 @@ void run_row(void **state)
 	print_message("[  XFAIL   ] %s: %s\n", r->name, bug);
 	print_failure(out);
 }
+
+void udp_ffff_payload(uint8_t *payload, size_t len, struct pb_spec out, struct pb_spec in)
+{
+	uint8_t pkt[PB_FRAME_MAX];
+	struct pb_view v;
+	uint16_t c;
+
+	out.proto = in.proto = IPPROTO_UDP;
+	out.payload = in.payload = len;
+	out.payload_data = in.payload_data = payload;
+	memset(payload, 0x5a, len);
+	payload[0] = payload[1] = 0;
+	assert_int_equal(pb_parse(pkt, pb_build(pkt, sizeof(pkt), &out), &v), 0);
+	c = pb_l4_csum_calc(&v); /* adding it to the sum makes the sum 0xffff */
+	payload[0] = c >> 8;
+	payload[1] = c & 0xff;
+	assert_int_equal(pb_parse(pkt, pb_build(pkt, sizeof(pkt), &out), &v), 0);
+	assert_int_equal(v.l4_csum, 0xffff);
+	/* ...while the datagram as it arrives has an ordinary checksum. */
+	assert_int_equal(pb_parse(pkt, pb_build(pkt, sizeof(pkt), &in), &v), 0);
+	assert_int_not_equal(v.l4_csum, 0xffff);
+}

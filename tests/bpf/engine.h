@@ -147,6 +147,11 @@ uint32_t actor_pairs(struct fx *f, int ifindex);
  * flow starts (close_worker_sockets()). */
 void worker_socket(uint8_t proto, uint16_t port);
 void close_worker_sockets(void);
+/* Fills payload[len] so that the UDP datagram `out` (as the datapath sends
+ * it) has a computed checksum of 0, which must go out as 0xffff (0 means
+ * "no checksum"), and checks that `in` (as it arrives) has an ordinary one.
+ * Only addresses and ports of the specs matter. */
+void udp_ffff_payload(uint8_t *payload, size_t len, struct pb_spec out, struct pb_spec in);
 /* Fails listing every differing byte (offsets from the frame start). */
 void diff_fail(const uint8_t *want, const uint8_t *got, size_t len);
 

@@ -232,28 +232,14 @@ static uint8_t ffff_payload[16];
 
 static void prep_udp_ffff(struct fx *f)
 {
-	struct pb_spec t = { FX_ACTOR_WIRE, .saddr = FX_POD_IP, .daddr = FX_REMOTE_IP,
-			     .proto = IPPROTO_UDP, .sport = range_port(FIRST_PORT), .dport = 53,
-			     .payload = sizeof(ffff_payload), .payload_data = ffff_payload };
-	struct pb_spec o = t;
-	uint8_t pkt[PB_FRAME_MAX];
-	struct pb_view v;
-	uint16_t c;
+	struct pb_spec out = { .saddr = FX_POD_IP, .daddr = FX_REMOTE_IP,
+			       .sport = range_port(FIRST_PORT), .dport = 53 };
+	struct pb_spec in = out;
 
 	(void)f;
-	memset(ffff_payload, 0x5a, sizeof(ffff_payload));
-	ffff_payload[0] = ffff_payload[1] = 0;
-	assert_int_equal(pb_parse(pkt, pb_build(pkt, sizeof(pkt), &t), &v), 0);
-	c = pb_l4_csum_calc(&v); /* adding it to the sum makes the sum 0xffff */
-	ffff_payload[0] = c >> 8;
-	ffff_payload[1] = c & 0xff;
-	assert_int_equal(pb_parse(pkt, pb_build(pkt, sizeof(pkt), &t), &v), 0);
-	assert_int_equal(v.l4_csum, 0xffff);
-	/* ...while the packet the actor sends has an ordinary checksum. */
-	o.saddr = FX_ACTOR_IP;
-	o.sport = APORT_UDP;
-	assert_int_equal(pb_parse(pkt, pb_build(pkt, sizeof(pkt), &o), &v), 0);
-	assert_int_not_equal(v.l4_csum, 0xffff);
+	in.saddr = FX_ACTOR_IP;
+	in.sport = APORT_UDP;
+	udp_ffff_payload(ffff_payload, sizeof(ffff_payload), out, in);
 }
 
 const struct row snat_rows[] = {
