@@ -79,7 +79,13 @@ test_attach_auto() {
 	serve inet tcp 7000
 	up 1 a1
 	check_eq "auto: tcx on this kernel (pod eth0)" "from_pod" "$(tcx_prog_names w1 eth0)"
-	check_eq "auto: tcx on this kernel (ateom0)" "from_actor" "$(tcx_prog_names w1 ateom0)"
+	check_eq "auto: cls_bpf on the actor's own veth (no RCU wait per up)" "" \
+		"$(tcx_prog_names w1 ateom0)"
+	check_match "auto: from_actor is a cls_bpf filter on ateom0 ingress" 'from_actor|ateomnet' \
+		"$(in_ns w1 tc filter show dev ateom0 ingress)"
+	check_match "auto: to_actor is a cls_bpf filter on ateom0 egress" 'to_actor|ateomnet' \
+		"$(in_ns w1 tc filter show dev ateom0 egress)"
 	check_eq "auto: status says pod_attach tcx" "tcx" "$(status_json 1 | json 'd["pod_attach"]')"
+	check_eq "auto: status says actor attach tc" "tc" "$(status_json 1 | json 'd["actors"][0]["attach"]')"
 	check_get "auto: egress works" a-a1 tcp 203.0.113.10 7000 '^peer=192\.0\.2\.11:'
 }

@@ -96,7 +96,7 @@ test_status() {
 	check_range "json: actor id" 1 255 "$(json 'd["actors"][0]["id"]' <<<"$j")"
 	check_eq "json: actor veth" "ateom0" "$(json 'd["actors"][0]["veth"]' <<<"$j")"
 	check_eq "json: actor ifindex = ateom0's" "$idx" "$(json 'd["actors"][0]["ifindex"]' <<<"$j")"
-	check_eq "json: actor attach" "tcx" "$(json 'd["actors"][0]["attach"]' <<<"$j")"
+	check_eq "json: actor attach (auto: tc on the veth)" "tc" "$(json 'd["actors"][0]["attach"]' <<<"$j")"
 	check_eq "json: worker_addr" "10.200.0.1/30" "$(json 'd["actors"][0]["worker_addr"]' <<<"$j")"
 	check_eq "json: actor_addr" "10.200.0.2/30" "$(json 'd["actors"][0]["actor_addr"]' <<<"$j")"
 	check_eq "json: expose" "[(80, 80, 'tcp'), (9053, 53, 'udp')]" \
