@@ -15,8 +15,12 @@ struct {
 	__type(value, struct ateom_config);
 } config SEC(".maps");
 
+/* The small hashes allocate entries as they are written (BPF_F_NO_PREALLOC):
+ * a worker with one actor and one exposed port should not hold room for
+ * 255 actors and 1024 services. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, ATEOM_MAX_ACTORS);
 	__type(key, __u32); /* worker-side ifindex of ateomN */
 	__type(value, struct ateom_actor);
@@ -24,6 +28,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, ATEOM_MAX_SERVICES);
 	__type(key, struct ateom_svc_key);
 	__type(value, struct ateom_svc);
@@ -31,6 +36,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, ATEOM_MAX_SERVICES);
 	__type(key, struct ateom_svc_rev_key);
 	__type(value, struct ateom_svc_rev);
@@ -57,14 +63,15 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 1024); /* an LRU preallocates: sized for what the
+				    * worker itself opens to 10.200.0.2 */
 	__type(key, struct ateom_wflow_key);
 	__type(value, __u64); /* last packet from the worker, refreshed 1/s */
 } worker_flows SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
+	__uint(max_entries, 256);
 	__type(key, struct ateom_remote_key);
 	__type(value, __u64); /* full until this bpf_ktime_get_coarse_ns() */
 } snat_full SEC(".maps");
