@@ -113,6 +113,8 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 	struct ateom_nat_entry *e, fresh;
 	struct ateom_svc_rev *rev;
 	struct ateom_nat_key key;
+	__be32 addr;
+	__be16 port;
 	__u64 now;
 	int err;
 
@@ -137,7 +139,7 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 			return drop(a->id, ATEOM_STAT_DROP_BAD_PAIR, p->len);
 		if (tcp_is_syn(p))
 			nat_new_connection(&key, e);
-		nat_touch(&key, e, p, now);
+		nat_touch(&key, e, p, now, true);
 	} else if ((rev = exposed_source(skb->ifindex, p))) {
 		if (rewrite_src(skb, p, cfg->pod_ip_be, rev->port_be))
 			return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
@@ -155,7 +157,9 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 			return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
 		count(a->id, err == 1 ? ATEOM_STAT_NAT_REPAIR : ATEOM_STAT_SNAT_NEW, 0);
 	}
-	if (rewrite_src(skb, p, e->addr_be, e->port_be))
+	addr = e->addr_be; /* copied: a deleted element's memory may be reused */
+	port = e->port_be;
+	if (rewrite_src(skb, p, addr, port))
 		return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
 	count(a->id, ATEOM_STAT_SNAT, p->len);
 	/* The kernel's FIB + neighbour code picks the next hop and fills in
@@ -169,7 +173,7 @@ int from_actor(struct __sk_buff *skb)
 	__u32 ifindex = skb->ifindex;
 	struct ateom_config *cfg = get_config();
 	struct ateom_actor *a;
-	struct pkt p;
+	struct pkt p = {}; /* clang spills fields the ARP path leaves unset */
 	int r;
 
 	if (!cfg)
@@ -204,7 +208,15 @@ int from_actor(struct __sk_buff *skb)
 	if (p.options)
 		return drop(a->id, ATEOM_STAT_DROP_IP_OPTIONS, skb->len);
 	if (to_worker(cfg, a, p.daddr)) {
-		if (ident_to_worker(skb, &p, a))
+		/* Fragments: no further than to the actor's own gateway either
+		 * (the worker's reassembly memory is the worker's). */
+		if (r == PARSE_FRAG)
+			return drop(a->id, ATEOM_STAT_DROP_FRAG, skb->len);
+		int ir = ident_to_worker(skb, &p, cfg, a);
+
+		if (ir == IDENT_NOT_PEER)
+			return drop(a->id, ATEOM_STAT_DROP_ICMP_PEER, skb->len);
+		if (ir)
 			return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, skb->len);
 		count(a->id, ATEOM_STAT_TO_WORKER, skb->len);
 		return TC_ACT_OK;
@@ -321,6 +333,11 @@ static __always_inline int pod_snat_reply(struct __sk_buff *skb,
 {
 	struct ateom_nat_entry *e;
 	struct ateom_nat_key key;
+	__u32 ifindex;
+	__be32 addr;
+	__be16 port;
+	__u16 id;
+	bool trust_rst;
 	__u64 now;
 
 	nat_key_in(&key, p);
@@ -335,14 +352,22 @@ static __always_inline int pod_snat_reply(struct __sk_buff *skb,
 		count(0, ATEOM_STAT_SYN_NOT_REPLY, p->len);
 		return pod_pass(skb);
 	}
+	/* Copied before use: a deleted element's memory may be reused. */
+	addr = e->addr_be;
+	port = e->port_be;
+	ifindex = e->actor_ifindex;
+	id = e->actor_id;
 	if (p->ttl <= 1)
-		return drop(e->actor_id, ATEOM_STAT_DROP_TTL, p->len);
+		return drop(id, ATEOM_STAT_DROP_TTL, p->len);
+	trust_rst = !(p->tcp_flags & TCP_FLAG_RST_BYTE) || remote_rst_valid(&key, e, p);
+	if (!trust_rst)
+		count(id, ATEOM_STAT_RST_IGNORED, 0); /* delivered: the actor judges it */
 	now = bpf_ktime_get_coarse_ns();
-	nat_touch(&key, e, p, now);
-	if (set_actor_macs(skb) || rewrite_dst(skb, p, e->addr_be, e->port_be))
-		return drop(e->actor_id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
-	count(e->actor_id, ATEOM_STAT_SNAT_REPLY, p->len);
-	return deliver(cfg, e->actor_ifindex);
+	nat_touch(&key, e, p, now, trust_rst);
+	if (set_actor_macs(skb) || rewrite_dst(skb, p, addr, port))
+		return drop(id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
+	count(id, ATEOM_STAT_SNAT_REPLY, p->len);
+	return deliver(cfg, ifindex);
 }
 
 SEC("tc")
@@ -382,7 +407,22 @@ int to_actor(struct __sk_buff *skb)
 	struct pkt p;
 	int r;
 
-	if (!a || !a->ident_ip_be)
+	if (!a)
+		return TC_ACT_UNSPEC;
+	/* Only what the worker itself sends (or what from_pod hands over
+	 * with bpf_redirect when redirect_peer is off) goes to an actor: a
+	 * packet the worker's stack routed here from another interface (the
+	 * pod network, another actor) would bypass the datapath. */
+	if (skb->ingress_ifindex && skb->ingress_ifindex != ifindex) {
+		/* (ingress == this veth: from_actor's ARP reply, sent back.) */
+		struct ateom_config *cfg = get_config();
+
+		if (!cfg || (cfg->flags & ATEOM_CFG_REDIRECT_PEER) ||
+		    skb->ingress_ifindex != cfg->pod_ifindex)
+			return drop(a->id, ATEOM_STAT_DROP_FORWARDED, skb->len);
+		return TC_ACT_UNSPEC;
+	}
+	if (!a->ident_ip_be)
 		return TC_ACT_UNSPEC;
 	r = parse_ipv4(skb, &p);
 	if (r == PARSE_OK && p.daddr == a->actor_ip_be && p.saddr == a->worker_ip_be) {
@@ -400,5 +440,12 @@ int to_actor(struct __sk_buff *skb)
 SEC("tc")
 int nat_gc_ctl(struct __sk_buff *skb)
 {
-	return skb->mark == ATEOM_GC_START ? gc_start() : gc_stop();
+	switch (skb->mark) {
+	case ATEOM_GC_START:
+		return gc_start();
+	case ATEOM_GC_RELEASE:
+		return gc_release(bpf_htons((__u16)skb->cb[0]), (__u8)skb->cb[1]);
+	default:
+		return gc_stop();
+	}
 }

@@ -82,6 +82,42 @@ static __always_inline int gc_start(void)
 	return 0;
 }
 
+struct release_walk {
+	__be16 port_be;
+	__u8 proto;
+};
+
+/* One entry of a release: every pair on the port goes, counted off its
+ * actor's quota (pair_delete); an OUT half naming the port goes too. */
+static long release_visit(void *map, struct ateom_nat_key *k, struct ateom_nat_entry *e,
+			  struct release_walk *w)
+{
+	struct ateom_nat_entry old, expect, *partner;
+	struct ateom_nat_key pk;
+
+	if (k->proto != w->proto)
+		return 0;
+	if (k->dir == ATEOM_DIR_IN && k->dport_be == w->port_be) {
+		old = *e;
+		nat_partner(k, &old, &pk, &expect);
+		partner = bpf_map_lookup_elem(&nat, &pk);
+		pair_delete(k, &old, partner && halves_agree(partner, &expect) ? &pk : NULL);
+	} else if (k->dir == ATEOM_DIR_OUT && e->port_be == w->port_be) {
+		bpf_map_delete_elem(&nat, k);
+	}
+	return 0;
+}
+
+/* A pod port about to be exposed: no pair may hold it (its remote's
+ * packets would reach the exposing actor). */
+static __always_inline int gc_release(__be16 port_be, __u8 proto)
+{
+	struct release_walk w = { .port_be = port_be, .proto = proto };
+
+	bpf_for_each_map_elem(&nat, release_visit, &w, 0);
+	return 0;
+}
+
 static __always_inline int gc_stop(void)
 {
 	__u32 zero = 0;

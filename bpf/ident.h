@@ -99,41 +99,45 @@ static __always_inline bool wflow_known(__u32 ifindex, __u8 proto, __be16 worker
 	return bpf_map_lookup_elem(&worker_flows, &k) != NULL;
 }
 
-/* from_actor: an ICMP error to the worker. About a flow the worker opened
- * to 10.200.0.2 (the quoted packet is the worker's): left as it is, so
- * the worker's socket gets it. Otherwise the quoted destination and the
- * source become the identity. */
+#define IDENT_NOT_PEER 1
+
+/* from_actor: an ICMP error to the worker may only be about a packet the
+ * worker sent the actor (quoted source: the worker address or the pod IP;
+ * quoted destination: the actor), never about the worker's other traffic
+ * or another actor's (IDENT_NOT_PEER). About a flow the worker opened to
+ * 10.200.0.2: left as it is, so the worker's socket gets it. Otherwise the
+ * quoted destination and the source become the identity. */
 static __always_inline int ident_icmp_to_worker(struct __sk_buff *skb, const struct pkt *p,
+						const struct ateom_config *cfg,
 						const struct ateom_actor *a)
 {
 	struct inner in;
 
-	if (!p->later_frag && !inner_parse(skb, p, &in) && in.daddr == a->actor_ip_be) {
-		if (in.proto != IPPROTO_ICMP &&
-		    wflow_known(skb->ifindex, in.proto, in.sport, in.dport))
-			return 0;
-		if (in.proto == IPPROTO_ICMP && wflow_known(skb->ifindex, in.proto, in.sport, 0))
-			return 0;
-		if (inner_rewrite(skb, p, &in, in.ip_off + offsetof(struct iphdr, daddr),
-				  a->actor_ip_be, a->ident_ip_be, 0, 0, 0))
-			return -1;
-	}
+	if (p->fragment || inner_parse(skb, p, &in) || in.daddr != a->actor_ip_be ||
+	    (in.saddr != a->worker_ip_be && in.saddr != cfg->pod_ip_be))
+		return IDENT_NOT_PEER;
+	if (!a->ident_ip_be ||
+	    wflow_known(skb->ifindex, in.proto, in.sport, in.proto == IPPROTO_ICMP ? 0 : in.dport))
+		return 0;
+	if (inner_rewrite(skb, p, &in, in.ip_off + offsetof(struct iphdr, daddr),
+			  a->actor_ip_be, a->ident_ip_be, 0, 0, 0))
+		return -1;
 	return ident_rewrite(skb, p, IP_SRC_OFF, p->saddr, a->ident_ip_be);
 }
 
 /* from_actor: the actor's packet to the worker leaves with its identity,
- * unless it answers a flow the worker opened to the shared address. */
+ * unless it answers a flow the worker opened to the shared address.
+ * Returns 0, IDENT_NOT_PEER (drop, counted) or -1 (rewrite failed). */
 static __always_inline int ident_to_worker(struct __sk_buff *skb, const struct pkt *p,
+					   const struct ateom_config *cfg,
 					   const struct ateom_actor *a)
 {
+	if (p->proto == IPPROTO_ICMP && ICMP_IS_ERROR(p->icmp_type))
+		return ident_icmp_to_worker(skb, p, cfg, a);
 	if (!a->ident_ip_be)
 		return 0;
-	if (p->proto == IPPROTO_ICMP && ICMP_IS_ERROR(p->icmp_type))
-		return ident_icmp_to_worker(skb, p, a);
-	/* Answers: TCP, UDP and echo replies. A fragmented answer gets the
-	 * identity (its later fragments carry no ports to look up, and one
-	 * datagram must keep one source). */
-	if (!p->fragment && (p->proto != IPPROTO_ICMP || p->icmp_type == ICMP_ECHOREPLY) &&
+	/* Answers: TCP, UDP and echo replies. */
+	if ((p->proto != IPPROTO_ICMP || p->icmp_type == ICMP_ECHOREPLY) &&
 	    wflow_known(skb->ifindex, p->proto, p->dport, p->sport))
 		return 0;
 	return ident_rewrite(skb, p, IP_SRC_OFF, p->saddr, a->ident_ip_be);

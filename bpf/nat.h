@@ -180,10 +180,13 @@ static __always_inline bool pair_expire(const struct ateom_config *cfg,
 
 /* Per packet: refresh the idle clock (at most once a second, to keep the
  * entry's cache line clean) and remember what the pair's timeout depends
- * on: FIN/RST, and on the IN half whether the remote has answered. */
+ * on: FIN/RST, and on the IN half whether the remote has answered. A RST
+ * counts only when trust_rst: the actor's own, or a remote's that carries
+ * the sequence number the actor acknowledged (pod_snat_reply). On the OUT
+ * half of TCP, the actor's acknowledgment number is kept for that check. */
 static __always_inline void nat_touch(const struct ateom_nat_key *k,
 				      struct ateom_nat_entry *e,
-				      const struct pkt *p, __u64 now)
+				      const struct pkt *p, __u64 now, bool trust_rst)
 {
 	__u8 seen = k->dir == ATEOM_DIR_IN ? ATEOM_SEEN_REPLY : 0;
 
@@ -192,15 +195,47 @@ static __always_inline void nat_touch(const struct ateom_nat_key *k,
 	if (p->proto == IPPROTO_TCP) {
 		if (tcp_is_syn(p))
 			return; /* a reused tuple: see nat_new_connection() */
+		if (k->dir == ATEOM_DIR_OUT && (p->tcp_flags & TCP_FLAG_ACK_BYTE) &&
+		    e->tcp_ack_be != p->tcp_ack)
+			e->tcp_ack_be = p->tcp_ack;
 		if (p->tcp_flags & TCP_FLAG_FIN_BYTE)
 			seen |= ATEOM_SEEN_FIN;
-		if (p->tcp_flags & TCP_FLAG_RST_BYTE)
+		if ((p->tcp_flags & TCP_FLAG_RST_BYTE) && trust_rst)
 			seen |= ATEOM_SEEN_RST;
 		if ((seen & ~e->seen) & (ATEOM_SEEN_FIN | ATEOM_SEEN_RST))
 			e->last_seen_ns = now; /* closing: the reclaim clock starts now */
 	}
 	if (seen & ~e->seen)
 		e->seen |= seen;
+}
+
+/* A RST from the remote on an answered pair closes it only if its sequence
+ * number is the one the actor acknowledged last (RFC 5961's exact match;
+ * an in-window RST makes the actor send a challenge ACK, and the real peer
+ * answers with an exact one). Anyone on the pod network can spoof the
+ * remote's address, but not guess a 32-bit number: a forged RST must not
+ * get an actor's idle connection expired. A RST refusing the connection
+ * (no answer before it) counts as it is. */
+static __always_inline bool remote_rst_valid(const struct ateom_nat_key *in,
+					     const struct ateom_nat_entry *ein,
+					     const struct pkt *p)
+{
+	struct ateom_nat_entry expect, *eout;
+	struct ateom_nat_key out;
+
+	if (!(ein->seen & ATEOM_SEEN_REPLY))
+		return true;
+	nat_partner(in, ein, &out, &expect);
+	eout = bpf_map_lookup_elem(&nat, &out);
+	return eout && eout->tcp_ack_be == p->tcp_seq;
+}
+
+/* Is the pod port exposed (no pair may hold it)? */
+static __always_inline bool port_exposed(__u8 proto, __be16 port_be)
+{
+	struct ateom_svc_key sk = { .port_be = port_be, .proto = proto };
+
+	return proto != IPPROTO_ICMP && bpf_map_lookup_elem(&services, &sk);
 }
 
 /* A SYN from the actor on a pair it holds starts a new connection on the
@@ -237,6 +272,12 @@ static __always_inline int nat_out_check(struct ateom_actor *a, const struct ate
 	ein = bpf_map_lookup_elem(&nat, &in);
 	if (ein)
 		return halves_agree(ein, &expect) ? 0 : (bpf_map_delete_elem(&nat, k), -1);
+	/* Its port was exposed since (the loader released the pair): it is
+	 * not ours to take back. */
+	if (port_exposed(k->proto, e->port_be)) {
+		bpf_map_delete_elem(&nat, k);
+		return -1;
+	}
 	expect.last_seen_ns = now;
 	if (!bpf_map_update_elem(&nat, &in, &expect, BPF_NOEXIST)) {
 		__sync_fetch_and_add(&a->nat_pairs, 1);
@@ -286,13 +327,6 @@ static __always_inline bool worker_owns_port(struct __sk_buff *skb, const struct
 	return true;
 }
 
-static __always_inline bool port_exposed(__u8 proto, __be16 port_be)
-{
-	struct ateom_svc_key sk = { .port_be = port_be, .proto = proto };
-
-	return proto != IPPROTO_ICMP && bpf_map_lookup_elem(&services, &sk);
-}
-
 /* One candidate port (bpf_loop callback): 0 = try the next, 1 = done. */
 static long snat_probe_one(__u32 i, void *ctx)
 {
@@ -305,6 +339,8 @@ static long snat_probe_one(__u32 i, void *ctx)
 	if (off >= sp->range)
 		off -= sp->range;
 	sp->in.dport_be = bpf_htons((__u16)(cfg->snat_port_min + off));
+	if (port_exposed(sp->in.proto, sp->in.dport_be))
+		return 0; /* a record there is stale: the loader releases it */
 	cur = bpf_map_lookup_elem(&nat, &sp->in);
 	if (cur) {
 		/* Our own pair's surviving port record: the flow keeps its port. */
@@ -316,7 +352,7 @@ static long snat_probe_one(__u32 i, void *ctx)
 		if (!sp->reclaim || !pair_expire(cfg, &sp->in, cur, sp->now))
 			return 0;
 	}
-	if (port_exposed(sp->in.proto, sp->in.dport_be) || worker_owns_port(sp->skb, &sp->in))
+	if (worker_owns_port(sp->skb, &sp->in))
 		return 0;
 	/* Reserve the pair in the quota first (fetch-and-add), so CPUs racing
 	 * to create flows for one actor can never take it past its quota. */
@@ -439,10 +475,19 @@ have_port:
 	}
 	nat_partner(&sp.in, &sp.inv, &out, res); /* the OUT half: actor tuple -> pod:port */
 	err = bpf_map_update_elem(&nat, &out, res, BPF_NOEXIST);
+	if (err == -EEXIST) {
+		struct ateom_nat_entry *won = bpf_map_lookup_elem(&nat, &out);
+
+		/* Another CPU made this flow first. On our port (it took our
+		 * record for its own, PROBE_OWN): the record is its now. */
+		if (sp.result == PROBE_CLAIMED && !(won && won->port_be == sp.in.dport_be))
+			pair_delete(&sp.in, &sp.inv, NULL);
+		return -EEXIST;
+	}
 	if (err) {
 		if (sp.result == PROBE_CLAIMED)
 			pair_delete(&sp.in, &sp.inv, NULL);
-		return err == -EEXIST ? -EEXIST : -E2BIG;
+		return -E2BIG;
 	}
 	return sp.result == PROBE_OWN;
 }

@@ -48,6 +48,8 @@ enum parse_result {
 struct pkt {
 	__be32 saddr;
 	__be32 daddr;
+	__be32 tcp_seq;    /* TCP: sequence and acknowledgment numbers */
+	__be32 tcp_ack;
 	__be16 sport;      /* ICMP echo request: id; reply: 0 */
 	__be16 dport;      /* ICMP echo reply: id; request: 0 */
 	__u16 l4off;       /* from the start of the frame */
@@ -129,6 +131,7 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 	p->tcp_flags = 0;
 	p->icmp_type = 0;
 	p->sport = p->dport = 0;
+	p->tcp_seq = p->tcp_ack = 0;
 	/* Non-first fragments carry no ports; first fragments would be NATed
 	 * while the rest could not. Callers drop or pass all of them. */
 	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFMASK))
@@ -148,6 +151,8 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 		p->sport = th->source;
 		p->dport = th->dest;
 		p->tcp_flags = ((__u8 *)th)[13];
+		p->tcp_seq = th->seq;
+		p->tcp_ack = th->ack_seq;
 		p->csum_off = p->l4off + offsetof(struct tcphdr, check);
 		p->sport_off = p->l4off + offsetof(struct tcphdr, source);
 		p->dport_off = p->l4off + offsetof(struct tcphdr, dest);

@@ -157,6 +157,11 @@ struct ateom_nat_entry {
 	__u32 actor_ifindex;
 	__u16 actor_id;
 	__u16 pad;
+	/* OUT half of a TCP pair: the last acknowledgment number the actor
+	 * sent, i.e. the sequence number a valid RST from the remote carries
+	 * (RFC 5961): only such a RST closes the pair. */
+	__be32 tcp_ack_be;
+	__u32 pad2;
 	__u64 last_seen_ns;   /* bpf_ktime_get_coarse_ns(), refreshed at most 1/s */
 };
 
@@ -188,9 +193,12 @@ struct ateom_wflow_key {
 	__u8 pad[3];
 };
 
-/* skb->mark of the nat_gc_ctl run (BPF_PROG_TEST_RUN) that starts the
- * collector; any other mark stops it. */
+/* skb->mark of a nat_gc_ctl run (BPF_PROG_TEST_RUN): start the collector,
+ * stop it, or release a pod port about to be exposed (skb->cb[0] = the port,
+ * host order, cb[1] = the protocol): every pair on it goes. */
+#define ATEOM_GC_STOP 0
 #define ATEOM_GC_START 1
+#define ATEOM_GC_RELEASE 2
 
 /* ---- nat_gc: array[1], the NAT garbage collector's timer and figures ---- */
 struct ateom_gc {

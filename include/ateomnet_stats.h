@@ -45,7 +45,11 @@
 	X(DROP_IP_OPTIONS, "drop_ip_options") /* IPv4 options from the actor */\
 	X(DROP_ICMP_PEER, "drop_icmp_peer")   /* actor's ICMP error not sent  \
 						 to the flow's peer */         \
-	X(DROP_BAD_PAIR, "drop_bad_pair")     /* pair halves disagree */
+	X(DROP_BAD_PAIR, "drop_bad_pair")     /* pair halves disagree */         \
+	X(DROP_FORWARDED, "drop_forwarded")   /* routed by the worker toward  \
+						 an actor: never ours */      \
+	X(RST_IGNORED, "rst_ignored")         /* a remote's RST that does not \
+						 match the actor's ACK */
 
 #define ATEOM_STAT_ENUM(id, name) ATEOM_STAT_##id,
 enum ateom_stat { ATEOM_STATS(ATEOM_STAT_ENUM) ATEOM_STAT_MAX };

@@ -216,17 +216,31 @@ static int config_defaults(struct ateom_config *cfg)
 	return 0;
 }
 
-int dp_gc(const struct dp *dp, bool start)
+/* Runs nat_gc_ctl once (BPF_PROG_TEST_RUN) with the given mark and cb. */
+static int gc_ctl(const struct dp *dp, uint32_t mark, uint32_t cb0, uint32_t cb1,
+		  const char *what)
 {
 	unsigned char frame[ETH_HLEN] = { 0 };
-	struct __sk_buff ctx = { .mark = start ? ATEOM_GC_START : 0 };
+	struct __sk_buff ctx = { .mark = mark, .cb = { cb0, cb1 } };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = sizeof(frame),
 		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
 
 	if (bpf_prog_test_run_opts(dp->nat_gc_ctl.fd, &opts) || opts.retval)
-		return ateom_fail("cannot %s the NAT garbage collector: %s",
-				  start ? "start" : "stop", strerror(errno ? errno : EINVAL));
+		return ateom_fail("cannot %s: %s", what, strerror(errno ? errno : EINVAL));
 	return 0;
+}
+
+int dp_gc(const struct dp *dp, bool start)
+{
+	return gc_ctl(dp, start ? ATEOM_GC_START : ATEOM_GC_STOP, 0, 0,
+		      start ? "start the NAT garbage collector" : "stop the NAT garbage collector");
+}
+
+int dp_nat_release(const struct dp *dp, uint8_t proto, uint16_t port)
+{
+	/* In the datapath, so each pair is counted off its actor's quota
+	 * with the same atomics the datapath uses. */
+	return gc_ctl(dp, ATEOM_GC_RELEASE, port, proto, "release the port's NAT pairs");
 }
 
 int dp_load(struct dp *dp, uint32_t nat_entries)

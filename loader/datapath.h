@@ -48,6 +48,9 @@ int dp_config_set(const struct dp *dp, const struct ateom_config *cfg);
 /* Starts (start = true) or stops the NAT garbage collector's timer (it
  * runs while actors are up; see bpf/gc.h). */
 int dp_gc(const struct dp *dp, bool start);
+/* Deletes every NAT pair on pod port `port` (about to be exposed: no pair
+ * may hold it), counting each off its actor's quota. */
+int dp_nat_release(const struct dp *dp, uint8_t proto, uint16_t port);
 
 /* Pin path of a tcx link for an interface: DIR/links/IFNAME. */
 void dp_link_path(const struct dp *dp, const char *ifname, char *out, size_t len);

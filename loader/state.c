@@ -222,35 +222,6 @@ int state_hook_set(const struct dp *dp, uint32_t id, int prog_fd)
 	return 0;
 }
 
-struct port_acc {
-	uint8_t proto;
-	uint16_t port_be;
-	long n;
-};
-
-/* A pair on the port: its IN key's destination, or its OUT value. */
-static int visit_port(int fd, const void *key, void *arg)
-{
-	const struct ateom_nat_key *k = key;
-	struct port_acc *acc = arg;
-	struct ateom_nat_entry e;
-
-	if (k->proto != acc->proto || bpf_map_lookup_elem(fd, key, &e))
-		return 0;
-	if ((k->dir == ATEOM_DIR_IN && k->dport_be == acc->port_be) ||
-	    (k->dir == ATEOM_DIR_OUT && e.port_be == acc->port_be))
-		acc->n += bpf_map_delete_elem(fd, key) == 0;
-	return 0;
-}
-
-long state_nat_release_port(const struct dp *dp, uint8_t proto, uint16_t port)
-{
-	struct port_acc acc = { .proto = proto, .port_be = htons(port) };
-	int rc = for_each_key(dp->nat, sizeof(struct ateom_nat_key), visit_port, &acc);
-
-	return rc ? ateom_fail("cannot read the nat map: %s", strerror(-rc)) : acc.n;
-}
-
 struct nat_acc {
 	uint32_t ifindex;
 	bool del;

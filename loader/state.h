@@ -32,9 +32,6 @@ int state_delete_services(const struct dp *dp, uint32_t ifindex);
 /* Exposes pod port -> actor port (services and svc_rev, both or neither). */
 int state_expose(const struct dp *dp, uint32_t ifindex, uint16_t id, uint32_t actor_ip_be,
 		 uint8_t proto, uint16_t port, uint16_t actor_port);
-/* Deletes every NAT entry on pod port `port` (a port about to be exposed:
- * no pair may hold it); returns how many. */
-long state_nat_release_port(const struct dp *dp, uint8_t proto, uint16_t port);
 
 /* Puts prog_fd in egress hook slot `id`, or empties the slot (prog_fd < 0;
  * an empty slot is not an error). */

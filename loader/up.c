@@ -365,7 +365,7 @@ static int up_write_maps(struct up_txn *t)
 		/* An exposed port inside the SNAT range may still hold pairs
 		 * made before: they go, or their remotes would reach this actor. */
 		if (e->port >= a->snat_min && e->port <= a->snat_max &&
-		    state_nat_release_port(&t->dp, e->proto, e->port) < 0)
+		    dp_nat_release(&t->dp, e->proto, e->port))
 			return -1;
 	}
 	sys_fault_point("services");

@@ -232,15 +232,16 @@ const struct row ident_rows[] = {
 	/* Fragments reach the worker's stack (it reassembles): the first one's
 	 * L4 checksum covers the whole datagram and the pseudo header, so it
 	 * is fixed; a later one has no L4 header, only IPv4 changes. */
+	/* Fragments go no further than the actor's gateway either: the
+	 * worker's reassembly memory is the worker's. */
 	{ "ident_udp_first_fragment_to_worker", FROM_ACTOR, DEV_A1,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_WORKER_IP, .sport = APORT_UDP, .dport = WPORT,
 		  UDP_DATA, .frag = PB_MF },
-	  TO_WORKER },
+	  ACTOR_DROP(DROP_FRAG) },
 	{ "ident_udp_later_fragment_to_worker", FROM_ACTOR, DEV_A1,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_WORKER_IP, .proto = IPPROTO_UDP, .payload = 40,
 		  .frag = 185 },
-	  .verdict = FX_OK, .x = { .saddr = ID1, .custom = true }, .check = check_ip_only,
-	  .c = TW(1) },
+	  ACTOR_DROP(DROP_FRAG) },
 	{ "ident_gre_to_worker", FROM_ACTOR, DEV_A1,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_WORKER_IP, .proto = 47, .payload = 24 },
 	  .verdict = FX_OK, .x = { .saddr = ID1, .custom = true }, .check = check_ip_only,
@@ -252,9 +253,12 @@ const struct row ident_rows[] = {
 	  .in = { FROM_ACTOR_IP, .daddr = FX_WORKER_IP, PORT_UNREACH(&q_w2a) },
 	  .verdict = FX_OK, .want = &want_unreach_to_worker, .c = TW(1) },
 	/* A quote that does not name the actor address stays as it is. */
-	{ "ident_icmp_error_to_worker_other_quote_outer_only", FROM_ACTOR, DEV_A1,
+	/* An error quoting anything but a packet the worker sent this actor
+	 * (here: the worker to another actor's identity) is not the actor's
+	 * to send. */
+	{ "ident_icmp_error_to_worker_other_quote_dropped", FROM_ACTOR, DEV_A1,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_WORKER_IP, PORT_UNREACH(&q_w2id) },
-	  .verdict = FX_OK, .want = &want_unreach_to_worker, .c = TW(1) },
+	  ACTOR_DROP(DROP_ICMP_PEER) },
 
 	/* -- from_actor: answers in flows the worker opened to 10.200.0.2 -- */
 	{ "ident_answer_in_worker_flow_tcp", FROM_ACTOR, DEV_A1, .prep = prep_wflow_tcp,
