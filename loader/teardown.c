@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 
 #include "attach.h"
 #include "errmsg.h"
+#include "sockdiag.h"
 #include "sys.h"
 #include "teardown.h"
 #include "veth.h"
@@ -35,6 +37,7 @@ int teardown_actor(struct nl *nl, const struct dp *dp, const struct actor_ref *r
 {
 	uint32_t ifindex = ref->ifindex;
 	struct nl_link l;
+	int rc;
 
 	/* The veth first: no packet of the actor reaches the datapath any
 	 * more, and from here on the entry describes an incomplete actor. */
@@ -46,6 +49,14 @@ int teardown_actor(struct nl *nl, const struct dp *dp, const struct actor_ref *r
 			return -1;
 	}
 	sys_fault_point("down_link");
+	/* The worker's sockets toward the identity, before the id is free
+	 * for the next actor (sockdiag.h). A kernel that cannot destroy them
+	 * leaves them to `up`, which then does not reuse the id. */
+	rc = sockdiag_destroy(ref->a.ident_ip_be ? ref->a.ident_ip_be :
+			      htonl(ATEOM_IDENT_BASE + ref->a.id));
+	if (rc < 0 && rc != -EOPNOTSUPP && rc != -ENOENT)
+		return ateom_fail("cannot close the worker's sockets to actor %s's identity: %s",
+				  ref->a.name, strerror(-rc));
 	/* Inbound to the exposed ports now goes nowhere; then no new one. */
 	if (state_delete_services(dp, ifindex) < 0)
 		return -1;

@@ -23,6 +23,7 @@
 #include "out.h"
 #include "pin.h"
 #include "routes.h"
+#include "sockdiag.h"
 #include "state.h"
 #include "sys.h"
 #include "teardown.h"
@@ -457,6 +458,8 @@ static void up_rollback(struct up_txn *t)
 			    &t->dp.to_actor);
 		nl_link_del(&t->wnl, t->veth_ifindex); /* takes the peer with it */
 	}
+	if (t->ident_be)
+		sockdiag_destroy(t->ident_be); /* as teardown_actor */
 	if (t->n_svc_added)
 		state_delete_services(&t->dp, ifindex);
 	if (t->actor_added) {
