@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 
 #include "errmsg.h"
+#include "sockdiag.h"
 #include "state.h"
 
 #define ATEOM_STAT_NAME(id, name) name,
@@ -120,8 +121,14 @@ int state_free_id(const struct dp *dp)
 		if (v[i].a.id <= ATEOM_MAX_ACTORS)
 			used[v[i].a.id] = 1;
 	free(v);
+	/* Where the kernel cannot destroy sockets, `down` could not close the
+	 * worker's sockets toward an identity: such an id waits until they
+	 * are gone, so no actor inherits another's late traffic. */
+	bool check_sockets = sockdiag_can_destroy() == 0;
+
 	for (int id = 1; id <= ATEOM_MAX_ACTORS; id++)
-		if (!used[id])
+		if (!used[id] && !(check_sockets &&
+				   sockdiag_in_use(htonl(ATEOM_IDENT_BASE + id)) == 1))
 			return id;
 	return ateom_fail("too many actors on this worker (at most %d)", ATEOM_MAX_ACTORS);
 }
