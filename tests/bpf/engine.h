@@ -32,6 +32,10 @@ enum prog { FROM_ACTOR, FROM_POD, RESUME, TO_ACTOR };
 enum dev { DEV_A1, DEV_A2, DEV_POD };
 enum kind { K_IP, K_ARP, K_IPV6 };
 enum pair { PAIR_NONE, PAIR_SNAT };
+/* skb->ingress_ifindex of the row's packet: the device the worker's stack
+ * received it on (IIF_NONE: the worker made it; the only case of a packet
+ * that arrives on a device is to_actor's, on a veth's egress). */
+enum iif { IIF_NONE, IIF_A1, IIF_A2, IIF_POD };
 enum ucsum { CS_VALID, CS_ZERO, CS_FFFF };
 
 /* Ports of the SNAT range. The table runs once per SNAT range (see
@@ -77,6 +81,7 @@ struct row {
 	const char *name;
 	enum prog prog;
 	enum dev dev;
+	enum iif iif;
 	/* config tweaks on top of fx_std_setup() */
 	bool unconfigured;
 	uint16_t snat_ports;           /* the SNAT range cut to its first N ports */

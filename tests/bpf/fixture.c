@@ -286,6 +286,18 @@ int fx_gc(struct fx *f, bool start)
 	return (int)o.retval;
 }
 
+int fx_gc_release(struct fx *f, uint8_t proto, uint16_t port)
+{
+	uint8_t frame[PB_ETH_HLEN] = { 0 };
+	struct __sk_buff ctx = { .mark = ATEOM_GC_RELEASE, .cb = { port, proto } };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = sizeof(frame),
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+
+	if (bpf_prog_test_run_opts(f->gc_ctl, &o))
+		return -errno;
+	return (int)o.retval;
+}
+
 int fx_gc_get(struct fx *f, struct ateom_gc *g)
 {
 	uint32_t zero = 0;
@@ -311,7 +323,15 @@ int fx_std_setup(struct fx *f)
 int fx_run(struct fx *f, int prog_fd, int ifindex, const void *pkt, size_t len,
 	   const uint32_t *cb, int repeat, struct fx_result *r)
 {
-	struct __sk_buff ctx = { .ifindex = ifindex };
+	return fx_run_iif(f, prog_fd, ifindex, 0, pkt, len, cb, repeat, r);
+}
+
+int fx_run_iif(struct fx *f, int prog_fd, int ifindex, int ingress_ifindex, const void *pkt,
+	       size_t len, const uint32_t *cb, int repeat, struct fx_result *r)
+{
+	/* test_run copies ingress_ifindex into skb->skb_iif (net/bpf/test_run.c,
+	 * convert___skb_to_skb), which is what the program reads back. */
+	struct __sk_buff ctx = { .ifindex = ifindex, .ingress_ifindex = ingress_ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, o,
 		    .data_in = pkt, .data_size_in = len,
 		    .data_out = r->out, .data_size_out = sizeof(r->out),

@@ -3,7 +3,8 @@
  * it, starts a bpf_timer that sweeps the table every gc_interval_ns and
  * deletes expired pairs (both halves, uncounted from their actor) and OUT
  * halves left without their port record for over a second; live pairs stay.
- * Any other mark stops it. These tests sleep (about half a second in all). */
+ * A remote's RST counts only with the right sequence number. Any other
+ * mark stops it. These tests sleep (about a second in all). */
 #include <time.h>
 #include <bpf/bpf.h>
 
@@ -152,6 +153,66 @@ static void gc_expires_pairs(void **state)
 	assert_int_equal(fx_gc(&fx, false), 0);
 }
 
+/* A remote's RST on an answered connection (bpf/nat.h remote_rst_valid):
+ * forged (not the sequence number the actor acknowledged), the collector
+ * keeps the pair past the closing timeout (100 ms here); the valid one
+ * closes it and the pair goes once the closing timeout has passed. */
+static void gc_forged_rst_keeps_pair(void **state)
+{
+	struct pb_spec syn = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT,
+			       .dport = 443, .proto = IPPROTO_TCP, .tcp_flags = PB_SYN,
+			       .seq = 0x1000 };
+	struct pb_spec synack = { TO_POD_IP, .saddr = FX_REMOTE_IP, .sport = 443,
+				  .proto = IPPROTO_TCP, .tcp_flags = PB_SYN | PB_ACK,
+				  .seq = 0x7000, .ack = 0x1001 };
+	struct pb_spec ack = syn, rst;
+	struct ateom_nat_key in, out;
+	struct ateom_nat_entry e;
+	struct ateom_config c;
+	struct fx_result res;
+	struct pb_view v;
+
+	(void)state;
+	gc_config(15 * FX_MSEC);
+	assert_int_equal(fx_get_config(&fx, &c), 0);
+	c.tcp_closing_timeout_ns = 100 * FX_MSEC;
+	assert_int_equal(fx_set_config(&fx, &c), 0);
+
+	v = xmit(fx.from_actor, fx.if_a1, &syn, FX_REDIRECT, &res);
+	synack.dport = v.sport;
+	in = fx_key_in(FX_REMOTE_IP, FX_POD_IP, 443, v.sport, IPPROTO_TCP);
+	out = fx_key_out(fx.if_a1, FX_ACTOR_IP, FX_REMOTE_IP, APORT, 443, IPPROTO_TCP);
+	xmit(fx.from_pod, fx.if_pod, &synack, FX_REDIRECT, &res);
+	ack.tcp_flags = PB_ACK;
+	ack.seq = 0x1001;
+	ack.ack = 0x7001;
+	xmit(fx.from_actor, fx.if_a1, &ack, FX_REDIRECT, &res);
+
+	rst = synack;
+	rst.tcp_flags = PB_RST | PB_ACK;
+	rst.seq = 0x7001 + 1000; /* in the window, not the exact number */
+	xmit(fx.from_pod, fx.if_pod, &rst, FX_REDIRECT, &res); /* the actor judges it */
+	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_RST_IGNORED, NULL), 1);
+	assert_int_equal(fx_gc(&fx, true), 0);
+	sleep_ms(300);
+	assert_true(gc_now().runs > 0);
+	assert_int_equal(gc_now().expired, 0);
+	assert_int_equal(fx_nat_get(&fx, &in, &e), 0);
+	assert_int_equal(e.seen, ATEOM_SEEN_REPLY);
+	assert_int_equal(fx_nat_get(&fx, &out, &e), 0);
+	assert_int_equal(actor_pairs(&fx, fx.if_a1), 1);
+
+	rst.seq = 0x7001;
+	xmit(fx.from_pod, fx.if_pod, &rst, FX_REDIRECT, &res);
+	assert_int_equal(fx_counter(&fx, 1, ATEOM_STAT_RST_IGNORED, NULL), 1);
+	sleep_ms(300);
+	assert_int_equal(gc_now().expired, 1);
+	assert_int_not_equal(fx_nat_get(&fx, &in, &e), 0);
+	assert_int_not_equal(fx_nat_get(&fx, &out, &e), 0);
+	assert_int_equal(actor_pairs(&fx, fx.if_a1), 0);
+	assert_int_equal(fx_gc(&fx, false), 0);
+}
+
 /* Stopped, it sweeps no more; started again, it goes on. */
 static void gc_stop_and_restart(void **state)
 {
@@ -206,6 +267,7 @@ static void gc_unconfigured_refuses(void **state)
 
 const struct CMUnitTest gc_flows[] = {
 	cmocka_unit_test_setup(gc_expires_pairs, flow_setup),
+	cmocka_unit_test_setup(gc_forged_rst_keeps_pair, flow_setup),
 	cmocka_unit_test_setup(gc_stop_and_restart, flow_setup),
 	cmocka_unit_test_setup(gc_interval_floor, flow_setup),
 	cmocka_unit_test_setup(gc_unconfigured_refuses, flow_setup),

@@ -229,6 +229,54 @@ static void prep_out_missing_at_quota(struct fx *f)
 	set_actor_pairs(f, f->if_a1, 1, 1);
 }
 
+/* -- a port exposed since: the loader released its pairs (flows_release.c);
+ * whatever half is left is not put back on it -- */
+/* Actor 2 exposes pod port `port` (actor port 81: 80 is FX_SVC_A2's). */
+static void expose_for_a2(struct fx *f, uint16_t port)
+{
+	assert_int_equal(fx_add_service(f, IPPROTO_TCP, port, f->if_a2, 81, 2), 0);
+}
+
+static void prep_in_missing_port_exposed(struct fx *f)
+{
+	prep_in_missing(f);
+	expose_for_a2(f, range_port(PPORT));
+}
+
+/* The OUT half, checked, is deleted; no port record comes back. */
+static void check_not_repaired(struct fx *f, const struct run *run)
+{
+	struct ateom_nat_key in = snat_tcp_in(), out = snat_tcp_out();
+	struct ateom_nat_entry e;
+
+	(void)run;
+	assert_int_not_equal(fx_nat_get(f, &out, &e), 0);
+	assert_int_not_equal(fx_nat_get(f, &in, &e), 0);
+	check_a1_pairs(0);
+}
+
+/* The flow's own port record survives on its first candidate, which got
+ * exposed: the port search skips it instead of taking it back. */
+static void prep_own_record_port_exposed(struct fx *f)
+{
+	prep_out_missing(f);
+	expose_for_a2(f, first_tcp());
+}
+
+/* The new pair is checked by the row (next candidate); the stale record
+ * stays for the loader's release, untouched. */
+static void check_stale_record_left(struct fx *f, const struct run *run)
+{
+	struct ateom_nat_key in = fx_key_in(FX_REMOTE_IP, FX_POD_IP, 443, first_tcp(),
+					    IPPROTO_TCP);
+	struct ateom_nat_entry e;
+
+	assert_int_equal(fx_nat_get(f, &in, &e), 0);
+	assert_int_equal(ntohs(e.port_be), APORT);
+	assert_true(e.last_seen_ns < run->t0 - 4 * FX_SEC);
+	check_a1_pairs(2);
+}
+
 /* -- a remote with no port left: one search, then a second of fast refusals -- */
 static struct ateom_remote_key remote_443(void)
 {
@@ -382,5 +430,13 @@ const struct row owner_rows[] = {
 	  .prep = prep_out_missing_at_quota, .in = A1_DATA, .verdict = FX_REDIRECT, .x = SNAT_X,
 	  .c = { C(1, ACTOR_RX), C(1, SNAT), C(1, NAT_REPAIR) }, .nat_delta = 1,
 	  .check = check_out_repaired },
+
+	/* -- a port exposed since is never put back -- */
+	{ "owner_in_missing_port_exposed_not_repaired", FROM_ACTOR, DEV_A1,
+	  .prep = prep_in_missing_port_exposed, .in = A1_DATA, ACTOR_DROP(DROP_BAD_PAIR),
+	  .nat_delta = -1, .check = check_not_repaired },
+	{ "owner_own_record_on_exposed_port_skipped", FROM_ACTOR, DEV_A1,
+	  .prep = prep_own_record_port_exposed, .in = A1_DATA, NEW_PAIR(SNAT_NEXT_X),
+	  .check = check_stale_record_left },
 };
 ROW_AREA_END(owner);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The datapath programs (from_actor, from_pod, actor_resume, nat_gc_ctl)
- * under BPF_PROG_TEST_RUN: the row table of every area (rows_*.c, checked
- * by engine.c), then the flow groups (flows*.c: multi-packet flows, the
- * port choice, the garbage collector). Needs root; runs in a private netns
+ * The datapath programs (from_actor, from_pod, actor_resume, to_actor,
+ * nat_gc_ctl) under BPF_PROG_TEST_RUN: the row table of every area
+ * (rows_*.c, checked by engine.c), then the flow groups (flows*.c:
+ * multi-packet flows, the port choice, the garbage collector, port
+ * releases). Needs root; runs in a private netns
  * (fixture.h).
  *
  * Everything runs twice: on production's default SNAT range, where exposed
