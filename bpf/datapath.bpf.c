@@ -138,7 +138,7 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 		if (nat_out_check(a, &key, e, now))
 			return drop(a->id, ATEOM_STAT_DROP_BAD_PAIR, p->len);
 		if (tcp_is_syn(p))
-			nat_new_connection(&key, e);
+			nat_new_connection(&key, e, p->tcp_seq);
 		nat_touch(&key, e, p, now, true);
 	} else if ((rev = exposed_source(skb->ifindex, p))) {
 		if (rewrite_src(skb, p, cfg->pod_ip_be, rev->port_be))

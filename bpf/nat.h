@@ -209,13 +209,13 @@ static __always_inline void nat_touch(const struct ateom_nat_key *k,
 		e->seen |= seen;
 }
 
-/* A RST from the remote on an answered pair closes it only if its sequence
- * number is the one the actor acknowledged last (RFC 5961's exact match;
- * an in-window RST makes the actor send a challenge ACK, and the real peer
- * answers with an exact one). Anyone on the pod network can spoof the
- * remote's address, but not guess a 32-bit number: a forged RST must not
- * get an actor's idle connection expired. A RST refusing the connection
- * (no answer before it) counts as it is. */
+/* A RST from the remote closes the pair only if it carries a number only
+ * the real peer knows: on an answered pair, the sequence number the actor
+ * acknowledged last (RFC 5961's exact match; an in-window RST makes the
+ * actor send a challenge ACK, and the real peer answers with an exact
+ * one); before any answer, an acknowledgment of the actor's SYN (a refused
+ * connection). Anyone on the pod network can spoof the remote's address,
+ * but not guess 32 bits: a forged RST must not get a flow expired. */
 static __always_inline bool remote_rst_valid(const struct ateom_nat_key *in,
 					     const struct ateom_nat_entry *ein,
 					     const struct pkt *p)
@@ -223,11 +223,15 @@ static __always_inline bool remote_rst_valid(const struct ateom_nat_key *in,
 	struct ateom_nat_entry expect, *eout;
 	struct ateom_nat_key out;
 
-	if (!(ein->seen & ATEOM_SEEN_REPLY))
-		return true;
 	nat_partner(in, ein, &out, &expect);
 	eout = bpf_map_lookup_elem(&nat, &out);
-	return eout && eout->tcp_ack_be == p->tcp_seq;
+	if (!eout || !halves_agree(eout, &expect))
+		return false;
+	/* Refusing the connection: the RST acknowledges the actor's SYN
+	 * (tcp_ack_be holds its sequence number + 1 until the actor acks). */
+	if (!(ein->seen & ATEOM_SEEN_REPLY))
+		return (p->tcp_flags & TCP_FLAG_ACK_BYTE) && p->tcp_ack == eout->tcp_ack_be;
+	return eout->tcp_ack_be == p->tcp_seq;
 }
 
 /* Is the pod port exposed (no pair may hold it)? */
@@ -242,13 +246,14 @@ static __always_inline bool port_exposed(__u8 proto, __be16 port_be)
  * same tuple: both halves forget the old one's FIN, RST and reply, or the
  * new connection would count as closed (and expire) from its first packet. */
 static __always_inline void nat_new_connection(const struct ateom_nat_key *k,
-					       struct ateom_nat_entry *e)
+					       struct ateom_nat_entry *e, __be32 syn_seq)
 {
 	struct ateom_nat_entry expect, *ein;
 	struct ateom_nat_key in;
 
 	if (e->seen)
 		e->seen = 0;
+	e->tcp_ack_be = bpf_htonl(bpf_ntohl(syn_seq) + 1); /* what a refusal acks */
 	nat_partner(k, e, &in, &expect);
 	ein = bpf_map_lookup_elem(&nat, &in);
 	if (ein && halves_agree(ein, &expect) && ein->seen)
@@ -474,6 +479,8 @@ have_port:
 		break;
 	}
 	nat_partner(&sp.in, &sp.inv, &out, res); /* the OUT half: actor tuple -> pod:port */
+	if (tcp_is_syn(p)) /* what a RST refusing this connection acknowledges */
+		res->tcp_ack_be = bpf_htonl(bpf_ntohl(p->tcp_seq) + 1);
 	err = bpf_map_update_elem(&nat, &out, res, BPF_NOEXIST);
 	if (err == -EEXIST) {
 		struct ateom_nat_entry *won = bpf_map_lookup_elem(&nat, &out);

@@ -7,8 +7,8 @@
  * delivered to the actor, which judges it, but leaves the pair open (a
  * forged RST must not get an idle flow expired) and counts rst_ignored.
  * A RST as the remote's first answer (a refused connection) closes the
- * pair as it is: snat_reply_rst_marks_closing (rows_snat.c). The
- * collector's side of it: flows_gc.c. */
+ * pair only if it acknowledges the actor's SYN (its sequence + 1, kept on
+ * the OUT half until the actor acks). The collector's side: flows_gc.c. */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 
@@ -60,6 +60,38 @@ static void check_out_ack(struct fx *f, uint32_t ack)
 
 	assert_int_equal(fx_nat_get(f, &out, &e), 0);
 	assert_int_equal(ntohl(e.tcp_ack_be), ack);
+}
+
+#define SYN_SEQ 0x0badf00du /* the actor's SYN: a refusal acknowledges + 1 */
+
+/* prep_snat_tcp, not answered yet: the OUT half holds what a RST refusing
+ * the connection must acknowledge. */
+static void prep_syn_sent(struct fx *f)
+{
+	prep_snat_tcp(f);
+	set_out_ack(f, SYN_SEQ + 1);
+}
+
+static void check_refused(struct fx *f, const struct run *run)
+{
+	(void)run;
+	check_seen(f, snat_tcp_in(), ATEOM_SEEN_REPLY | ATEOM_SEEN_RST);
+}
+
+/* Delivered, nothing closed: the first real answer still finds the pair
+ * open (it only marks the reply). */
+static void check_forged_refusal_ignored(struct fx *f, const struct run *run)
+{
+	(void)run;
+	check_seen(f, snat_tcp_in(), ATEOM_SEEN_REPLY);
+	check_seen(f, snat_tcp_out(), 0);
+}
+
+/* A new pair made by a SYN: its OUT half holds the SYN's sequence + 1. */
+static void check_syn_recorded(struct fx *f, const struct run *run)
+{
+	(void)run;
+	check_out_ack(f, SYN_SEQ + 1);
 }
 
 static void check_ack_recorded(struct fx *f, const struct run *run)
@@ -124,6 +156,27 @@ const struct row rst_rows[] = {
 	  .in = { A1_TCP(PB_RST), .seq = 0x42 },
 	  .verdict = FX_REDIRECT, .x = ON_PAIR_X, .c = SNAT_C, .touch = true,
 	  .check = check_actor_rst },
+
+	/* -- before any answer: a RST must acknowledge the actor's SYN -- */
+	{ "rst_syn_records_what_a_refusal_acks", FROM_ACTOR, DEV_A1,
+	  .in = { A1_TCP(PB_SYN), .seq = SYN_SEQ },
+	  .verdict = FX_REDIRECT, .x = { .saddr = FX_POD_IP, .sport = SNAT_PORT, .ttl_dec = true },
+	  .c = SNAT_NEW_C(1), .nat_delta = 2, .pair = PAIR_SNAT, .actor = 1,
+	  .check = check_syn_recorded },
+	{ "rst_refusal_acking_the_syn_closes", FROM_POD, DEV_POD, .prep = prep_syn_sent,
+	  .in = { REMOTE_TCP(PB_RST | PB_ACK), .ack = SYN_SEQ + 1 },
+	  .verdict = FX_REDIRECT, .x = TO_ACTOR_X(APORT), .c = { C(1, SNAT_REPLY) },
+	  .touch = true, .check = check_refused },
+	{ "rst_forged_before_the_answer_ignored", FROM_POD, DEV_POD, .prep = prep_syn_sent,
+	  .in = { REMOTE_TCP(PB_RST | PB_ACK), .ack = SYN_SEQ + 77 },
+	  .verdict = FX_REDIRECT, .x = TO_ACTOR_X(APORT),
+	  .c = { C(1, SNAT_REPLY), C(1, RST_IGNORED) }, .touch = true,
+	  .check = check_forged_refusal_ignored },
+	{ "rst_bare_before_the_answer_ignored", FROM_POD, DEV_POD, .prep = prep_syn_sent,
+	  .in = { REMOTE_TCP(PB_RST), .seq = 0 },
+	  .verdict = FX_REDIRECT, .x = TO_ACTOR_X(APORT),
+	  .c = { C(1, SNAT_REPLY), C(1, RST_IGNORED) }, .touch = true,
+	  .check = check_forged_refusal_ignored },
 
 	/* -- a remote's RST on an answered pair -- */
 	{ "rst_remote_forged_ignored", FROM_POD, DEV_POD, .prep = prep_answered,

@@ -242,6 +242,19 @@ static void prep_udp_ffff(struct fx *f)
 	udp_ffff_payload(ffff_payload, sizeof(ffff_payload), out, in);
 }
 
+/* prep_snat_tcp with the actor's SYN (seq 0x1000) on record: a refusal
+ * acknowledges 0x1001. */
+static void prep_snat_tcp_syn_sent(struct fx *f)
+{
+	struct ateom_nat_key out = snat_tcp_out();
+	struct ateom_nat_entry e;
+
+	prep_snat_tcp(f);
+	assert_int_equal(fx_nat_get(f, &out, &e), 0);
+	e.tcp_ack_be = htonl(0x1001);
+	assert_int_equal(fx_nat_put(f, &out, &e), 0);
+}
+
 const struct row snat_rows[] = {
 	/* -- SNAT: actor egress leaves as the pod IP from the SNAT range -- */
 	{ "snat_tcp_syn_new", FROM_ACTOR, DEV_A1,
@@ -348,9 +361,9 @@ const struct row snat_rows[] = {
 	{ "snat_reply_actor2", FROM_POD, DEV_POD, .prep = prep_snat_tcp_a2,
 	  .in = { TO_POD_IP, .saddr = FX_REMOTE_IP, .sport = 443, .dport = PPORT_A2, TCP_DATA },
 	  .verdict = FX_REDIRECT, .x = TO_ACTOR_X(APORT), .c = { C(2, SNAT_REPLY) }, .touch = true },
-	{ "snat_reply_rst_marks_closing", FROM_POD, DEV_POD, .prep = prep_snat_tcp,
+	{ "snat_reply_rst_marks_closing", FROM_POD, DEV_POD, .prep = prep_snat_tcp_syn_sent,
 	  .in = { TO_POD_IP, .saddr = FX_REMOTE_IP, .sport = 443, .dport = PPORT,
-		  .proto = IPPROTO_TCP, .tcp_flags = PB_RST | PB_ACK },
+		  .proto = IPPROTO_TCP, .tcp_flags = PB_RST | PB_ACK, .ack = 0x1001 },
 	  .verdict = FX_REDIRECT, .x = TO_ACTOR_X(APORT), .c = { C(1, SNAT_REPLY) },
 	  .check = check_in_rst_seen },
 	{ "snat_reply_ttl1_dropped", FROM_POD, DEV_POD, .prep = prep_snat_tcp,
