@@ -53,8 +53,10 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 $(BUILD)/loader/%.o: loader/%.c $(LOADER_HDRS) $(SKELS) | $(BUILD)/loader
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(LIBATEOM): $(LOADER_OBJS)
-	$(AR) rcs $@ $^
+# Made anew, not updated: `ar r` keeps members whose source file is gone
+# (a split file's old object would clash with its successors).
+$(LIBATEOM): $(LOADER_OBJS) Makefile
+	rm -f $@ && $(AR) rcs $@ $(LOADER_OBJS)
 
 $(BUILD)/ateomnet: $(BUILD)/loader/main.o $(LIBATEOM)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
