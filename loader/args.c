@@ -409,7 +409,9 @@ enum flag_id {
 #define V(v) (1u << (v))
 #define V_UP V(VERB_UP)
 #define V_INSPECT (V(VERB_STATUS) | V(VERB_NAT) | V(VERB_PURGE))
-#define V_ALL (V_UP | V(VERB_DOWN) | V_INSPECT | V(VERB_GC) | V(VERB_HELP) | V(VERB_VERSION))
+#define V_PREPARE V(VERB_PREPARE)
+#define V_ALL (V_UP | V(VERB_DOWN) | V_INSPECT | V(VERB_GC) | V_PREPARE | V(VERB_HELP) | \
+	       V(VERB_VERSION))
 
 static const struct flag {
 	const char *name;
@@ -426,11 +428,12 @@ static const struct flag {
 	{ "--expose",      F_EXPOSE,      1, V_UP },
 	{ "--attach",      F_ATTACH,      1, V_UP },
 	{ "--snat-ports",  F_SNAT_PORTS,  1, V_UP },
-	{ "--nat-entries", F_NAT_ENTRIES, 1, V_UP },
+	{ "--nat-entries", F_NAT_ENTRIES, 1, V_UP | V_PREPARE },
 	{ "--nat-quota",   F_NAT_QUOTA,   1, V_UP },
 	{ "--egress-hook", F_EGRESS_HOOK, 1, V_UP },
-	{ "--pin-dir",     F_PIN_DIR,     1, V_UP | V(VERB_DOWN) | V_INSPECT },
-	{ "--json",        F_JSON,        0, V_UP | V(VERB_DOWN) | V_INSPECT | V(VERB_GC) },
+	{ "--pin-dir",     F_PIN_DIR,     1, V_UP | V(VERB_DOWN) | V_INSPECT | V_PREPARE },
+	{ "--json",        F_JSON,        0, V_UP | V(VERB_DOWN) | V_INSPECT | V(VERB_GC) |
+					     V_PREPARE },
 	{ "--force",       F_FORCE,       0, V(VERB_PURGE) },
 	{ "--dry-run",     F_DRY_RUN,     0, V(VERB_GC) },
 	{ "--pin-root",    F_PIN_ROOT,    1, V(VERB_GC) },
@@ -444,7 +447,8 @@ static const struct {
 	enum ateom_verb verb;
 } verbs[] = {
 	{ "up", VERB_UP }, { "down", VERB_DOWN }, { "status", VERB_STATUS },
-	{ "nat", VERB_NAT }, { "purge", VERB_PURGE }, { "gc", VERB_GC }, { "help", VERB_HELP },
+	{ "nat", VERB_NAT }, { "purge", VERB_PURGE }, { "gc", VERB_GC },
+	{ "prepare", VERB_PREPARE }, { "help", VERB_HELP },
 	{ "-h", VERB_HELP }, { "--help", VERB_HELP }, { "version", VERB_VERSION },
 	{ "--version", VERB_VERSION },
 };
@@ -671,7 +675,7 @@ int ateom_parse_args(int argc, char **argv, struct ateom_args *a,
 			a->verb = verbs[i].verb;
 	if (a->verb == VERB_NONE)
 		return fail(err, errlen, "unknown verb %s (verbs: up, down, status, "
-			    "nat, purge, gc, help, version)", quote(q, argv[1]));
+			    "nat, purge, gc, prepare, help, version)", quote(q, argv[1]));
 
 	for (k = 2; k < argc && argv[k]; k++) {
 		const char *tok = argv[k], *val = NULL;
@@ -735,6 +739,10 @@ const char *ateom_usage(void)
 "  gc      [--dry-run] [--pin-root DIR] [--json]\n"
 "                                  reclaim the pin dirs of workers whose netns\n"
 "                                  is gone (run anywhere on the node)\n"
+"  prepare [--pin-dir DIR] [--nat-entries N] [--json]\n"
+"                                  load and pin the datapath ahead of time (at\n"
+"                                  worker start), so the first up is warm;\n"
+"                                  attaches nothing (idempotent)\n"
 "  help    this text (also -h, --help, or --help after any verb)\n"
 "  version print the version (also --version)\n"
 "\n"
@@ -760,7 +768,7 @@ const char *ateom_usage(void)
 "  --nat-entries N         NAT table size, " STR(NAT_ENTRIES_MIN) ".."
 				STR(NAT_ENTRIES_MAX) "\n"
 "                          (default " STR(ATEOM_NAT_DEFAULT_ENTRIES) "; set when the\n"
-"                          datapath is first loaded)\n"
+"                          datapath is first loaded, by up or prepare)\n"
 "  --egress-hook PROG      a pinned tc program put in this actor's egress hook\n"
 "                          slot before any packet flows (include/ateomnet_hook.h)\n"
 "  --nat-quota N           most NAT pairs (flows) this actor may hold, "

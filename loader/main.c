@@ -34,6 +34,7 @@ static const struct cmd {
 	{ "nat",     verb_nat },
 	{ "purge",   verb_purge },
 	{ "gc",      verb_gc },
+	{ "prepare", verb_prepare },
 	{ "help",    verb_help },
 	{ "version", verb_version },
 };

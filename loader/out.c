@@ -419,6 +419,24 @@ int out_purge(FILE *f, bool json, const struct out_purge *r)
 	return flushed(f);
 }
 
+/* ---- prepare ----------------------------------------------------------------- */
+
+int out_prepare(FILE *f, bool json, const struct out_prepare *r)
+{
+	if (json)
+		return emit(f, json_pack("{s:o,s:b,s:I,s:f}", "pin_dir", jstr(r->pin_dir),
+					 "loaded", r->loaded,
+					 "nat_entries", (json_int_t)r->nat_entries,
+					 "elapsed_ms", rounded(r->elapsed_ms, 1e3)));
+	if (r->loaded)
+		fprintf(f, "datapath loaded and pinned in %s (%u NAT entries) [%.1f ms]\n",
+			r->pin_dir, r->nat_entries, r->elapsed_ms);
+	else
+		fprintf(f, "datapath already prepared in %s (%u NAT entries) [%.1f ms]\n",
+			r->pin_dir, r->nat_entries, r->elapsed_ms);
+	return flushed(f);
+}
+
 /* ---- gc ---------------------------------------------------------------------- */
 
 static const char *gc_netns_name(enum out_gc_netns n)

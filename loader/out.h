@@ -100,6 +100,15 @@ struct out_purge {
 };
 int out_purge(FILE *f, bool json, const struct out_purge *r);
 
+/* `prepare`. */
+struct out_prepare {
+	const char *pin_dir;
+	bool loaded;                   /* false: it was already prepared */
+	uint32_t nat_entries;          /* the NAT table's size */
+	double elapsed_ms;
+};
+int out_prepare(FILE *f, bool json, const struct out_prepare *r);
+
 /* `gc`: one pin dir under the root... */
 enum out_gc_netns { GC_NETNS_UNKNOWN, GC_NETNS_ALIVE, GC_NETNS_GONE };
 enum out_gc_action {

@@ -11,5 +11,6 @@ int verb_status(const struct ateom_args *a);
 int verb_nat(const struct ateom_args *a);
 int verb_purge(const struct ateom_args *a);
 int verb_gc(const struct ateom_args *a);
+int verb_prepare(const struct ateom_args *a);
 
 #endif

@@ -182,6 +182,22 @@ static void check_gc_plain(const struct ateom_args *a)
 	assert_string_equal(a->pin_root, "");
 }
 
+static void check_prepare(const struct ateom_args *a)
+{
+	assert_int_equal(a->verb, VERB_PREPARE);
+	assert_string_equal(a->pin_dir, "/sys/fs/bpf/w1");
+	assert_int_equal(a->nat_entries, 8192);
+	assert_true(a->json);
+}
+
+static void check_prepare_plain(const struct ateom_args *a)
+{
+	assert_int_equal(a->verb, VERB_PREPARE);
+	assert_string_equal(a->pin_dir, "");
+	assert_int_equal(a->nat_entries, 0); /* the BPF object's default */
+	assert_false(a->json);
+}
+
 static void check_help(const struct ateom_args *a)
 {
 	assert_int_equal(a->verb, VERB_HELP);
@@ -299,6 +315,14 @@ static const struct parse_case parse_cases[] = {
 	{ "gc --pin-root= --json --dry-run",
 	  { "gc", "--pin-root=/sys/fs/bpf/r", "--json", "--dry-run" }, NULL, 0, check_gc },
 	{ "gc alone", { "gc" }, NULL, 0, check_gc_plain },
+	{ "prepare --pin-dir --nat-entries --json",
+	  { "prepare", "--pin-dir", "/sys/fs/bpf/w1", "--nat-entries", "8192", "--json" },
+	  NULL, 0, check_prepare },
+	{ "prepare with =values",
+	  { "prepare", "--json", "--nat-entries=8192", "--pin-dir=/sys/fs/bpf/w1" },
+	  NULL, 0, check_prepare },
+	{ "prepare alone", { "prepare" }, NULL, 0, check_prepare_plain },
+	{ "prepare --help", { "prepare", "--help" }, NULL, 0, check_help },
 	{ "gc --help", { "gc", "--help" }, NULL, 0, check_help },
 	{ "help", { "help" }, NULL, 0, check_help },
 	{ "-h", { "-h" }, NULL, 0, check_help },
@@ -379,6 +403,31 @@ static const struct parse_case parse_cases[] = {
 	{ "gc twice --dry-run", { "gc", "--dry-run", "--dry-run" },
 	  "--dry-run given twice", 0, NULL },
 	{ "gc takes no argument", { "gc", "now" }, "unexpected argument \"now\"", 0, NULL },
+	{ "prepare takes no --actor", { "prepare", "--actor", "a1" },
+	  "--actor is not valid for \"prepare\"", 1, NULL },
+	{ "prepare takes no --netns", { "prepare", "--netns", "/n" },
+	  "--netns is not valid for \"prepare\"", 1, NULL },
+	{ "prepare takes no --attach", { "prepare", "--attach", "tc" },
+	  "--attach is not valid for \"prepare\"", 0, NULL },
+	{ "prepare takes no --nat-quota", { "prepare", "--nat-quota", "64" },
+	  "--nat-quota is not valid for \"prepare\"", 0, NULL },
+	{ "prepare takes no --force", { "prepare", "--force" },
+	  "--force is not valid for \"prepare\"", 0, NULL },
+	{ "prepare takes no --pin-root", { "prepare", "--pin-root", "/p" },
+	  "--pin-root is not valid for \"prepare\"", 0, NULL },
+	{ "prepare takes no argument", { "prepare", "now" },
+	  "unexpected argument \"now\"", 0, NULL },
+	{ "prepare twice --nat-entries", { "prepare", "--nat-entries", "4096",
+					   "--nat-entries=8192" },
+	  "--nat-entries given twice", 1, NULL },
+	{ "prepare nat entries too small", { "prepare", "--nat-entries", "1023" },
+	  "--nat-entries \"1023\": must be 1024..4194304", 1, NULL },
+	{ "prepare nat entries not a number", { "prepare", "--nat-entries", "1k" },
+	  "--nat-entries \"1k\": must be a decimal number", 0, NULL },
+	{ "prepare relative pin dir", { "prepare", "--pin-dir", "bpf" },
+	  "--pin-dir \"bpf\": must be an absolute path", 1, NULL },
+	{ "--nat-entries not for status", { "status", "--nat-entries", "4096" },
+	  "--nat-entries is not valid for \"status\"", 0, NULL },
 	{ "help takes no flags", { "help", "--json" },
 	  "--json is not valid for \"help\"", 0, NULL },
 	{ "version takes no flags", { "version", "--pin-dir", "/x" },
@@ -931,6 +980,7 @@ static void test_verb_names(void **state)
 {
 	static const struct { const char *arg, *name; } rows[] = {
 		{ "status", "status" }, { "nat", "nat" }, { "purge", "purge" },
+		{ "prepare", "prepare" },
 		{ "help", "help" }, { "-h", "help" }, { "--help", "help" },
 		{ "version", "version" }, { "--version", "version" },
 	};
@@ -959,7 +1009,7 @@ static void test_verb_names(void **state)
 static void test_usage(void **state)
 {
 	static const char *words[] = {
-		"up", "down", "status", "nat", "purge", "gc", "help", "version",
+		"up", "down", "status", "nat", "purge", "gc", "prepare", "help", "version",
 		"--actor", "--netns", "--veth", "--pod-if", "--worker-addr",
 		"--actor-addr", "--expose", "--pin-dir", "--attach", "--snat-ports",
 		"--nat-entries", "--json", "--force", "--dry-run", "--pin-root", "--help",

@@ -423,6 +423,36 @@ static void test_purge(void **state)
 	free(text);
 }
 
+static void test_prepare(void **state)
+{
+	struct out_prepare r = { .pin_dir = "/p\"q", .loaded = true, .nat_entries = 8192,
+				 .elapsed_ms = 98.76543 };
+	json_t *j;
+	char *text;
+
+	CAPTURE(text, out_prepare(f, true, &r));
+	j = parse(text);
+	assert_keys(j, "pin_dir loaded nat_entries elapsed_ms");
+	assert_str(j, "pin_dir", "/p\"q");
+	assert_true(json_is_true(json_object_get(j, "loaded")));
+	assert_int(j, "nat_entries", 8192);
+	json_decref(j);
+	free(text);
+	CAPTURE(text, out_prepare(f, false, &r));
+	assert_string_equal(text, "datapath loaded and pinned in /p\"q (8192 NAT entries) "
+				  "[98.8 ms]\n");
+	free(text);
+
+	r = (struct out_prepare){ .pin_dir = "/p", .nat_entries = 1024, .elapsed_ms = 1.5 };
+	CAPTURE(text, out_prepare(f, true, &r));
+	assert_string_equal(text, "{\"pin_dir\":\"/p\",\"loaded\":false,\"nat_entries\":1024,"
+				  "\"elapsed_ms\":1.5}\n");
+	free(text);
+	CAPTURE(text, out_prepare(f, false, &r));
+	assert_string_equal(text, "datapath already prepared in /p (1024 NAT entries) [1.5 ms]\n");
+	free(text);
+}
+
 static void test_proto_name(void **state)
 {
 	assert_string_equal(out_proto_name(IPPROTO_TCP), "tcp");
@@ -444,6 +474,7 @@ int main(void)
 		cmocka_unit_test(test_status_not_loaded),
 		cmocka_unit_test(test_nat_stream),
 		cmocka_unit_test(test_purge),
+		cmocka_unit_test(test_prepare),
 		cmocka_unit_test(test_proto_name),
 	};
 
