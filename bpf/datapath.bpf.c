@@ -67,6 +67,8 @@ static __always_inline int snat_drop_reason(int err)
 	switch (err) {
 	case -EDQUOT:
 		return ATEOM_STAT_DROP_QUOTA;
+	case -EUSERS:
+		return ATEOM_STAT_DROP_REMOTE_SHARE;
 	case -E2BIG:
 		return ATEOM_STAT_DROP_NAT_FULL;
 	case -ENOSPC:

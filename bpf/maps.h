@@ -61,6 +61,15 @@ struct {
 	__type(value, struct ateom_gc);
 } nat_gc SEC(".maps");
 
+/* At most one entry per pair: sized with `nat` (half of it) by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, ATEOM_NAT_DEFAULT_ENTRIES / 2);
+	__type(key, struct ateom_remote_pairs_key);
+	__type(value, __u32);
+} remote_pairs SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1024); /* an LRU preallocates: sized for what the

@@ -39,6 +39,9 @@
 #ifndef EDQUOT
 #define EDQUOT 122
 #endif
+#ifndef EUSERS
+#define EUSERS 87 /* "too many users": the actor's share of a remote */
+#endif
 
 /* A TCP SYN without ACK opens a connection: it is never a reply. */
 static __always_inline bool tcp_is_syn(const struct pkt *p)
@@ -106,6 +109,41 @@ static __always_inline bool halves_agree(const struct ateom_nat_entry *found,
 	       found->actor_ifindex == expect->actor_ifindex;
 }
 
+/* The count of pairs actor `ifindex` holds toward the remote of port
+ * record `in` (remote_pairs); created at 0 when asked to. */
+static __always_inline __u32 *remote_count(const struct ateom_nat_key *in, __u32 ifindex,
+					   bool create)
+{
+	struct ateom_remote_pairs_key rk = {
+		.actor_ifindex = ifindex, .addr_be = in->saddr_be, .port_be = in->sport_be,
+		.proto = in->proto,
+	};
+	__u32 zero = 0, *c = bpf_map_lookup_elem(&remote_pairs, &rk);
+
+	if (!c && create) {
+		bpf_map_update_elem(&remote_pairs, &rk, &zero, BPF_NOEXIST);
+		c = bpf_map_lookup_elem(&remote_pairs, &rk);
+	}
+	return c;
+}
+
+static __always_inline void remote_uncount(const struct ateom_nat_key *in, __u32 ifindex)
+{
+	__u32 *c = remote_count(in, ifindex, false);
+
+	/* The last one out removes the entry. (A CPU adding a pair in between
+	 * loses its count: the share is then off by one, in the actor's
+	 * favour, never against another.) */
+	if (c && __sync_fetch_and_add(c, -1) == 1) {
+		struct ateom_remote_pairs_key rk = {
+			.actor_ifindex = ifindex, .addr_be = in->saddr_be,
+			.port_be = in->sport_be, .proto = in->proto,
+		};
+
+		bpf_map_delete_elem(&remote_pairs, &rk);
+	}
+}
+
 /* The quota count lives in the owner's `actors` entry; an actor that is
  * gone (down) has nothing left to count. */
 static __always_inline void actor_uncount(__u32 ifindex)
@@ -124,8 +162,10 @@ static __always_inline void pair_delete(const struct ateom_nat_key *in,
 {
 	if (out)
 		bpf_map_delete_elem(&nat, out);
-	if (!bpf_map_delete_elem(&nat, in))
+	if (!bpf_map_delete_elem(&nat, in)) {
 		actor_uncount(ein->actor_ifindex);
+		remote_uncount(in, ein->actor_ifindex);
+	}
 }
 
 /* Has the pair (IN half ein, OUT half eout or NULL) been idle past its
@@ -285,6 +325,10 @@ static __always_inline int nat_out_check(struct ateom_actor *a, const struct ate
 	}
 	expect.last_seen_ns = now;
 	if (!bpf_map_update_elem(&nat, &in, &expect, BPF_NOEXIST)) {
+		__u32 *c = remote_count(&in, e->actor_ifindex, true);
+
+		if (c)
+			__sync_fetch_and_add(c, 1);
 		__sync_fetch_and_add(&a->nat_pairs, 1);
 		count(a->id, ATEOM_STAT_NAT_REPAIR, 0);
 	}
@@ -293,7 +337,8 @@ static __always_inline int nat_out_check(struct ateom_actor *a, const struct ate
 
 /* ---- the SNAT port search ----------------------------------------------- */
 
-enum probe_result { PROBE_NONE, PROBE_CLAIMED, PROBE_OWN, PROBE_FULL, PROBE_QUOTA };
+enum probe_result { PROBE_NONE, PROBE_CLAIMED, PROBE_OWN, PROBE_FULL, PROBE_QUOTA,
+		    PROBE_SHARE };
 
 struct snat_probe {
 	struct __sk_buff *skb;
@@ -338,7 +383,7 @@ static long snat_probe_one(__u32 i, void *ctx)
 	struct snat_probe *sp = ctx;
 	const struct ateom_config *cfg = sp->cfg;
 	struct ateom_nat_entry *cur;
-	__u32 off = sp->start + i;
+	__u32 off = sp->start + i, *rc;
 	long err;
 
 	if (off >= sp->range)
@@ -359,11 +404,20 @@ static long snat_probe_one(__u32 i, void *ctx)
 	}
 	if (worker_owns_port(sp->skb, &sp->in))
 		return 0;
-	/* Reserve the pair in the quota first (fetch-and-add), so CPUs racing
-	 * to create flows for one actor can never take it past its quota. */
+	/* Reserve the pair in the quota and in the actor's share of this
+	 * remote first (fetch-and-add), so CPUs racing to create flows for one
+	 * actor can never take it past either. */
 	if (__sync_fetch_and_add(&sp->actor->nat_pairs, 1) >= sp->actor->nat_quota) {
 		__sync_fetch_and_add(&sp->actor->nat_pairs, -1);
 		sp->result = PROBE_QUOTA;
+		return 1;
+	}
+	rc = cfg->remote_share ? remote_count(&sp->in, sp->inv.actor_ifindex, true) : NULL;
+	if (cfg->remote_share && (!rc || __sync_fetch_and_add(rc, 1) >= cfg->remote_share)) {
+		if (rc)
+			__sync_fetch_and_add(rc, -1);
+		__sync_fetch_and_add(&sp->actor->nat_pairs, -1);
+		sp->result = rc ? PROBE_SHARE : PROBE_FULL;
 		return 1;
 	}
 	err = bpf_map_update_elem(&nat, &sp->in, &sp->inv, BPF_NOEXIST);
@@ -371,6 +425,8 @@ static long snat_probe_one(__u32 i, void *ctx)
 		sp->result = PROBE_CLAIMED;
 		return 1;
 	}
+	if (rc)
+		__sync_fetch_and_add(rc, -1);
 	__sync_fetch_and_add(&sp->actor->nat_pairs, -1);
 	if (err == -E2BIG || err == -ENOMEM) {
 		sp->result = PROBE_FULL;
@@ -404,8 +460,9 @@ static __always_inline __u32 snat_first(const struct ateom_config *cfg, const st
 /* New actor egress flow: find a port toward this remote and insert the
  * port record, then the OUT half. On success *res holds the OUT entry.
  * Returns 0 (new pair), 1 (own pair repaired), -ENOSPC (no port free for
- * this remote), -EDQUOT (actor at its quota), -E2BIG (table full) or
- * -EEXIST (another CPU created the flow first: look it up again). */
+ * this remote), -EDQUOT (actor at its quota), -EUSERS (actor at its share
+ * of this remote), -E2BIG (table full) or -EEXIST (another CPU created the
+ * flow first: look it up again). */
 static __always_inline int snat_create(struct __sk_buff *skb, const struct ateom_config *cfg,
 				       struct ateom_actor *actor, __u32 ifindex,
 				       const struct pkt *p, __u64 now,
@@ -446,7 +503,8 @@ static __always_inline int snat_create(struct __sk_buff *skb, const struct ateom
 		bpf_loop(sp.range < SNAT_FREE_FIRST ? sp.range : SNAT_FREE_FIRST, snat_probe_one,
 			 &sp, 0);
 		if (sp.result != PROBE_OWN && sp.result != PROBE_CLAIMED)
-			return sp.result == PROBE_FULL ? -E2BIG : -EDQUOT;
+			return sp.result == PROBE_FULL ? -E2BIG :
+			       sp.result == PROBE_SHARE ? -EUSERS : -EDQUOT;
 		goto have_port;
 	}
 	/* A remote whose ports were all taken a moment ago: fail at once (a
@@ -473,6 +531,8 @@ have_port:
 		return -ENOSPC;
 	case PROBE_QUOTA:
 		return -EDQUOT;
+	case PROBE_SHARE:
+		return -EUSERS;
 	case PROBE_FULL:
 		return -E2BIG;
 	default:

@@ -55,7 +55,11 @@ struct ateom_config {
 	__u16 snat_port_min;  /* inclusive, host order */
 	__u16 snat_port_max;  /* inclusive, host order */
 	__u32 flags;          /* ATEOM_CFG_* */
-	__u32 pad;
+	/* Most pairs one actor may hold toward one remote endpoint: the SNAT
+	 * range shared by the actors up (the loader sets range / actors at
+	 * every up and down), so no actors can take every pod port toward a
+	 * remote from the others. 0 = no limit. */
+	__u32 remote_share;
 	/* Idle times after which a NAT pair is expired by the garbage
 	 * collector, or reclaimed by a new flow that wants its port. */
 	__u64 tcp_est_timeout_ns;     /* a reply was seen */
@@ -191,6 +195,18 @@ struct ateom_wflow_key {
 	__be16 actor_port_be;
 	__u8 proto;
 	__u8 pad[3];
+};
+
+/* ---- remote_pairs: hash, pairs each actor holds toward each remote ----
+ * Counted by the datapath as it creates and deletes pairs (like
+ * nat_pairs); an entry goes when its count drops to 0, and `down` removes
+ * an actor's. */
+struct ateom_remote_pairs_key {
+	__u32 actor_ifindex;
+	__be32 addr_be;
+	__be16 port_be;
+	__u8 proto;
+	__u8 pad;
 };
 
 /* skb->mark of a nat_gc_ctl run (BPF_PROG_TEST_RUN): start the collector,

@@ -40,6 +40,8 @@
 	X(DROP_NO_ACTOR, "drop_no_actor")     /* ateomN without actor entry */ \
 	X(DROP_NO_CONFIG, "drop_no_config")   /* datapath not configured */    \
 	X(DROP_QUOTA, "drop_quota")           /* actor holds its NAT quota */  \
+	X(DROP_REMOTE_SHARE, "drop_remote_share") /* its share of the ports \
+						 toward that remote */        \
 	X(DROP_NAT_FULL, "drop_nat_full")     /* NAT table full */             \
 	X(DROP_VLAN, "drop_vlan")             /* VLAN-tagged from the actor */ \
 	X(DROP_IP_OPTIONS, "drop_ip_options") /* IPv4 options from the actor */\

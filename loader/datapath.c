@@ -15,7 +15,8 @@
 
 /* Pin names, in pin order; config last (see dp_load). */
 static const char *const map_names[] = { "actors", "services", "svc_rev", "nat", "nat_gc",
-					 "snat_full", "worker_flows", "stats", "egress_hooks", "config" };
+					 "remote_pairs", "snat_full", "worker_flows", "stats",
+					 "egress_hooks", "config" };
 static const char *const prog_names[] = { "prog_from_actor", "prog_from_pod",
 					  "prog_actor_resume", "prog_nat_gc_ctl", "prog_to_actor" };
 #define N_MAPS (sizeof(map_names) / sizeof(map_names[0]))
@@ -28,6 +29,7 @@ static const struct { uint32_t key, value; } map_sizes[N_MAPS] = {
 	{ sizeof(struct ateom_svc_rev_key), sizeof(struct ateom_svc_rev) },
 	{ sizeof(struct ateom_nat_key), sizeof(struct ateom_nat_entry) },
 	{ sizeof(__u32), sizeof(struct ateom_gc) },
+	{ sizeof(struct ateom_remote_pairs_key), sizeof(__u32) },
 	{ sizeof(struct ateom_remote_key), sizeof(__u64) },
 	{ sizeof(struct ateom_wflow_key), sizeof(__u64) },
 	{ sizeof(__u32), sizeof(struct ateom_counter) },
@@ -38,7 +40,8 @@ static const struct { uint32_t key, value; } map_sizes[N_MAPS] = {
 static int *map_fd(struct dp *dp, size_t i)
 {
 	int *fds[N_MAPS] = { &dp->actors, &dp->services, &dp->svc_rev, &dp->nat, &dp->nat_gc,
-			     &dp->snat_full, &dp->worker_flows, &dp->stats, &dp->hooks, &dp->config };
+			     &dp->remote_pairs, &dp->snat_full, &dp->worker_flows, &dp->stats,
+			     &dp->hooks, &dp->config };
 	return fds[i];
 }
 
@@ -257,8 +260,11 @@ int dp_load(struct dp *dp, uint32_t nat_entries)
 	skel = datapath_bpf__open();
 	if (!skel)
 		return ateom_fail("cannot open the BPF object: %s", strerror(errno));
-	if (nat_entries)
+	if (nat_entries) {
 		bpf_map__set_max_entries(skel->maps.nat, nat_entries);
+		/* at most one count per pair */
+		bpf_map__set_max_entries(skel->maps.remote_pairs, nat_entries / 2);
+	}
 	err = datapath_bpf__load(skel);
 	if (err) {
 		datapath_bpf__destroy(skel);
@@ -287,7 +293,7 @@ int dp_load(struct dp *dp, uint32_t nat_entries)
 	}
 	struct bpf_map *maps[N_MAPS] = { skel->maps.actors, skel->maps.services,
 					 skel->maps.svc_rev, skel->maps.nat, skel->maps.nat_gc,
-					 skel->maps.snat_full, skel->maps.worker_flows,
+					 skel->maps.remote_pairs, skel->maps.snat_full, skel->maps.worker_flows,
 					 skel->maps.stats, skel->maps.egress_hooks,
 					 skel->maps.config };
 	for (size_t i = 0; i < N_MAPS; i++) {

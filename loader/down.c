@@ -55,6 +55,8 @@ int verb_down(const struct ateom_args *a)
 			 * worker pays nothing); the next `up` starts it. */
 			if (state_actor_count(&dp) == 0 && dp_gc(&dp, false))
 				goto out;
+			if (state_remote_share_update(&dp)) /* also after a crashed down */
+				goto out;
 			if (teardown_orphans(&dp) < 0)
 				goto out;
 		}

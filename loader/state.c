@@ -257,8 +257,38 @@ static long nat_walk(const struct dp *dp, uint32_t ifindex, bool del)
 	return rc ? ateom_fail("cannot read the nat map: %s", strerror(-rc)) : acc.n;
 }
 
+static int visit_remote_count(int fd, const void *key, void *arg)
+{
+	const struct ateom_remote_pairs_key *k = key;
+
+	if (k->actor_ifindex == *(const uint32_t *)arg)
+		bpf_map_delete_elem(fd, key);
+	return 0;
+}
+
 long state_nat_count(const struct dp *dp, uint32_t ifindex) { return nat_walk(dp, ifindex, false); }
-long state_nat_delete(const struct dp *dp, uint32_t ifindex) { return nat_walk(dp, ifindex, true); }
+
+long state_nat_delete(const struct dp *dp, uint32_t ifindex)
+{
+	long n = nat_walk(dp, ifindex, true);
+	/* The actor's per-remote counts go with its pairs. */
+	int rc = n < 0 ? 0 : for_each_key(dp->remote_pairs, sizeof(struct ateom_remote_pairs_key),
+					   visit_remote_count, &ifindex);
+
+	return rc ? ateom_fail("cannot edit the remote_pairs map: %s", strerror(-rc)) : n;
+}
+
+int state_remote_share_update(const struct dp *dp)
+{
+	struct ateom_config cfg;
+	int n = state_actor_count(dp);
+
+	if (n < 0 || dp_config_get(dp, &cfg))
+		return -1;
+	/* The SNAT range toward one remote, shared by the actors up. */
+	cfg.remote_share = n ? ((uint32_t)cfg.snat_port_max - cfg.snat_port_min + 1) / n : 0;
+	return dp_config_set(dp, &cfg);
+}
 
 int state_counters(const struct dp *dp, uint32_t id, struct ateom_counter *out)
 {

@@ -40,6 +40,9 @@ int state_hook_set(const struct dp *dp, uint32_t id, int prog_fd);
 /* NAT entries of one actor (or all when ifindex == 0): count or delete. */
 long state_nat_count(const struct dp *dp, uint32_t ifindex);
 long state_nat_delete(const struct dp *dp, uint32_t ifindex);
+/* config.remote_share = the SNAT range / the actors up (0 with none): each
+ * actor's share of the pod ports toward one remote endpoint. */
+int state_remote_share_update(const struct dp *dp);
 
 /* Counters of block `id` summed over CPUs (out has ATEOM_STAT_MAX slots). */
 int state_counters(const struct dp *dp, uint32_t id, struct ateom_counter *out);

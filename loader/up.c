@@ -388,6 +388,9 @@ static int up_write_maps(struct up_txn *t)
 		return ateom_fail("cannot add the actor to the actors map: %s", strerror(errno));
 	t->actor_added = true;
 	sys_fault_point("actor");
+	/* One more actor shares the ports toward each remote. */
+	if (state_remote_share_update(&t->dp))
+		return -1;
 	return 0;
 }
 
@@ -465,6 +468,7 @@ static void up_rollback(struct up_txn *t)
 	if (t->actor_added) {
 		state_nat_delete(&t->dp, ifindex);
 		bpf_map_delete_elem(t->dp.actors, &ifindex);
+		state_remote_share_update(&t->dp);
 	}
 	if (t->hook_set)
 		state_hook_set(&t->dp, t->id, -1);

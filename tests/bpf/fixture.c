@@ -84,6 +84,7 @@ int fx_open_sized(struct fx *f, uint32_t nat_entries)
 	f->services = bpf_map__fd(f->skel->maps.services);
 	f->svc_rev = bpf_map__fd(f->skel->maps.svc_rev);
 	f->snat_full = bpf_map__fd(f->skel->maps.snat_full);
+	f->remote_pairs = bpf_map__fd(f->skel->maps.remote_pairs);
 	f->worker_flows = bpf_map__fd(f->skel->maps.worker_flows);
 	f->nat = bpf_map__fd(f->skel->maps.nat);
 	f->nat_max = bpf_map__max_entries(f->skel->maps.nat);
@@ -135,7 +136,8 @@ int fx_nat_clear(struct fx *f)
 	uint32_t k, *prev = NULL;
 
 	if (map_clear(f->nat, sizeof(struct ateom_nat_key)) ||
-	    map_clear(f->snat_full, sizeof(struct ateom_remote_key)))
+	    map_clear(f->snat_full, sizeof(struct ateom_remote_key)) ||
+	    map_clear(f->remote_pairs, sizeof(struct ateom_remote_pairs_key)))
 		return -1;
 	/* No pairs left: no actor holds any. */
 	while (!bpf_map_get_next_key(f->actors, prev, &k)) {
@@ -188,6 +190,7 @@ int fx_reset(struct fx *f)
 	    map_clear(f->svc_rev, sizeof(struct ateom_svc_rev_key)) ||
 	    map_clear(f->snat_full, sizeof(struct ateom_remote_key)) ||
 	    map_clear(f->worker_flows, sizeof(struct ateom_wflow_key)) ||
+	    map_clear(f->remote_pairs, sizeof(struct ateom_remote_pairs_key)) ||
 	    bpf_map_update_elem(f->config, &zero, &none, BPF_ANY) ||
 	    fx_hook_set(f, ATEOM_HOOK_SLOT_RESUME, f->resume))
 		return -1;

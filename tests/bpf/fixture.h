@@ -86,7 +86,7 @@ struct datapath_bpf;
 struct fx {
 	struct datapath_bpf *skel;
 	int from_actor, from_pod, resume, to_actor, gc_ctl; /* program fds */
-	int config, actors, services, svc_rev, nat, nat_gc, snat_full, worker_flows, stats,
+	int config, actors, services, svc_rev, nat, nat_gc, remote_pairs, snat_full, worker_flows, stats,
 	    hooks; /* map fds */
 	uint32_t nat_max;         /* the NAT table's max_entries */
 	int if_pod, if_a1, if_a2; /* devices in the private netns */

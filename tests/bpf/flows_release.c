@@ -5,6 +5,7 @@
  * goes, both halves, counted off its actor's quota, and so does an OUT half
  * naming the port without its port record; pairs on other ports and of
  * other protocols stay. */
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 
 #include "rows.h"
@@ -131,7 +132,33 @@ static void release_then_flow_moves(void **state)
 	assert_int_equal(actor_pairs(&fx, fx.if_a1), 4);
 }
 
+/* A pair made under a share is counted toward its remote; the count goes
+ * with the pair (here: released), and the entry with its last pair. */
+static void release_uncounts_remote_share(void **state)
+{
+	struct pb_spec syn = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT,
+			       .dport = 443, TCP_SYN };
+	struct ateom_remote_pairs_key rk = { .actor_ifindex = fx.if_a1, .addr_be = FX_REMOTE_IP,
+					     .port_be = htons(443), .proto = IPPROTO_TCP };
+	struct ateom_config c;
+	struct fx_result res;
+	struct pb_view v;
+	uint32_t n = 0;
+
+	(void)state;
+	assert_int_equal(fx_get_config(&fx, &c), 0);
+	c.remote_share = 10;
+	assert_int_equal(fx_set_config(&fx, &c), 0);
+	v = xmit(fx.from_actor, fx.if_a1, &syn, FX_REDIRECT, &res);
+	assert_int_equal(bpf_map_lookup_elem(fx.remote_pairs, &rk, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(fx_gc_release(&fx, IPPROTO_TCP, v.sport), 0);
+	assert_int_not_equal(bpf_map_lookup_elem(fx.remote_pairs, &rk, &n), 0);
+	assert_int_equal(actor_pairs(&fx, fx.if_a1), 0);
+}
+
 const struct CMUnitTest release_flows[] = {
+	cmocka_unit_test_setup(release_uncounts_remote_share, flow_setup),
 	cmocka_unit_test_setup(release_port_pairs, flow_setup),
 	cmocka_unit_test_setup(release_other_proto, flow_setup),
 	cmocka_unit_test_setup(release_then_flow_moves, flow_setup),

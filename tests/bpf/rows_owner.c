@@ -277,6 +277,84 @@ static void check_stale_record_left(struct fx *f, const struct run *run)
 	check_a1_pairs(2);
 }
 
+/* -- each actor's share of the ports toward one remote ---------------------- */
+static void set_share(struct fx *f, uint32_t share)
+{
+	struct ateom_config c;
+
+	assert_int_equal(fx_get_config(f, &c), 0);
+	c.remote_share = share;
+	assert_int_equal(fx_set_config(f, &c), 0);
+}
+
+static struct ateom_remote_pairs_key remote_key(int ifindex, uint16_t port)
+{
+	return (struct ateom_remote_pairs_key){ .actor_ifindex = ifindex, .addr_be = FX_REMOTE_IP,
+						.port_be = htons(port), .proto = IPPROTO_TCP };
+}
+
+static void set_remote_count(struct fx *f, int ifindex, uint16_t port, uint32_t n)
+{
+	struct ateom_remote_pairs_key k = remote_key(ifindex, port);
+
+	assert_int_equal(bpf_map_update_elem(f->remote_pairs, &k, &n, BPF_ANY), 0);
+}
+
+static uint32_t remote_count_of(struct fx *f, int ifindex, uint16_t port)
+{
+	struct ateom_remote_pairs_key k = remote_key(ifindex, port);
+	uint32_t n = 0;
+
+	return bpf_map_lookup_elem(f->remote_pairs, &k, &n) ? 0 : n;
+}
+
+/* Actor 1 holds its share (2) of the ports toward remote:443. */
+static void prep_a1_at_share(struct fx *f)
+{
+	set_share(f, 2);
+	for (uint16_t i = 0; i < 2; i++)
+		assert_int_equal(fx_snat_pair_put(f, f->if_a1, 1, IPPROTO_TCP, APORT + 10 + i,
+						  FX_REMOTE_IP, 443, range_port(RANGE_PORT(5 + i)),
+						  ago(5)), 0);
+	set_remote_count(f, f->if_a1, 443, 2);
+}
+
+/* Actor 2 holds its share: actor 1 is not held back by it. */
+static void prep_a2_at_share(struct fx *f)
+{
+	set_share(f, 2);
+	set_remote_count(f, f->if_a2, 443, 2);
+}
+
+static void check_share_refused(struct fx *f, const struct run *run)
+{
+	(void)run;
+	assert_int_equal(remote_count_of(f, f->if_a1, 443), 2);
+	check_a1_pairs(2);
+}
+
+static void check_share_counted(struct fx *f, const struct run *run)
+{
+	(void)run;
+	assert_int_equal(remote_count_of(f, f->if_a1, 443), 1);
+}
+
+static void check_other_remote_counted(struct fx *f, const struct run *run)
+{
+	(void)run;
+	assert_int_equal(remote_count_of(f, f->if_a1, 443), 2);
+	assert_int_equal(remote_count_of(f, f->if_a1, 8443), 1);
+}
+
+/* No share configured (0): nothing is counted. */
+static void check_share_off(struct fx *f, const struct run *run)
+{
+	(void)run;
+	assert_int_equal(remote_count_of(f, f->if_a1, 443), 0);
+}
+
+static void prep_share_10(struct fx *f) { set_share(f, 10); }
+
 /* -- a remote with no port left: one search, then a second of fast refusals -- */
 static struct ateom_remote_key remote_443(void)
 {
@@ -392,6 +470,19 @@ const struct row owner_rows[] = {
 	  .prep = prep_a1_full_with_closed_pair, .in = A1_SYN,
 	  .verdict = FX_REDIRECT, .x = { .saddr = FX_POD_IP, .sport = FIRST_PORT, .ttl_dec = true },
 	  .c = SNAT_NEW_C(1), .pair = PAIR_SNAT, .actor = 1, .check = check_a1_one_pair },
+
+	/* -- each actor's share of the ports toward one remote -- */
+	{ "owner_remote_share_reached", FROM_ACTOR, DEV_A1, .prep = prep_a1_at_share,
+	  .in = A1_SYN, ACTOR_DROP(DROP_REMOTE_SHARE), .check = check_share_refused },
+	{ "owner_remote_share_per_remote", FROM_ACTOR, DEV_A1, .prep = prep_a1_at_share,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 8443, TCP_SYN },
+	  NEW_PAIR(SNAT_X), .check = check_other_remote_counted },
+	{ "owner_remote_share_per_actor", FROM_ACTOR, DEV_A1, .prep = prep_a2_at_share,
+	  .in = A1_SYN, NEW_PAIR(SNAT_X), .check = check_share_counted },
+	{ "owner_remote_share_counts_new_pairs", FROM_ACTOR, DEV_A1, .prep = prep_share_10,
+	  .in = A1_SYN, NEW_PAIR(SNAT_X), .check = check_share_counted },
+	{ "owner_remote_share_off", FROM_ACTOR, DEV_A1, .in = A1_SYN, NEW_PAIR(SNAT_X),
+	  .check = check_share_off },
 
 	/* -- a remote with no port left -- */
 	{ "owner_remote_full_marked", FROM_ACTOR, DEV_A1, .snat_ports = 1,
