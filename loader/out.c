@@ -289,11 +289,12 @@ static json_t *status_json(const struct out_status *r)
 			actors = NULL;
 		}
 	}
-	return json_pack("{s:o,s:b,s:o,s:I,s:o,s:s,s:o,s:I,s:o,s:o}",
+	return json_pack("{s:o,s:b,s:o,s:I,s:o,s:s,s:o,s:I,s:I,s:o,s:o}",
 			 "pin_dir", jstr(r->pin_dir), "loaded", 1, "pod_if", jstr(r->pod_if),
 			 "pod_ifindex", (json_int_t)r->pod_ifindex, "pod_ip", jip(r->pod_ip_be),
 			 "pod_attach", attach_mode_name(r->pod_attach),
 			 "snat_ports", json_sprintf("%u-%u", r->snat_min, r->snat_max),
+			 "remote_share", (json_int_t)r->remote_share,
 			 "nat_entries", (json_int_t)r->nat_entries, "actors", actors,
 			 "counters", jcounters(r->counters));
 }
@@ -327,9 +328,10 @@ int out_status(FILE *f, bool json, const struct out_status *r)
 		fprintf(f, "no datapath in %s (no actor has been up on this worker)\n", r->pin_dir);
 		return flushed(f);
 	}
-	fprintf(f, "datapath %s: pod %s %s (%s), SNAT ports %u-%u, %ld NAT entries, %d actor(s)\n",
+	fprintf(f, "datapath %s: pod %s %s (%s), SNAT ports %u-%u (%u per actor toward one "
+		"remote), %ld NAT entries, %d actor(s)\n",
 		r->pin_dir, r->pod_if, ip4(r->pod_ip_be, pip), attach_mode_name(r->pod_attach),
-		r->snat_min, r->snat_max, r->nat_entries, r->n_actors);
+		r->snat_min, r->snat_max, r->remote_share, r->nat_entries, r->n_actors);
 	for (int i = 0; i < r->n_actors; i++)
 		actor_text(f, &r->actors[i]);
 	fputs("worker-wide:\n", f);

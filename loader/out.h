@@ -69,6 +69,7 @@ struct out_status {
 	uint32_t pod_ifindex, pod_ip_be;
 	enum attach_mode pod_attach;
 	uint16_t snat_min, snat_max;
+	uint32_t remote_share;         /* each actor's ports toward one remote */
 	long nat_entries;
 	const struct out_actor *actors;
 	int n_actors;

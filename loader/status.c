@@ -82,6 +82,7 @@ int verb_status(const struct ateom_args *a)
 	r.pod_ip_be = cfg.pod_ip_be;
 	r.snat_min = cfg.snat_port_min;
 	r.snat_max = cfg.snat_port_max;
+	r.remote_share = cfg.remote_share;
 	r.actors = xs;
 	r.n_actors = n;
 	rc = out_status(stdout, a->json, &r);

@@ -90,6 +90,8 @@ test_two_actors_one_worker() {
 	local id1 id2
 	id1=$(status_json 1 | json '[a["ident_addr"] for a in d["actors"] if a["name"]=="a1"][0]')
 	id2=$(status_json 1 | json '[a["ident_addr"] for a in d["actors"] if a["name"]=="a2"][0]')
+	check_eq "two actors share the ports toward each remote (31744 / 2)" 15872 \
+		"$(status_json 1 | json 'd["remote_share"]')"
 	check_eq "a1's identity toward the worker" 169.254.18.1 "$id1"
 	check_eq "a2's identity toward the worker" 169.254.18.2 "$id2"
 	check_get "a1 reaches the worker-local service at 10.200.0.1, seen as its identity" \
@@ -135,6 +137,8 @@ test_two_actors_one_worker() {
 	check_eq "after down a1: no NAT entry of a1 left" 0 "$(map_count "$p" nat "v[\"actor_ifindex\"] == $i1")"
 	check_range "after down a1: a2's NAT entries kept" 1 100000 "$(map_count "$p" nat "v[\"actor_ifindex\"] == $i2")"
 	check_eq "after down a1: one actor in the map" 1 "$(map_count "$p" actors)"
+	check_eq "after down a1: a2's share is the whole range" 31744 \
+		"$(status_json 1 | json 'd["remote_share"]')"
 	check_fails "after down a1: ateom0 gone" in_ns w1 ip link show ateom0
 	check_no_get "after down a1: pod:80 no longer reaches a1" node tcp 192.0.2.11 80
 	check_get "after down a1: pod:81 still reaches a2" node tcp 192.0.2.11 81 'tag=a2$'

@@ -250,7 +250,7 @@ static void test_status_round_trip(void **state)
 	r.pin_dir = nasty[5];
 	CAPTURE(text, out_status(f, true, &r));
 	j = parse(text);
-	assert_keys(j, "pin_dir loaded pod_if pod_ifindex pod_ip pod_attach snat_ports "
+	assert_keys(j, "pin_dir loaded pod_if pod_ifindex pod_ip pod_attach snat_ports remote_share "
 		       "nat_entries actors counters");
 	assert_str(j, "pin_dir", nasty[5]);
 	assert_str(j, "pod_if", "eth\"0");
