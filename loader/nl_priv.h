@@ -27,6 +27,10 @@
 #define NL_REQ_SIZE 4096
 #define NL_STR_MAX 256
 
+/* A socket on another netlink bus (NETLINK_SOCK_DIAG: sockdiag.c), with the
+ * same options and request/reply plumbing as nl_open's rtnetlink one. */
+int nl_open_bus(struct nl *nl, int bus);
+
 /* printf into nl->err (the message nl_error() returns). */
 void nl_seterr(struct nl *nl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -35,10 +35,15 @@ void nl_seterr(struct nl *nl, const char *fmt, ...)
 
 int nl_open(struct nl *nl)
 {
+	return nl_open_bus(nl, NETLINK_ROUTE);
+}
+
+int nl_open_bus(struct nl *nl, int bus)
+{
 	int one = 1;
 
 	memset(nl, 0, sizeof(*nl));
-	nl->sock = mnl_socket_open(NETLINK_ROUTE);
+	nl->sock = mnl_socket_open(bus);
 	if (!nl->sock)
 		return -errno;
 	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {

@@ -41,22 +41,7 @@ struct sd_found {
 
 static int sd_open(struct nl *nl)
 {
-	struct timeval tv = { .tv_sec = 10 };
-
-	memset(nl, 0, sizeof(*nl));
-	nl->sock = mnl_socket_open(NETLINK_SOCK_DIAG);
-	if (!nl->sock)
-		return -errno;
-	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int err = -errno;
-
-		nl_close(nl);
-		return err;
-	}
-	setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	nl->portid = mnl_socket_get_portid(nl->sock);
-	nl->seq = (uint32_t)time(NULL);
-	return 0;
+	return nl_open_bus(nl, NETLINK_SOCK_DIAG);
 }
 
 /* A v2 request for (family, protocol) sockets in `states`, id as given:

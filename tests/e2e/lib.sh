@@ -24,9 +24,14 @@ source "$E2E_ROOT/tests/lib/assert.sh"
 # topo.sh's cleanup runs under set -e and stops at the first failed `kill`
 # (a server that already exited), leaving namespaces behind: run it with
 # errexit off.
+# Default pin dirs live under the shared /sys/fs/bpf/ateom, which the
+# topology's cleanup does not know: a test that makes one adds it here.
+DEFAULT_DIRS=()
+
 e2e_cleanup() {
-	local rc=$?
+	local rc=$? d
 	set +e
+	for d in "${DEFAULT_DIRS[@]}"; do [[ -e "$d" ]] && rm -rf "$d"; done
 	(exit $rc)
 	topo_cleanup
 }

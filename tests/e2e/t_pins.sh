@@ -38,17 +38,6 @@ pod_wire() {
 	in_ns "$ns" ip route add default via "$TOPO_GW"
 }
 
-# Default pin dirs live under the shared /sys/fs/bpf/ateom, which the
-# topology's cleanup does not know: the tests using them remove theirs.
-DEFAULT_DIRS=()
-pins_cleanup() {
-	local rc=$? d
-	set +e
-	for d in "${DEFAULT_DIRS[@]}"; do [[ -e "$d" ]] && rm -rf "$d"; done
-	(exit $rc)
-	e2e_cleanup
-}
-
 # A worker dies with its actor up; the kernel hands its netns inode to the
 # next netns (we make namespaces until one gets it, which the kernel's
 # lowest-free allocation makes quick). The new worker on that inode must
@@ -56,7 +45,6 @@ pins_cleanup() {
 # reclaims the dead worker's.
 test_default_pin_dir_new_worker() {
 	e2e_init dd
-	trap pins_cleanup EXIT
 	topo_node
 	e2e_worker 1
 	e2e_actor a1
@@ -203,7 +191,6 @@ test_foreign_pin_dir() {
 # refuse, say what to do, and leave nothing behind.
 test_ip_netns_exec_refused() {
 	e2e_init ne
-	trap pins_cleanup EXIT
 	topo_node
 	e2e_worker 1
 	e2e_actor a1

@@ -28,17 +28,6 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 print(struct.unpack("Q", s.getsockopt(socket.SOL_SOCKET, 71, 8))[0])'
 }
 
-# Default pin dirs live under the shared /sys/fs/bpf/ateom, which the
-# topology's cleanup does not know: the tests using them remove theirs.
-DEFAULT_DIRS=()
-prepare_cleanup() {
-	local rc=$? d
-	set +e
-	for d in "${DEFAULT_DIRS[@]}"; do [[ -e "$d" ]] && rm -rf "$d"; done
-	(exit $rc)
-	e2e_cleanup
-}
-
 # A fresh worker: prepare loads, a second prepare does not, nothing is
 # attached or made; the first up is then warm. Worker 2, not prepared,
 # shows what the first up costs without it.
@@ -99,7 +88,6 @@ test_prepare_then_up() {
 # the one `up` and `purge` then find.
 test_prepare_default_dir() {
 	e2e_init pd
-	trap prepare_cleanup EXIT
 	topo_node
 	e2e_worker 1
 	e2e_actor a1
@@ -164,7 +152,6 @@ test_prepare_purge() {
 # and with bad flags.
 test_prepare_refused() {
 	e2e_init pf
-	trap prepare_cleanup EXIT
 	topo_node
 	e2e_worker 1
 	e2e_worker 2
