@@ -139,9 +139,13 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 	if (e) {
 		if (nat_out_check(a, &key, e, now))
 			return drop(a->id, ATEOM_STAT_DROP_BAD_PAIR, p->len);
+		__u8 before = e->seen;
+
 		if (tcp_is_syn(p))
 			nat_new_connection(&key, e, p->tcp_seq);
 		nat_touch(&key, e, p, now, true);
+		if ((e->seen & ~before) & (ATEOM_SEEN_FIN | ATEOM_SEEN_RST))
+			nat_mirror_close(&key, e, now);
 	} else if ((rev = exposed_source(skb->ifindex, p))) {
 		if (rewrite_src(skb, p, cfg->pod_ip_be, rev->port_be))
 			return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);

@@ -21,15 +21,14 @@
 struct gc_walk {
 	const struct ateom_config *cfg;
 	__u64 now;
-	__u64 min_timeout;    /* the shortest of the pair timeouts */
 	__u64 expired;
 	bool orphans;         /* this sweep checks OUT halves too */
 };
 
 /* One entry (bpf_for_each_map_elem callback; deleting is allowed there).
  * The partner lookup is most of a sweep's cost (measured: ~300 ns an entry
- * with it, ~85 without, on a full table), so it is only made when the
- * answer can matter. */
+ * with it, ~85 without, on a full table), so it is only made for a pair
+ * whose port record is past its timeout. */
 static long gc_visit(void *map, struct ateom_nat_key *k, struct ateom_nat_entry *e,
 		     struct gc_walk *w)
 {
@@ -37,9 +36,11 @@ static long gc_visit(void *map, struct ateom_nat_key *k, struct ateom_nat_entry 
 	struct ateom_nat_key pk;
 
 	if (k->dir == ATEOM_DIR_IN) {
-		/* Used within the shortest timeout: its pair cannot have
-		 * expired (idle counts from the later of the two halves). */
-		if (w->now - e->last_seen_ns < w->min_timeout)
+		/* Used within its pair's timeout (the record alone tells it:
+		 * it mirrors the actor's FIN/RST), the pair cannot have
+		 * expired: idle counts from the later of the two halves. */
+		if (w->now - e->last_seen_ns <
+		    pair_timeout(w->cfg, k->proto, e->seen, mirrored_out(e->seen)))
 			return 0;
 		if (pair_expire(w->cfg, k, e, w->now))
 			w->expired++;
@@ -57,8 +58,6 @@ static long gc_visit(void *map, struct ateom_nat_key *k, struct ateom_nat_entry 
 	return 0;
 }
 
-static __always_inline __u64 min_u64(__u64 a, __u64 b) { return a < b ? a : b; }
-
 static __always_inline __u64 gc_interval(const struct ateom_config *cfg)
 {
 	return cfg->gc_interval_ns < GC_MIN_INTERVAL_NS ? GC_MIN_INTERVAL_NS : cfg->gc_interval_ns;
@@ -72,9 +71,6 @@ static int gc_tick(void *map, __u32 *key, struct ateom_gc *g)
 	if (!cfg)
 		return 0; /* unconfigured (being purged): stop */
 	w.cfg = cfg;
-	w.min_timeout = min_u64(min_u64(min_u64(cfg->tcp_est_timeout_ns, cfg->tcp_syn_timeout_ns),
-					min_u64(cfg->tcp_closing_timeout_ns, cfg->udp_timeout_ns)),
-				cfg->icmp_timeout_ns);
 	w.orphans = g->runs % GC_ORPHAN_EVERY == 0;
 	bpf_for_each_map_elem(&nat, gc_visit, &w, 0);
 	g->runs++;

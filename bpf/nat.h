@@ -168,34 +168,46 @@ static __always_inline void pair_delete(const struct ateom_nat_key *in,
 	}
 }
 
-/* Has the pair (IN half ein, OUT half eout or NULL) been idle past its
- * timeout? TCP closed both ways (a FIN each way) or reset: closing timeout
- * (1 s: long enough for the last ACK). TCP never answered: the SYN timeout.
- * Otherwise the protocol's idle timeout. Idle counts from the later of the
- * two halves' last packets. */
-static __always_inline bool pair_expired(const struct ateom_config *cfg, __u8 proto,
-					 const struct ateom_nat_entry *ein,
-					 const struct ateom_nat_entry *eout, __u64 now)
+/* The pair's timeout, from what both halves saw: TCP closed both ways (a
+ * FIN each way) or reset: the closing timeout (1 s: long enough for the
+ * last ACK); TCP never answered: the SYN timeout; otherwise the protocol's
+ * idle timeout. seen_out: the OUT half's flags (or the IN half's mirror of
+ * them: ATEOM_SEEN_OUT_*). */
+static __always_inline __u64 pair_timeout(const struct ateom_config *cfg, __u8 proto,
+					  __u8 seen_in, __u8 seen_out)
 {
-	__u8 seen_in = ein->seen, seen_out = eout ? eout->seen : 0;
-	__u64 last = ein->last_seen_ns, timeout;
-
-	if (eout && eout->last_seen_ns > last)
-		last = eout->last_seen_ns;
 	if (proto == IPPROTO_TCP) {
 		bool closed = ((seen_in | seen_out) & ATEOM_SEEN_RST) ||
 			      ((seen_in & ATEOM_SEEN_FIN) && (seen_out & ATEOM_SEEN_FIN));
 
 		if (closed)
-			timeout = cfg->tcp_closing_timeout_ns;
-		else if (!(seen_in & ATEOM_SEEN_REPLY))
-			timeout = cfg->tcp_syn_timeout_ns;
-		else
-			timeout = cfg->tcp_est_timeout_ns;
-	} else {
-		timeout = proto == IPPROTO_UDP ? cfg->udp_timeout_ns : cfg->icmp_timeout_ns;
+			return cfg->tcp_closing_timeout_ns;
+		if (!(seen_in & ATEOM_SEEN_REPLY))
+			return cfg->tcp_syn_timeout_ns;
+		return cfg->tcp_est_timeout_ns;
 	}
-	return now - last >= timeout;
+	return proto == IPPROTO_UDP ? cfg->udp_timeout_ns : cfg->icmp_timeout_ns;
+}
+
+/* The OUT half's flags as the IN half mirrors them. */
+static __always_inline __u8 mirrored_out(__u8 seen_in)
+{
+	return (seen_in & ATEOM_SEEN_OUT_FIN ? ATEOM_SEEN_FIN : 0) |
+	       (seen_in & ATEOM_SEEN_OUT_RST ? ATEOM_SEEN_RST : 0);
+}
+
+/* Has the pair (IN half ein, OUT half eout or NULL) been idle past its
+ * timeout? Idle counts from the later of the two halves' last packets. */
+static __always_inline bool pair_expired(const struct ateom_config *cfg, __u8 proto,
+					 const struct ateom_nat_entry *ein,
+					 const struct ateom_nat_entry *eout, __u64 now)
+{
+	__u8 seen_out = (eout ? eout->seen : 0) | mirrored_out(ein->seen);
+	__u64 last = ein->last_seen_ns;
+
+	if (eout && eout->last_seen_ns > last)
+		last = eout->last_seen_ns;
+	return now - last >= pair_timeout(cfg, proto, ein->seen, seen_out);
 }
 
 /* The pair whose port record is `in` (entry ein), with its OUT half if that
@@ -272,6 +284,25 @@ static __always_inline bool remote_rst_valid(const struct ateom_nat_key *in,
 	if (!(ein->seen & ATEOM_SEEN_REPLY))
 		return (p->tcp_flags & TCP_FLAG_ACK_BYTE) && p->tcp_ack == eout->tcp_ack_be;
 	return eout->tcp_ack_be == p->tcp_seq;
+}
+
+/* The actor closed (FIN) or reset its side: the port record learns it at
+ * once (one lookup per such change, not per packet), so the pair's timeout
+ * can be read off the record alone. */
+static __always_inline void nat_mirror_close(const struct ateom_nat_key *k,
+					     const struct ateom_nat_entry *e, __u64 now)
+{
+	__u8 bits = (e->seen & ATEOM_SEEN_FIN ? ATEOM_SEEN_OUT_FIN : 0) |
+		    (e->seen & ATEOM_SEEN_RST ? ATEOM_SEEN_OUT_RST : 0);
+	struct ateom_nat_entry expect, *ein;
+	struct ateom_nat_key in;
+
+	nat_partner(k, e, &in, &expect);
+	ein = bpf_map_lookup_elem(&nat, &in);
+	if (ein && halves_agree(ein, &expect) && (bits & ~ein->seen)) {
+		ein->seen |= bits;
+		ein->last_seen_ns = now; /* closing: the reclaim clock starts now */
+	}
 }
 
 /* Is the pod port exposed (no pair may hold it)? */

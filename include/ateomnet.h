@@ -172,6 +172,11 @@ struct ateom_nat_entry {
 #define ATEOM_SEEN_FIN (1U << 0)   /* TCP FIN in this direction */
 #define ATEOM_SEEN_RST (1U << 1)   /* TCP RST in this direction */
 #define ATEOM_SEEN_REPLY (1U << 2) /* IN half: the remote has answered */
+/* IN half: the actor's FIN / RST, mirrored from the OUT half when it sees
+ * them, so the port record alone tells the pair's timeout (the collector
+ * then looks a partner up only for pairs that may have expired). */
+#define ATEOM_SEEN_OUT_FIN (1U << 3)
+#define ATEOM_SEEN_OUT_RST (1U << 4)
 
 /* ---- snat_full: LRU hash, remote endpoints with no pod port left ------
  * A search that found no port for a remote marks it for a second, so new

@@ -233,11 +233,15 @@ static void poll_starts(struct fx *f, long ms)
 	}
 }
 
+/* Pairs made idle this long (s) by fill(): past the shortest timeout (the
+ * closing one, 1 s), not past their own (unanswered TCP: 120 s). */
+static unsigned fill_idle_s;
+
 /* npairs SNAT pairs of actor 2 (both halves), every other one of them
  * idle for long when `half_expired`. */
 static int fill(struct fx *f, int npairs, bool half_expired)
 {
-	uint64_t now = fx_now(), old = now - 3600 * FX_SEC;
+	uint64_t now = fx_now() - fill_idle_s * FX_SEC, old = now - 3600 * FX_SEC;
 	int range = f->snat_max - f->snat_min + 1;
 
 	for (int i = 0; i < npairs; i++) {
@@ -360,6 +364,9 @@ int main(int argc, char **argv)
 	measure(&f, "10k", 5000, false, run_ms, tracing);
 	measure(&f, "65k", 32768, false, run_ms, tracing);
 	measure(&f, "131k", (int)f.nat_max / 2, false, run_ms, tracing);
+	fill_idle_s = 30;
+	measure(&f, "131k_idle", (int)f.nat_max / 2, false, run_ms, tracing);
+	fill_idle_s = 0;
 	measure(&f, "131k_half_expired", (int)f.nat_max / 2, true, run_ms, tracing);
 	if (tracing)
 		trace_close();

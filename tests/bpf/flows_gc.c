@@ -89,7 +89,11 @@ static void make_pairs(void)
 						  p->aport, FX_REMOTE_IP, p->rport, P(p->pod_port),
 						  ago(p->age)), 0);
 		pair_keys(p, &in, &out);
-		set_seen(&fx, &in, p->seen_in);
+		/* As the datapath keeps it: the record mirrors the actor's
+		 * FIN/RST (nat_mirror_close). */
+		set_seen(&fx, &in, p->seen_in |
+				   (p->seen_out & ATEOM_SEEN_FIN ? ATEOM_SEEN_OUT_FIN : 0) |
+				   (p->seen_out & ATEOM_SEEN_RST ? ATEOM_SEEN_OUT_RST : 0));
 		set_seen(&fx, &out, p->seen_out);
 	}
 }

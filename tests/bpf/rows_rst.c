@@ -113,6 +113,8 @@ static void check_actor_rst(struct fx *f, const struct run *run)
 	(void)run;
 	check_out_ack(f, ACT_ACK);
 	check_seen(f, snat_tcp_out(), ATEOM_SEEN_RST);
+	/* mirrored on the port record */
+	check_seen(f, snat_tcp_in(), ATEOM_SEEN_REPLY | ATEOM_SEEN_OUT_RST);
 }
 
 /* Delivered, but the pair is as open as it was. */

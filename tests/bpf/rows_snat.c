@@ -140,9 +140,16 @@ static void check_fin_seen(struct fx *f, const struct run *run)
 					    IPPROTO_TCP);
 	struct ateom_nat_entry e;
 
+	struct ateom_nat_key in = fx_key_in(FX_REMOTE_IP, FX_POD_IP, 443, range_port(PPORT),
+					    IPPROTO_TCP);
+
 	(void)run;
 	assert_int_equal(fx_nat_get(f, &k, &e), 0);
 	assert_int_equal(e.seen, ATEOM_SEEN_FIN);
+	/* ...and the port record mirrors it, its clock restarted. */
+	assert_int_equal(fx_nat_get(f, &in, &e), 0);
+	assert_int_equal(e.seen & ATEOM_SEEN_OUT_FIN, ATEOM_SEEN_OUT_FIN);
+	assert_in_range(e.last_seen_ns, run->t0, run->t1);
 }
 
 /* The pair's connection is over: closed both ways, or reset by the
