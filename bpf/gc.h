@@ -109,16 +109,16 @@ struct release_walk {
 static long release_visit(void *map, struct ateom_nat_key *k, struct ateom_nat_entry *e,
 			  struct release_walk *w)
 {
-	struct ateom_nat_entry old, expect, *partner;
+	struct ateom_nat_entry expect, *partner;
 	struct ateom_nat_key pk;
 
 	if (k->proto != w->proto)
 		return 0;
 	if (k->dir == ATEOM_DIR_IN && k->dport_be == w->port_be) {
-		old = *e;
-		nat_partner(k, &old, &pk, &expect);
+		nat_partner(k, e, &pk, &expect);
 		partner = bpf_map_lookup_elem(&nat, &pk);
-		pair_delete(k, &old, partner && halves_agree(partner, &expect) ? &pk : NULL);
+		pair_delete(k, expect.actor_ifindex,
+			    partner && halves_agree(partner, &expect) ? &pk : NULL);
 	} else if (k->dir == ATEOM_DIR_OUT && e->port_be == w->port_be) {
 		bpf_map_delete_elem(&nat, k);
 	}

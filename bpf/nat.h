@@ -29,6 +29,10 @@
 /* First pass of the port search: this many candidates are tried for a free
  * port before the second pass, over the whole range, may reclaim. */
 #define SNAT_FREE_FIRST 32
+/* The remote counts as crowded (each actor held to its share of its ports)
+ * when this many first candidates were taken: at 80% of the ports in use
+ * that happens for 1 new flow in 6, at 50% for 1 in 250. */
+#define SHARE_CROWDED_AFTER 8
 
 /* The flags byte of the TCP header (offset 13). */
 #define TCP_FLAG_FIN_BYTE 0x01
@@ -133,8 +137,9 @@ static __always_inline void remote_uncount(const struct ateom_nat_key *in, __u32
 
 	/* The last one out removes the entry. (A CPU adding a pair in between
 	 * loses its count: the share is then off by one, in the actor's
-	 * favour, never against another.) */
-	if (c && __sync_fetch_and_add(c, -1) == 1) {
+	 * favour; counts are compared signed, so one that went below 0 by
+	 * such a race never reads as a huge number.) */
+	if (c && (__s32)__sync_fetch_and_add(c, -1) <= 1) {
 		struct ateom_remote_pairs_key rk = {
 			.actor_ifindex = ifindex, .addr_be = in->saddr_be,
 			.port_be = in->sport_be, .proto = in->proto,
@@ -154,17 +159,17 @@ static __always_inline void actor_uncount(__u32 ifindex)
 		__sync_fetch_and_add(&a->nat_pairs, -1);
 }
 
-/* Removes a pair: the OUT half (if given) first, then the port record. The
- * one who deletes the port record uncounts the pair. */
-static __always_inline void pair_delete(const struct ateom_nat_key *in,
-					const struct ateom_nat_entry *ein,
+/* Removes a pair of actor `owner`: the OUT half (if given) first, then the
+ * port record. The one who deletes the port record uncounts the pair.
+ * (The owner is passed by value: a deleted element's memory may be reused.) */
+static __always_inline void pair_delete(const struct ateom_nat_key *in, __u32 owner,
 					const struct ateom_nat_key *out)
 {
 	if (out)
 		bpf_map_delete_elem(&nat, out);
 	if (!bpf_map_delete_elem(&nat, in)) {
-		actor_uncount(ein->actor_ifindex);
-		remote_uncount(in, ein->actor_ifindex);
+		actor_uncount(owner);
+		remote_uncount(in, owner);
 	}
 }
 
@@ -217,16 +222,22 @@ static __always_inline bool pair_expire(const struct ateom_config *cfg,
 					const struct ateom_nat_key *in,
 					const struct ateom_nat_entry *ein, __u64 now)
 {
-	struct ateom_nat_entry old = *ein, expect, *eout;
+	__u32 owner = ein->actor_ifindex;
+	struct ateom_nat_entry *eout;
 	struct ateom_nat_key out;
 
-	nat_partner(in, &old, &out, &expect);
+	/* The OUT half, as nat_partner() would name it (without building the
+	 * expected entry: this runs inside bpf_loop and timer callbacks, whose
+	 * stack adds to the program's). */
+	nat_key(&out, owner, ATEOM_DIR_OUT, in->proto, ein->addr_be, ein->port_be,
+		in->saddr_be, in->sport_be);
 	eout = bpf_map_lookup_elem(&nat, &out);
-	if (eout && !halves_agree(eout, &expect))
+	if (eout && !(eout->addr_be == in->daddr_be && eout->port_be == in->dport_be &&
+		      eout->actor_ifindex == owner))
 		eout = NULL; /* that tuple has moved on to another port */
-	if (!pair_expired(cfg, in->proto, &old, eout, now))
+	if (!pair_expired(cfg, in->proto, ein, eout, now))
 		return false;
-	pair_delete(in, &old, eout ? &out : NULL);
+	pair_delete(in, owner, eout ? &out : NULL);
 	return true;
 }
 
@@ -250,6 +261,14 @@ static __always_inline void nat_touch(const struct ateom_nat_key *k,
 		if (k->dir == ATEOM_DIR_OUT && (p->tcp_flags & TCP_FLAG_ACK_BYTE) &&
 		    e->tcp_ack_be != p->tcp_ack)
 			e->tcp_ack_be = p->tcp_ack;
+		/* The remote's next sequence number (written when it moves; a
+		 * RST carries its own, not counted). */
+		if (k->dir == ATEOM_DIR_IN && !(p->tcp_flags & TCP_FLAG_RST_BYTE)) {
+			__be32 nxt = bpf_htonl(bpf_ntohl(p->tcp_seq) + p->tcp_len);
+
+			if (e->tcp_nxt_be != nxt)
+				e->tcp_nxt_be = nxt;
+		}
 		if (p->tcp_flags & TCP_FLAG_FIN_BYTE)
 			seen |= ATEOM_SEEN_FIN;
 		if ((p->tcp_flags & TCP_FLAG_RST_BYTE) && trust_rst)
@@ -262,28 +281,30 @@ static __always_inline void nat_touch(const struct ateom_nat_key *k,
 }
 
 /* A RST from the remote closes the pair only if it carries a number only
- * the real peer knows: on an answered pair, the sequence number the actor
- * acknowledged last (RFC 5961's exact match; an in-window RST makes the
- * actor send a challenge ACK, and the real peer answers with an exact
- * one); before any answer, an acknowledgment of the actor's SYN (a refused
- * connection). Anyone on the pod network can spoof the remote's address,
- * but not guess 32 bits: a forged RST must not get a flow expired. */
+ * the real peer knows (anyone on the pod network can spoof the remote's
+ * address, but not guess 32 bits; a forged RST must not get a flow
+ * expired): a sequence number the actor would accept (RFC 5961: its
+ * rcv_nxt, which lies between the last ACK it sent and the remote's next
+ * sequence number: a remote closing with data the actor has not acked yet
+ * is still recognised), or an acknowledgment of the actor's last ACK or
+ * SYN (a refused connection: RST|ACK, seq 0, ack = ISN + 1). */
 static __always_inline bool remote_rst_valid(const struct ateom_nat_key *in,
 					     const struct ateom_nat_entry *ein,
 					     const struct pkt *p)
 {
 	struct ateom_nat_entry expect, *eout;
 	struct ateom_nat_key out;
+	__u32 ack, seq;
 
 	nat_partner(in, ein, &out, &expect);
 	eout = bpf_map_lookup_elem(&nat, &out);
 	if (!eout || !halves_agree(eout, &expect))
 		return false;
-	/* Refusing the connection: the RST acknowledges the actor's SYN
-	 * (tcp_ack_be holds its sequence number + 1 until the actor acks). */
-	if (!(ein->seen & ATEOM_SEEN_REPLY))
-		return (p->tcp_flags & TCP_FLAG_ACK_BYTE) && p->tcp_ack == eout->tcp_ack_be;
-	return eout->tcp_ack_be == p->tcp_seq;
+	if ((p->tcp_flags & TCP_FLAG_ACK_BYTE) && p->tcp_ack == eout->tcp_ack_be)
+		return true;
+	ack = bpf_ntohl(eout->tcp_ack_be);
+	seq = bpf_ntohl(p->tcp_seq);
+	return seq - ack <= bpf_ntohl(ein->tcp_nxt_be) - ack; /* ack <= seq <= nxt, mod 2^32 */
 }
 
 /* The actor closed (FIN) or reset its side: the port record learns it at
@@ -344,17 +365,19 @@ static __always_inline int nat_out_check(struct ateom_actor *a, const struct ate
 
 	if (now - e->last_seen_ns <= NSEC_PER_SEC)
 		return 0;
-	nat_partner(k, e, &in, &expect);
-	ein = bpf_map_lookup_elem(&nat, &in);
-	if (ein)
-		return halves_agree(ein, &expect) ? 0 : (bpf_map_delete_elem(&nat, k), -1);
-	/* Its port was exposed since (the loader released the pair): it is
-	 * not ours to take back. */
+	/* Its port was exposed since (the loader released the pair, or is
+	 * about to): it is not ours any more. */
 	if (port_exposed(k->proto, e->port_be)) {
 		bpf_map_delete_elem(&nat, k);
 		return -1;
 	}
+	nat_partner(k, e, &in, &expect);
+	ein = bpf_map_lookup_elem(&nat, &in);
+	if (ein)
+		return halves_agree(ein, &expect) ? 0 : (bpf_map_delete_elem(&nat, k), -1);
 	expect.last_seen_ns = now;
+	expect.seen = (e->seen & ATEOM_SEEN_FIN ? ATEOM_SEEN_OUT_FIN : 0) |
+		      (e->seen & ATEOM_SEEN_RST ? ATEOM_SEEN_OUT_RST : 0);
 	if (!bpf_map_update_elem(&nat, &in, &expect, BPF_NOEXIST)) {
 		__u32 *c = remote_count(&in, e->actor_ifindex, true);
 
@@ -389,17 +412,21 @@ struct snat_probe {
  * worker netns (ateomN lives there). */
 static __always_inline bool worker_owns_port(struct __sk_buff *skb, const struct ateom_nat_key *in)
 {
-	struct bpf_sock_tuple t = {};
+	/* The IPv4 part of struct bpf_sock_tuple only (12 bytes, not 36: this
+	 * runs in a bpf_loop callback, whose stack adds to the program's). */
+	struct {
+		__be32 saddr, daddr;
+		__be16 sport, dport;
+	} t = { .saddr = in->saddr_be, .daddr = in->daddr_be, .sport = in->sport_be,
+		.dport = in->dport_be };
 	struct bpf_sock *sk;
 
-	t.ipv4.saddr = in->saddr_be;
-	t.ipv4.sport = in->sport_be;
-	t.ipv4.daddr = in->daddr_be;
-	t.ipv4.dport = in->dport_be;
 	if (in->proto == IPPROTO_TCP) /* skc: TIME_WAIT and request socks too */
-		sk = bpf_skc_lookup_tcp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+		sk = bpf_skc_lookup_tcp(skb, (struct bpf_sock_tuple *)&t, sizeof(t),
+					BPF_F_CURRENT_NETNS, 0);
 	else if (in->proto == IPPROTO_UDP)
-		sk = bpf_sk_lookup_udp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+		sk = bpf_sk_lookup_udp(skb, (struct bpf_sock_tuple *)&t, sizeof(t),
+				       BPF_F_CURRENT_NETNS, 0);
 	else
 		return false; /* ICMP ids: the worker's ping sockets pick their own */
 	if (!sk)
@@ -415,6 +442,7 @@ static long snat_probe_one(__u32 i, void *ctx)
 	const struct ateom_config *cfg = sp->cfg;
 	struct ateom_nat_entry *cur;
 	__u32 off = sp->start + i, *rc;
+	bool crowded;
 	long err;
 
 	if (off >= sp->range)
@@ -443,8 +471,14 @@ static long snat_probe_one(__u32 i, void *ctx)
 		sp->result = PROBE_QUOTA;
 		return 1;
 	}
+	/* Every pair is counted toward its remote; the share is enforced only
+	 * once the remote's ports are crowded (the first candidates were
+	 * taken, or this is the reclaiming pass): an actor talking a lot to
+	 * an idle remote (DNS) is not held to range / actors. */
 	rc = cfg->remote_share ? remote_count(&sp->in, sp->inv.actor_ifindex, true) : NULL;
-	if (cfg->remote_share && (!rc || __sync_fetch_and_add(rc, 1) >= cfg->remote_share)) {
+	crowded = sp->reclaim || i >= SHARE_CROWDED_AFTER;
+	if (cfg->remote_share &&
+	    (!rc || ((__s32)__sync_fetch_and_add(rc, 1) >= (__s32)cfg->remote_share && crowded))) {
 		if (rc)
 			__sync_fetch_and_add(rc, -1);
 		__sync_fetch_and_add(&sp->actor->nat_pairs, -1);
@@ -572,6 +606,8 @@ have_port:
 	nat_partner(&sp.in, &sp.inv, &out, res); /* the OUT half: actor tuple -> pod:port */
 	if (tcp_is_syn(p)) /* what a RST refusing this connection acknowledges */
 		res->tcp_ack_be = bpf_htonl(bpf_ntohl(p->tcp_seq) + 1);
+	else if (p->proto == IPPROTO_TCP && (p->tcp_flags & TCP_FLAG_ACK_BYTE))
+		res->tcp_ack_be = p->tcp_ack; /* a flow picked up mid-way */
 	err = bpf_map_update_elem(&nat, &out, res, BPF_NOEXIST);
 	if (err == -EEXIST) {
 		struct ateom_nat_entry *won = bpf_map_lookup_elem(&nat, &out);
@@ -579,12 +615,12 @@ have_port:
 		/* Another CPU made this flow first. On our port (it took our
 		 * record for its own, PROBE_OWN): the record is its now. */
 		if (sp.result == PROBE_CLAIMED && !(won && won->port_be == sp.in.dport_be))
-			pair_delete(&sp.in, &sp.inv, NULL);
+			pair_delete(&sp.in, sp.inv.actor_ifindex, NULL);
 		return -EEXIST;
 	}
 	if (err) {
 		if (sp.result == PROBE_CLAIMED)
-			pair_delete(&sp.in, &sp.inv, NULL);
+			pair_delete(&sp.in, sp.inv.actor_ifindex, NULL);
 		return -E2BIG;
 	}
 	return sp.result == PROBE_OWN;

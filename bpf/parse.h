@@ -50,6 +50,7 @@ struct pkt {
 	__be32 daddr;
 	__be32 tcp_seq;    /* TCP: sequence and acknowledgment numbers */
 	__be32 tcp_ack;
+	__u32 tcp_len;     /* TCP: payload bytes, + 1 each for SYN and FIN */
 	__be16 sport;      /* ICMP echo request: id; reply: 0 */
 	__be16 dport;      /* ICMP echo reply: id; request: 0 */
 	__u16 l4off;       /* from the start of the frame */
@@ -102,7 +103,7 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 {
 	void *data, *end;
 	struct iphdr *ip;
-	__u32 ihl;
+	__u32 ihl, tot_len;
 
 	if (eth_proto(skb) != ETH_P_IP)
 		return PARSE_NOT_IPV4;
@@ -116,7 +117,8 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 	ihl = ip->ihl * 4;
 	if (ip->version != 4 || ihl < sizeof(*ip))
 		return PARSE_TRUNC;
-	if (bpf_ntohs(ip->tot_len) < ihl || ETH_HLEN + bpf_ntohs(ip->tot_len) > skb->len)
+	tot_len = bpf_ntohs(ip->tot_len);
+	if (tot_len < ihl || ETH_HLEN + tot_len > skb->len)
 		return PARSE_TRUNC;
 
 	p->saddr = ip->saddr;
@@ -132,6 +134,7 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 	p->icmp_type = 0;
 	p->sport = p->dport = 0;
 	p->tcp_seq = p->tcp_ack = 0;
+	p->tcp_len = 0;
 	/* Non-first fragments carry no ports; first fragments would be NATed
 	 * while the rest could not. Callers drop or pass all of them. */
 	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFMASK))
@@ -153,6 +156,14 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 		p->tcp_flags = ((__u8 *)th)[13];
 		p->tcp_seq = th->seq;
 		p->tcp_ack = th->ack_seq;
+		/* Sequence space the segment takes (for the remote's next
+		 * sequence number); a bogus data offset gives 0. */
+		{
+			__u32 hdrs = ihl + th->doff * 4;
+
+			p->tcp_len = (tot_len > hdrs ? tot_len - hdrs : 0) + (th->syn ? 1 : 0) +
+				     (th->fin ? 1 : 0);
+		}
 		p->csum_off = p->l4off + offsetof(struct tcphdr, check);
 		p->sport_off = p->l4off + offsetof(struct tcphdr, source);
 		p->dport_off = p->l4off + offsetof(struct tcphdr, dest);

@@ -161,11 +161,13 @@ struct ateom_nat_entry {
 	__u32 actor_ifindex;
 	__u16 actor_id;
 	__u16 pad;
-	/* OUT half of a TCP pair: the last acknowledgment number the actor
-	 * sent, i.e. the sequence number a valid RST from the remote carries
-	 * (RFC 5961): only such a RST closes the pair. */
+	/* TCP, what a RST from the remote must carry to close the pair (only
+	 * the real peer knows them): on the OUT half, the last acknowledgment
+	 * number the actor sent (its SYN's sequence + 1 before that); on the
+	 * IN half, the remote's next sequence number. A valid RST's sequence
+	 * lies between the two (RFC 5961: the actor's rcv_nxt). */
 	__be32 tcp_ack_be;
-	__u32 pad2;
+	__be32 tcp_nxt_be;
 	__u64 last_seen_ns;   /* bpf_ktime_get_coarse_ns(), refreshed at most 1/s */
 };
 

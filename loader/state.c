@@ -287,6 +287,8 @@ int state_remote_share_update(const struct dp *dp)
 		return -1;
 	/* The SNAT range toward one remote, shared by the actors up. */
 	cfg.remote_share = n ? ((uint32_t)cfg.snat_port_max - cfg.snat_port_min + 1) / n : 0;
+	if (n && !cfg.remote_share)
+		cfg.remote_share = 1; /* more actors than ports: still a limit */
 	return dp_config_set(dp, &cfg);
 }
 

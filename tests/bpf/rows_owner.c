@@ -319,18 +319,41 @@ static void prep_a1_at_share(struct fx *f)
 	set_remote_count(f, f->if_a1, 443, 2);
 }
 
+/* The remote is crowded: the SYN's first 8 candidates are held by actor 1's
+ * own pairs (its share, 8), the 9th is free. */
+static void prep_a1_at_share_crowded(struct fx *f)
+{
+	set_share(f, 8);
+	for (unsigned j = 0; j < 8; j++)
+		assert_int_equal(fx_snat_pair_put(f, f->if_a1, 1, IPPROTO_TCP, APORT + 100 + j,
+						  FX_REMOTE_IP, 443,
+						  snat_candidate(IPPROTO_TCP, FX_ACTOR_IP, APORT,
+								 FX_REMOTE_IP, 443, j),
+						  ago(5)), 0);
+	set_remote_count(f, f->if_a1, 443, 8);
+}
+
+static void check_crowded_refused(struct fx *f, const struct run *run)
+{
+	(void)run;
+	assert_int_equal(remote_count_of(f, f->if_a1, 443), 8);
+	check_a1_pairs(8);
+}
+
+/* Not crowded (the first candidate is free): the share is not enforced,
+ * the pair is made and counted. */
+static void check_share_not_enforced(struct fx *f, const struct run *run)
+{
+	(void)run;
+	assert_int_equal(remote_count_of(f, f->if_a1, 443), 3);
+	check_a1_pairs(3);
+}
+
 /* Actor 2 holds its share: actor 1 is not held back by it. */
 static void prep_a2_at_share(struct fx *f)
 {
 	set_share(f, 2);
 	set_remote_count(f, f->if_a2, 443, 2);
-}
-
-static void check_share_refused(struct fx *f, const struct run *run)
-{
-	(void)run;
-	assert_int_equal(remote_count_of(f, f->if_a1, 443), 2);
-	check_a1_pairs(2);
 }
 
 static void check_share_counted(struct fx *f, const struct run *run)
@@ -472,8 +495,12 @@ const struct row owner_rows[] = {
 	  .c = SNAT_NEW_C(1), .pair = PAIR_SNAT, .actor = 1, .check = check_a1_one_pair },
 
 	/* -- each actor's share of the ports toward one remote -- */
-	{ "owner_remote_share_reached", FROM_ACTOR, DEV_A1, .prep = prep_a1_at_share,
-	  .in = A1_SYN, ACTOR_DROP(DROP_REMOTE_SHARE), .check = check_share_refused },
+	{ "owner_remote_share_reached_when_crowded", FROM_ACTOR, DEV_A1,
+	  .prep = prep_a1_at_share_crowded, .in = A1_SYN, ACTOR_DROP(DROP_REMOTE_SHARE),
+	  .check = check_crowded_refused },
+	{ "owner_remote_share_not_enforced_when_idle", FROM_ACTOR, DEV_A1,
+	  .prep = prep_a1_at_share, .in = A1_SYN, NEW_PAIR(SNAT_X),
+	  .check = check_share_not_enforced },
 	{ "owner_remote_share_per_remote", FROM_ACTOR, DEV_A1, .prep = prep_a1_at_share,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 8443, TCP_SYN },
 	  NEW_PAIR(SNAT_X), .check = check_other_remote_counted },

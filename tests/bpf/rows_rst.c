@@ -26,6 +26,35 @@ static void set_out_ack(struct fx *f, uint32_t ack)
 	assert_int_equal(fx_nat_put(f, &out, &e), 0);
 }
 
+static void check_seen(struct fx *f, struct ateom_nat_key k, uint8_t seen);
+
+/* The remote's next sequence number, as its packets leave it on the IN half. */
+static void set_in_nxt(struct fx *f, uint32_t nxt)
+{
+	struct ateom_nat_key in = snat_tcp_in();
+	struct ateom_nat_entry e;
+
+	assert_int_equal(fx_nat_get(f, &in, &e), 0);
+	e.tcp_nxt_be = htonl(nxt);
+	assert_int_equal(fx_nat_put(f, &in, &e), 0);
+}
+
+static void check_in_nxt(struct fx *f, uint32_t nxt)
+{
+	struct ateom_nat_key in = snat_tcp_in();
+	struct ateom_nat_entry e;
+
+	assert_int_equal(fx_nat_get(f, &in, &e), 0);
+	assert_int_equal(ntohl(e.tcp_nxt_be), nxt);
+}
+
+static void check_nxt_moved(struct fx *f, const struct run *run)
+{
+	(void)run;
+	check_in_nxt(f, ACT_ACK + 1 + 100);
+	check_seen(f, snat_tcp_in(), ATEOM_SEEN_REPLY);
+}
+
 /* prep_snat_tcp, answered by the remote, the actor's ACK recorded. */
 static void prep_answered(struct fx *f)
 {
@@ -34,6 +63,14 @@ static void prep_answered(struct fx *f)
 	prep_snat_tcp(f);
 	set_seen(f, &in, ATEOM_SEEN_REPLY);
 	set_out_ack(f, ACT_ACK);
+	set_in_nxt(f, ACT_ACK); /* nothing in flight toward the actor */
+}
+
+/* The remote has sent 1000 bytes the actor has not acked yet. */
+static void prep_in_flight(struct fx *f)
+{
+	prep_answered(f);
+	set_in_nxt(f, ACT_ACK + 1000);
 }
 
 /* The same, the OUT half gone: nothing vouches for a RST. */
@@ -209,6 +246,22 @@ const struct row rst_rows[] = {
 	{ "rst_remote_data_not_counted", FROM_POD, DEV_POD, .prep = prep_answered,
 	  .in = { REMOTE_TCP(PB_ACK | PB_PSH), .seq = ACT_ACK + 1, .payload = 100 },
 	  .verdict = FX_REDIRECT, .x = TO_ACTOR_X(APORT), .c = { C(1, SNAT_REPLY) },
-	  .touch = true, .check = check_rst_ignored },
+	  .touch = true, .check = check_nxt_moved },
+	/* The remote closes with data the actor has not acked yet (delayed
+	 * ACK): its RST carries its next sequence number, not the actor's
+	 * last ACK, and is still recognised; one past it is not. */
+	{ "rst_remote_past_unacked_data_closes", FROM_POD, DEV_POD, .prep = prep_in_flight,
+	  .in = { REMOTE_TCP(PB_RST), .seq = ACT_ACK + 1000 },
+	  .verdict = FX_REDIRECT, .x = TO_ACTOR_X(APORT), .c = { C(1, SNAT_REPLY) },
+	  .touch = true, .check = check_rst_closes },
+	{ "rst_remote_within_unacked_data_closes", FROM_POD, DEV_POD, .prep = prep_in_flight,
+	  .in = { REMOTE_TCP(PB_RST), .seq = ACT_ACK + 400 },
+	  .verdict = FX_REDIRECT, .x = TO_ACTOR_X(APORT), .c = { C(1, SNAT_REPLY) },
+	  .touch = true, .check = check_rst_closes },
+	{ "rst_remote_beyond_the_remote_next_ignored", FROM_POD, DEV_POD, .prep = prep_in_flight,
+	  .in = { REMOTE_TCP(PB_RST), .seq = ACT_ACK + 1001 },
+	  .verdict = FX_REDIRECT, .x = TO_ACTOR_X(APORT),
+	  .c = { C(1, SNAT_REPLY), C(1, RST_IGNORED) }, .touch = true,
+	  .check = check_rst_ignored },
 };
 ROW_AREA_END(rst);
