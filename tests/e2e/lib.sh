@@ -88,19 +88,44 @@ status_json() { atn "w$1" status --pin-dir "$(pin "$1")" --json; }
 # json EXPR: evaluate a python expression over the JSON on stdin (as d).
 json() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
+# jfield JSON EXPR: EXPR over the JSON in $1 ("<not JSON>" when it is not).
+jfield() {
+	"$PY" -c 'import json, sys
+try:
+    d = json.loads(sys.argv[1])
+except ValueError:
+    print("<not JSON>")
+    sys.exit()
+print(eval(sys.argv[2]))' "$@"
+}
+
 # ---- traffic ------------------------------------------------------------------
-# serve NS tcp|udp PORT [--tag T]: a probe server in NS, ready on return.
-serve() {
-	local ns="$1" proto="$2" port="$3" log
-	shift 3
-	log="$T/srv-$ns-$proto-$port.log"
-	in_ns "$ns" "$PROBE" "$proto-serve" "$port" "$@" >"$log" 2>&1 &
-	topo_track_pid $!
-	for _ in $(seq 100); do
-		grep -q '^ready' "$log" && return 0
+# wait_line LOG ERE [TRIES]: wait (20 ms steps, 3 s by default) until a
+# line of LOG matches ERE; non-zero if none did.
+wait_line() {
+	for _ in $(seq "${3:-150}"); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.02
 	done
-	fatal "server $proto/$port in $ns did not start" "$(cat "$log")"
+	return 1
+}
+
+# start_bg LOG ERE DESC CMD...: CMD in the background (tracked for cleanup),
+# its output in LOG; returns once a line of LOG matches ERE.
+start_bg() {
+	local log="$1" ere="$2" desc="$3"
+	shift 3
+	"$@" >"$log" 2>&1 &
+	topo_track_pid $!
+	wait_line "$log" "$ere" || fatal "$desc did not start" "$(cat "$log")"
+}
+
+# serve NS tcp|udp PORT [--tag T]: a probe server in NS, ready on return.
+serve() {
+	local ns="$1" proto="$2" port="$3"
+	shift 3
+	start_bg "$T/srv-$ns-$proto-$port.log" '^ready' "server $proto/$port in $ns" \
+		in_ns "$ns" "$PROBE" "$proto-serve" "$port" "$@"
 }
 
 # check_get DESC NS tcp|udp IP PORT ERE [probe opts]: a request from NS gets

@@ -48,9 +48,7 @@ test_attach_tcx() {
 	serve inet tcp 7000
 	serve a-a1 tcp 80
 	# a stranger's tcx program on the pod eth0 (returns TCX_NEXT), there before us
-	in_ns w1 "$PROBE" tcx-hold eth0 >"$T/hold.log" 2>&1 &
-	topo_track_pid $!
-	for _ in $(seq 100); do grep -q ready "$T/hold.log" && break; sleep 0.02; done
+	start_bg "$T/hold.log" ready "the stranger's tcx program" in_ns w1 "$PROBE" tcx-hold eth0
 	check_eq "tcx: the stranger's program is attached" "foreign" "$(tcx_prog_names w1 eth0)"
 	up 1 a1 --attach tcx
 

@@ -62,13 +62,7 @@ while time.time() < end:
 py_bg() {
 	local ns="$1" log="$2" script="$3"
 	shift 3
-	in_ns "$ns" "$PY" -c "$script" "$@" >"$log" 2>&1 &
-	topo_track_pid $!
-	for _ in $(seq 150); do
-		grep -Eq '^(ready|connected)' "$log" && return 0
-		sleep 0.02
-	done
-	fatal "python in $ns did not start" "$(cat "$log")"
+	start_bg "$log" '^(ready|connected)' "python in $ns" in_ns "$ns" "$PY" -c "$script" "$@"
 }
 
 worker_socks() { in_ns w1 ss -Htuan dst 169.254.18.1; }

@@ -10,15 +10,6 @@ FLOOD="$E2E_ROOT/tests/e2e/flood.py"
 # flood NS ARGS...: flood.py in NS (its summary line on stdout).
 flood() { local ns="$1"; shift; in_ns "$ns" "$PY" "$FLOOD" "$@"; }
 
-# bg_wait_line LOG ERE [TRIES]: wait (20 ms steps) until LOG has a line matching ERE.
-bg_wait_line() {
-	for _ in $(seq "${3:-150}"); do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.02
-	done
-	return 1
-}
-
 # actor_json N ACTOR EXPR: EXPR over the actor's object (as a) in
 # `status --json` of worker N.
 actor_json() {
@@ -128,12 +119,10 @@ print("pairs=%d taken=%s fold=%d" % (len(out), ",".join(e["proto"] + "/" + e["ds
 # idle_conn_start: a1 holds an idle TCP connection to inet:7000 whose server
 # speaks only when $T/push exists (hold-serve/hold-get of flood.py).
 idle_conn_start() {
-	flood inet hold-serve 7000 "$T/push" >"$T/hold-serve.log" 2>&1 &
-	topo_track_pid $!
-	bg_wait_line "$T/hold-serve.log" '^ready' || fatal "hold-serve did not start" "$(cat "$T/hold-serve.log")"
+	start_bg "$T/hold-serve.log" '^ready' hold-serve flood inet hold-serve 7000 "$T/push"
 	flood a-a1 hold-get 203.0.113.10 7000 30 >"$T/hold-get.log" 2>&1 &
 	topo_track_pid $!
-	if ! bg_wait_line "$T/hold-get.log" '^connected' || ! bg_wait_line "$T/hold-serve.log" '^accepted'; then
+	if ! wait_line "$T/hold-get.log" '^connected' || ! wait_line "$T/hold-serve.log" '^accepted'; then
 		fatal "a1's idle connection to inet:7000" "$(cat "$T/hold-get.log" "$T/hold-serve.log")"
 	fi
 }
@@ -141,7 +130,7 @@ idle_conn_start() {
 # check_idle_conn DESC: the server pushes now; a1 must receive it.
 check_idle_conn() {
 	touch "$T/push"
-	bg_wait_line "$T/hold-get.log" '^got ' 150 || true
+	wait_line "$T/hold-get.log" '^got ' 150 || true
 	check_match "$1" '^got push$' "$(cat "$T/hold-get.log")"
 }
 
@@ -231,12 +220,11 @@ test_vlan_and_options() {
 	local seen
 	serve inet udp 7001
 	up 1 a1
-	flood node sniff w1 3 MARK-PLAIN MARK-VLAN >"$T/sniff.log" 2>&1 &
-	topo_track_pid $!
-	bg_wait_line "$T/sniff.log" '^ready' || fatal "sniffer on the node's w1" "$(cat "$T/sniff.log")"
+	start_bg "$T/sniff.log" '^ready' "sniffer on the node's w1" \
+		flood node sniff w1 3 MARK-PLAIN MARK-VLAN
 	must flood a-a1 frame eth0 0 203.0.113.10 7001 MARK-PLAIN 1
 	must flood a-a1 frame eth0 5 203.0.113.10 7001 MARK-VLAN 3
-	bg_wait_line "$T/sniff.log" '^seen MARK-PLAIN' 100 || true
+	wait_line "$T/sniff.log" '^seen MARK-PLAIN' 100 || true
 	sleep 0.3 # the tagged frames were sent after it
 	seen=$(cat "$T/sniff.log")
 	check_match "an untagged frame from the actor leaves the pod eth0 (the sniffer works)" '^seen MARK-PLAIN$' "$seen"
@@ -293,7 +281,7 @@ test_hook_slot_cleared() {
 	topo_track_pid $!
 	sleep 0.2
 	up 1 a1 --egress-hook "$HOOK"
-	bg_wait_line "$T/trickle.log" '^sent' 200 || true
+	wait_line "$T/trickle.log" '^sent' 200 || true
 	n1=$(hook_shots)
 	check_range "with --egress-hook, the hook dropped a1's datagrams" $((n0 + 50)) 100000 "$n1"
 	check_eq "not one datagram reached inet:7002" "" "$(grep -v '^ready' "$T/srv-inet-udp-7002.log")"

@@ -17,13 +17,8 @@ netns_ino() { stat -L -c %i "/run/netns/$TOPO_ID-$1"; }
 # gc_field JSON DIR FIELD: FIELD of DIR's entry in `gc --json` output
 # ("<absent>" when gc did not list DIR).
 gc_field() {
-	"$PY" -c 'import json, sys
-try:
-    d = json.loads(sys.argv[1])
-except ValueError:
-    print("<not JSON>")
-    sys.exit()
-print(next((x[sys.argv[3]] for x in d["dirs"] if x["dir"] == sys.argv[2]), "<absent>"))' "$@"
+	jfield "$1" 'next((x[sys.argv[4]] for x in d["dirs"] if x["dir"] == sys.argv[3]), "<absent>")' \
+		"$2" "$3"
 }
 
 # pod_wire NS N: NS (already made) gets a pod eth0 192.0.2.(10+N) on the

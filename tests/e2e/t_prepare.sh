@@ -9,17 +9,6 @@
 # routes, tc/tcx, nftables, ip_forward), without the pin dir.
 ns_state() { in_ns "$1" env PROBE="$PROBE" bash -c "$SNAP_NS_SCRIPT" 2>&1; }
 
-# jfield JSON EXPR: EXPR over the JSON in $1 ("<not JSON>" when it is not).
-jfield() {
-	"$PY" -c 'import json, sys
-try:
-    d = json.loads(sys.argv[1])
-except ValueError:
-    print("<not JSON>")
-    sys.exit()
-print(eval(sys.argv[2]))' "$@"
-}
-
 nat_max_entries() { bpftool -j map show pinned "$1/nat" | json 'd["max_entries"]'; }
 
 netns_cookie() {
