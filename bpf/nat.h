@@ -33,6 +33,9 @@
  * when this many first candidates were taken: at 80% of the ports in use
  * that happens for 1 new flow in 6, at 50% for 1 in 250. */
 #define SHARE_CROWDED_AFTER 8
+/* A remote's RST is recognised up to this far past the actor's last ACK
+ * (unacked data in flight; delayed ACKs leave a segment or two). */
+#define RST_WINDOW 65535U
 
 /* The flags byte of the TCP header (offset 13). */
 #define TCP_FLAG_FIN_BYTE 0x01
@@ -194,6 +197,13 @@ static __always_inline __u64 pair_timeout(const struct ateom_config *cfg, __u8 p
 	return proto == IPPROTO_UDP ? cfg->udp_timeout_ns : cfg->icmp_timeout_ns;
 }
 
+/* The actor's FIN/RST (OUT half flags) as the port record mirrors them. */
+static __always_inline __u8 mirror_of_out(__u8 seen_out)
+{
+	return (seen_out & ATEOM_SEEN_FIN ? ATEOM_SEEN_OUT_FIN : 0) |
+	       (seen_out & ATEOM_SEEN_RST ? ATEOM_SEEN_OUT_RST : 0);
+}
+
 /* The OUT half's flags as the IN half mirrors them. */
 static __always_inline __u8 mirrored_out(__u8 seen_in)
 {
@@ -294,7 +304,7 @@ static __always_inline bool remote_rst_valid(const struct ateom_nat_key *in,
 {
 	struct ateom_nat_entry expect, *eout;
 	struct ateom_nat_key out;
-	__u32 ack, seq;
+	__u32 ack, seq, span;
 
 	nat_partner(in, ein, &out, &expect);
 	eout = bpf_map_lookup_elem(&nat, &out);
@@ -304,7 +314,13 @@ static __always_inline bool remote_rst_valid(const struct ateom_nat_key *in,
 		return true;
 	ack = bpf_ntohl(eout->tcp_ack_be);
 	seq = bpf_ntohl(p->tcp_seq);
-	return seq - ack <= bpf_ntohl(ein->tcp_nxt_be) - ack; /* ack <= seq <= nxt, mod 2^32 */
+	span = bpf_ntohl(ein->tcp_nxt_be) - ack; /* bytes the actor has not acked */
+	/* Bounded: the remote's next sequence number comes from its packets,
+	 * which a spoofer can send too; a forged one moves the window only
+	 * within RST_WINDOW of a number it does not know. */
+	if (span > RST_WINDOW)
+		span = RST_WINDOW;
+	return seq - ack <= span; /* ack <= seq <= nxt, mod 2^32 */
 }
 
 /* The actor closed (FIN) or reset its side: the port record learns it at
@@ -313,8 +329,7 @@ static __always_inline bool remote_rst_valid(const struct ateom_nat_key *in,
 static __always_inline void nat_mirror_close(const struct ateom_nat_key *k,
 					     const struct ateom_nat_entry *e, __u64 now)
 {
-	__u8 bits = (e->seen & ATEOM_SEEN_FIN ? ATEOM_SEEN_OUT_FIN : 0) |
-		    (e->seen & ATEOM_SEEN_RST ? ATEOM_SEEN_OUT_RST : 0);
+	__u8 bits = mirror_of_out(e->seen);
 	struct ateom_nat_entry expect, *ein;
 	struct ateom_nat_key in;
 
@@ -376,8 +391,7 @@ static __always_inline int nat_out_check(struct ateom_actor *a, const struct ate
 	if (ein)
 		return halves_agree(ein, &expect) ? 0 : (bpf_map_delete_elem(&nat, k), -1);
 	expect.last_seen_ns = now;
-	expect.seen = (e->seen & ATEOM_SEEN_FIN ? ATEOM_SEEN_OUT_FIN : 0) |
-		      (e->seen & ATEOM_SEEN_RST ? ATEOM_SEEN_OUT_RST : 0);
+	expect.seen = mirror_of_out(e->seen);
 	if (!bpf_map_update_elem(&nat, &in, &expect, BPF_NOEXIST)) {
 		__u32 *c = remote_count(&in, e->actor_ifindex, true);
 

@@ -66,6 +66,14 @@ static void prep_answered(struct fx *f)
 	set_in_nxt(f, ACT_ACK); /* nothing in flight toward the actor */
 }
 
+/* A spoofer moved the remote's next sequence number far ahead (it can: it
+ * comes from the remote's packets). */
+static void prep_nxt_forged_far(struct fx *f)
+{
+	prep_answered(f);
+	set_in_nxt(f, ACT_ACK + 100000);
+}
+
 /* The remote has sent 1000 bytes the actor has not acked yet. */
 static void prep_in_flight(struct fx *f)
 {
@@ -258,6 +266,13 @@ const struct row rst_rows[] = {
 	  .in = { REMOTE_TCP(PB_RST), .seq = ACT_ACK + 400 },
 	  .verdict = FX_REDIRECT, .x = TO_ACTOR_X(APORT), .c = { C(1, SNAT_REPLY) },
 	  .touch = true, .check = check_rst_closes },
+	/* ...but never more than RST_WINDOW past the actor's ACK: a spoofed
+	 * segment that moved the remote's number cannot open the window. */
+	{ "rst_remote_window_bounded", FROM_POD, DEV_POD, .prep = prep_nxt_forged_far,
+	  .in = { REMOTE_TCP(PB_RST), .seq = ACT_ACK + 100000 },
+	  .verdict = FX_REDIRECT, .x = TO_ACTOR_X(APORT),
+	  .c = { C(1, SNAT_REPLY), C(1, RST_IGNORED) }, .touch = true,
+	  .check = check_rst_ignored },
 	{ "rst_remote_beyond_the_remote_next_ignored", FROM_POD, DEV_POD, .prep = prep_in_flight,
 	  .in = { REMOTE_TCP(PB_RST), .seq = ACT_ACK + 1001 },
 	  .verdict = FX_REDIRECT, .x = TO_ACTOR_X(APORT),
