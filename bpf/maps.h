@@ -49,7 +49,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, ATEOM_NAT_DEFAULT_ENTRIES); /* loader may resize */
+	__uint(max_entries, ATEOM_DEFAULT_MAX_ACTORS * ATEOM_NAT_DEFAULT_QUOTA * 2); /* sized by the loader */
 	__type(key, struct ateom_nat_key);
 	__type(value, struct ateom_nat_entry);
 } nat SEC(".maps");
@@ -65,7 +65,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, ATEOM_NAT_DEFAULT_ENTRIES / 2);
+	__uint(max_entries, ATEOM_DEFAULT_MAX_ACTORS * ATEOM_NAT_DEFAULT_QUOTA);
 	__type(key, struct ateom_remote_pairs_key);
 	__type(value, __u32);
 } remote_pairs SEC(".maps");

@@ -25,13 +25,18 @@
 
 #define ATEOM_ACTOR_NAME_MAX 64 /* DNS-1123 label: 63 chars + NUL */
 #define ATEOM_MAX_ACTORS 255    /* actor ids 1..255; id 0 = worker-wide */
+/* How many actors a worker's datapath is sized for (`--max-actors`, set
+ * when it is loaded): a worker pod runs one actor at a time. Every
+ * per-actor map is sized from it (loader/sizing.c, README "Memory"). */
+#define ATEOM_DEFAULT_MAX_ACTORS 1
 /* The NAT table holds both halves of every pair; it is a plain hash that
  * allocates entries as flows appear and never evicts: admission is the
  * per-actor quota (pairs), and `up` keeps the sum of the quotas of the
- * actors up within the table (docs/NOTES.md, "NAT ownership"). */
-#define ATEOM_NAT_DEFAULT_ENTRIES 131072
+ * actors up within the table (docs/NOTES.md, "NAT ownership"). Its default
+ * size is max actors x default quota x 2 (loader/sizing.c). */
 #define ATEOM_NAT_DEFAULT_QUOTA 16384 /* pairs per actor */
-#define ATEOM_MAX_SERVICES 1024
+#define ATEOM_MAX_EXPOSE 16     /* --expose flags per actor */
+#define ATEOM_MAX_SERVICES 1024 /* upper bound; sized max actors x ATEOM_MAX_EXPOSE */
 
 /* Default SNAT source ports: below Linux's default ip_local_port_range
  * (32768-60999), so translated flows never take a port the worker's own

@@ -402,7 +402,7 @@ int ateom_valid_pin_dir(const char *dir, char *err, size_t errlen)
 
 enum flag_id {
 	F_ACTOR, F_NETNS, F_VETH, F_POD_IF, F_WORKER_ADDR, F_ACTOR_ADDR,
-	F_EXPOSE, F_PIN_DIR, F_ATTACH, F_SNAT_PORTS, F_NAT_ENTRIES, F_NAT_QUOTA, F_EGRESS_HOOK, F_JSON,
+	F_EXPOSE, F_PIN_DIR, F_ATTACH, F_SNAT_PORTS, F_NAT_ENTRIES, F_MAX_ACTORS, F_NAT_QUOTA, F_EGRESS_HOOK, F_JSON,
 	F_FORCE, F_DRY_RUN, F_PIN_ROOT, F_HELP, F_VERSION,
 };
 
@@ -429,6 +429,7 @@ static const struct flag {
 	{ "--attach",      F_ATTACH,      1, V_UP },
 	{ "--snat-ports",  F_SNAT_PORTS,  1, V_UP },
 	{ "--nat-entries", F_NAT_ENTRIES, 1, V_UP | V_PREPARE },
+	{ "--max-actors",  F_MAX_ACTORS,  1, V_UP | V_PREPARE },
 	{ "--nat-quota",   F_NAT_QUOTA,   1, V_UP },
 	{ "--egress-hook", F_EGRESS_HOOK, 1, V_UP },
 	{ "--pin-dir",     F_PIN_DIR,     1, V_UP | V(VERB_DOWN) | V_INSPECT | V_PREPARE },
@@ -592,6 +593,16 @@ static int apply(struct ateom_args *a, const struct flag *f, const char *v,
 				    quote(q, v));
 		a->nat_entries = (uint32_t)n;
 		return 0;
+	case F_MAX_ACTORS:
+		r = parse_dec(v, strlen(v), ATEOM_MAX_ACTORS, &n);
+		if (r == -1)
+			return fail(err, errlen, "--max-actors %s: must be a decimal "
+				    "number (digits only, no leading zeros)", quote(q, v));
+		if (r == -2 || n < 1)
+			return fail(err, errlen, "--max-actors %s: must be 1.."
+				    STR(ATEOM_MAX_ACTORS), quote(q, v));
+		a->max_actors = (uint32_t)n;
+		return 0;
 	case F_NAT_QUOTA:
 		r = parse_dec(v, strlen(v), NAT_QUOTA_MAX, &n);
 		if (r == -1)
@@ -739,7 +750,7 @@ const char *ateom_usage(void)
 "  gc      [--dry-run] [--pin-root DIR] [--json]\n"
 "                                  reclaim the pin dirs of workers whose netns\n"
 "                                  is gone (run anywhere on the node)\n"
-"  prepare [--pin-dir DIR] [--nat-entries N] [--json]\n"
+"  prepare [--pin-dir DIR] [--max-actors N] [--nat-entries N] [--json]\n"
 "                                  load and pin the datapath ahead of time (at\n"
 "                                  worker start), so the first up is warm;\n"
 "                                  attaches nothing (idempotent)\n"
@@ -765,9 +776,13 @@ const char *ateom_usage(void)
 "  --snat-ports MIN-MAX    SNAT source ports, MIN >= " STR(SNAT_PORT_FLOOR) "\n"
 "                          (default " STR(ATEOM_SNAT_PORT_MIN) "-"
 				STR(ATEOM_SNAT_PORT_MAX) ")\n"
+"  --max-actors N          actors this worker's datapath is sized for, 1.."
+				STR(ATEOM_MAX_ACTORS) "\n"
+"                          (default " STR(ATEOM_DEFAULT_MAX_ACTORS) "; set when the datapath is first\n"
+"                          loaded, by up or prepare; sizes the per-actor maps)\n"
 "  --nat-entries N         NAT table size, " STR(NAT_ENTRIES_MIN) ".."
 				STR(NAT_ENTRIES_MAX) "\n"
-"                          (default " STR(ATEOM_NAT_DEFAULT_ENTRIES) "; set when the\n"
+"                          (default max actors x " STR(ATEOM_NAT_DEFAULT_QUOTA) " x 2; set when the\n"
 "                          datapath is first loaded, by up or prepare)\n"
 "  --egress-hook PROG      a pinned tc program put in this actor's egress hook\n"
 "                          slot before any packet flows (include/ateomnet_hook.h)\n"

@@ -14,7 +14,6 @@
 #include "ateomnet.h"
 #include "attach_mode.h"
 
-#define ATEOM_MAX_EXPOSE 16
 
 enum ateom_verb { VERB_NONE, VERB_UP, VERB_DOWN, VERB_STATUS, VERB_NAT,
 		  VERB_PURGE, VERB_GC, VERB_PREPARE, VERB_HELP, VERB_VERSION };
@@ -39,7 +38,8 @@ struct ateom_args {
 	char pin_dir[4096];           /* "" = default per worker netns */
 	enum attach_mode attach;      /* ATTACH_AUTO, _TCX or _TC */
 	uint16_t snat_min, snat_max;  /* default ATEOM_SNAT_PORT_MIN/MAX */
-	uint32_t nat_entries;         /* up, prepare; 0 = ATEOM_NAT_DEFAULT_ENTRIES */
+	uint32_t nat_entries;         /* up, prepare; 0 = sized from max_actors */
+	uint32_t max_actors;          /* up, prepare; 0 = ATEOM_DEFAULT_MAX_ACTORS */
 	uint32_t nat_quota;           /* pairs; default ATEOM_NAT_DEFAULT_QUOTA */
 	char egress_hook[4096];       /* pinned hook program, "" = none */
 	bool json;

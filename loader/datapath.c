@@ -246,7 +246,7 @@ int dp_nat_release(const struct dp *dp, uint8_t proto, uint16_t port)
 	return gc_ctl(dp, ATEOM_GC_RELEASE, port, proto, "release the port's NAT pairs");
 }
 
-int dp_load(struct dp *dp, uint32_t nat_entries)
+int dp_load(struct dp *dp, struct dp_sizes sizes)
 {
 	const char *dir = dp->dir;
 	struct datapath_bpf *skel;
@@ -260,11 +260,7 @@ int dp_load(struct dp *dp, uint32_t nat_entries)
 	skel = datapath_bpf__open();
 	if (!skel)
 		return ateom_fail("cannot open the BPF object: %s", strerror(errno));
-	if (nat_entries) {
-		bpf_map__set_max_entries(skel->maps.nat, nat_entries);
-		/* at most one count per pair */
-		bpf_map__set_max_entries(skel->maps.remote_pairs, nat_entries / 2);
-	}
+	dp_sizes_apply(skel, sizes);
 	err = datapath_bpf__load(skel);
 	if (err) {
 		datapath_bpf__destroy(skel);
@@ -314,7 +310,43 @@ err:
 	return -1;
 }
 
-int dp_open_or_load(struct dp *dp, uint32_t nat_entries)
+int dp_open_or_load(struct dp *dp, struct dp_sizes sizes)
 {
-	return dp_pinned(dp) ? dp_open(dp) : dp_load(dp, nat_entries);
+	return dp_pinned(dp) ? dp_open(dp) : dp_load(dp, sizes);
+}
+
+static int map_size(int fd, const char *name, uint32_t *out)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return ateom_fail("cannot inspect the %s map: %s", name, strerror(errno));
+	*out = info.max_entries;
+	return 0;
+}
+
+int dp_sizes_get(const struct dp *dp, struct dp_sizes *out)
+{
+	return map_size(dp->actors, "actors", &out->max_actors) ||
+			       map_size(dp->nat, "nat", &out->nat_entries) ? -1 : 0;
+}
+
+int dp_sizes_check(const struct dp *dp, struct dp_sizes want)
+{
+	struct dp_sizes have;
+
+	if (dp->loaded_now || (!want.max_actors && !want.nat_entries))
+		return 0;
+	if (dp_sizes_get(dp, &have))
+		return -1;
+	if (want.max_actors && want.max_actors != have.max_actors)
+		return ateom_fail("--max-actors %u: this worker's datapath is sized for %u "
+				  "(set when it was loaded); `ateomnet purge` it, with every "
+				  "actor down, to size it anew", want.max_actors, have.max_actors);
+	if (want.nat_entries && want.nat_entries != have.nat_entries)
+		return ateom_fail("--nat-entries %u: this worker's NAT table has %u entries "
+				  "(set when it was loaded); `ateomnet purge` it, with every "
+				  "actor down, to size it anew", want.nat_entries, have.nat_entries);
+	return 0;
 }

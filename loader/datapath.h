@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "ateomnet.h"
+#include "sizing.h"
 
 /* A loaded program: its fd, and its id as the kernel reports it (what tc
  * and tcx queries return), fetched once when the datapath is opened. */
@@ -33,9 +34,14 @@ bool dp_pinned(const struct dp *dp);
 int dp_open(struct dp *dp);
 /* Loads the BPF object through the verifier and pins it in dp->dir; the
  * config map is pinned last, so its presence means the rest is there. */
-int dp_load(struct dp *dp, uint32_t nat_entries);
+int dp_load(struct dp *dp, struct dp_sizes sizes);
 /* Opens, or loads when nothing is pinned yet. */
-int dp_open_or_load(struct dp *dp, uint32_t nat_entries);
+int dp_open_or_load(struct dp *dp, struct dp_sizes sizes);
+/* The sizes the opened datapath was loaded with (from its maps). */
+int dp_sizes_get(const struct dp *dp, struct dp_sizes *out);
+/* A datapath already pinned keeps its sizes: a request for other ones
+ * (flags given, values differ) is refused with a line saying so. */
+int dp_sizes_check(const struct dp *dp, struct dp_sizes want);
 /* Removes every pin of the datapath (programs stay loaded while attached).
  * Works on a handle that is not open. */
 void dp_unpin(const struct dp *dp);

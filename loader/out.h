@@ -106,6 +106,7 @@ struct out_prepare {
 	const char *pin_dir;
 	bool loaded;                   /* false: it was already prepared */
 	uint32_t nat_entries;          /* the NAT table's size */
+	uint32_t max_actors;           /* actors it is sized for */
 	double elapsed_ms;
 };
 int out_prepare(FILE *f, bool json, const struct out_prepare *r);

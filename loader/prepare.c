@@ -14,17 +14,6 @@
 #include "sys.h"
 #include "verbs.h"
 
-static int nat_size(const struct dp *dp, uint32_t *entries)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(dp->nat, &info, &len))
-		return ateom_fail("cannot inspect the nat map: %s", strerror(errno));
-	*entries = info.max_entries;
-	return 0;
-}
-
 int verb_prepare(const struct ateom_args *a)
 {
 	double t0 = sys_now_ms();
@@ -47,8 +36,13 @@ int verb_prepare(const struct ateom_args *a)
 		goto undo;
 	/* Already pinned: opened, so a datapath `up` would refuse (incomplete,
 	 * another ABI) fails here too, and exit 0 means the next `up` is warm. */
-	if (dp_open_or_load(&dp, a->nat_entries) || nat_size(&dp, &r.nat_entries))
+	struct dp_sizes want = { .max_actors = a->max_actors, .nat_entries = a->nat_entries };
+	struct dp_sizes have;
+
+	if (dp_open_or_load(&dp, want) || dp_sizes_check(&dp, want) || dp_sizes_get(&dp, &have))
 		goto undo;
+	r.nat_entries = have.nat_entries;
+	r.max_actors = have.max_actors;
 	r.pin_dir = dp.dir;
 	r.loaded = dp.loaded_now;
 	r.elapsed_ms = sys_now_ms() - t0;

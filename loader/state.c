@@ -112,10 +112,11 @@ int state_find_actor(const struct dp *dp, const char *name, struct actor_ref *ou
 int state_free_id(const struct dp *dp)
 {
 	unsigned char used[ATEOM_MAX_ACTORS + 1] = { 0 };
+	struct dp_sizes sz;
 	struct actor_ref *v;
 	int n;
 
-	if (state_actors(dp, &v, &n))
+	if (dp_sizes_get(dp, &sz) || state_actors(dp, &v, &n))
 		return -1;
 	for (int i = 0; i < n; i++)
 		if (v[i].a.id <= ATEOM_MAX_ACTORS)
@@ -126,11 +127,14 @@ int state_free_id(const struct dp *dp)
 	 * are gone, so no actor inherits another's late traffic. */
 	bool check_sockets = sockdiag_can_destroy() == 0;
 
-	for (int id = 1; id <= ATEOM_MAX_ACTORS; id++)
+	/* Ids index the per-actor counters, sized for max_actors. */
+	for (uint32_t id = 1; id <= sz.max_actors && id <= ATEOM_MAX_ACTORS; id++)
 		if (!used[id] && !(check_sockets &&
 				   sockdiag_in_use(htonl(ATEOM_IDENT_BASE + id)) == 1))
-			return id;
-	return ateom_fail("too many actors on this worker (at most %d)", ATEOM_MAX_ACTORS);
+			return (int)id;
+	return ateom_fail("this worker's datapath is sized for %u actor%s (--max-actors, set "
+			  "when it was loaded) and has no room for another", sz.max_actors,
+			  sz.max_actors == 1 ? "" : "s");
 }
 
 struct svc_acc {
@@ -281,10 +285,14 @@ long state_nat_delete(const struct dp *dp, uint32_t ifindex)
 int state_remote_share_update(const struct dp *dp)
 {
 	struct ateom_config cfg;
+	struct dp_sizes sz;
 	int n = state_actor_count(dp);
 
-	if (n < 0 || dp_config_get(dp, &cfg))
+	if (n < 0 || dp_config_get(dp, &cfg) || dp_sizes_get(dp, &sz))
 		return -1;
+	/* Sized for one actor: nobody to share with, and no room for counts. */
+	if (sz.max_actors <= 1)
+		n = 0;
 	/* The SNAT range toward one remote, shared by the actors up. */
 	cfg.remote_share = n ? ((uint32_t)cfg.snat_port_max - cfg.snat_port_min + 1) / n : 0;
 	if (n && !cfg.remote_share)

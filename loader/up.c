@@ -520,7 +520,9 @@ int verb_up(const struct ateom_args *a)
 	t.lock_fd = pin_lock(dir);
 	if (t.lock_fd < 0)
 		goto out_undo;
-	if (dp_open_or_load(&t.dp, a->nat_entries))
+	struct dp_sizes want = { .max_actors = a->max_actors, .nat_entries = a->nat_entries };
+
+	if (dp_open_or_load(&t.dp, want) || dp_sizes_check(&t.dp, want))
 		goto out_undo;
 	sys_fault_point("loaded");
 	if (up_check_state(&t) || up_clear_leftovers(&t) || up_make_veth(&t))

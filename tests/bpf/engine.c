@@ -338,7 +338,7 @@ static const char *const stat_names[] = { ATEOM_STATS(STAT_NAME) };
 
 static void check_counters(struct fx *f, const struct row *r, size_t len)
 {
-	static struct ateom_counter got[ATEOM_STATS_ENTRIES], want[ATEOM_STATS_ENTRIES];
+	static struct ateom_counter got[FX_STATS], want[FX_STATS];
 
 	memset(want, 0, sizeof(want));
 	for (size_t i = 0; i < sizeof(r->c) / sizeof(r->c[0]) && r->c[i].pkts; i++) {
@@ -353,7 +353,7 @@ static void check_counters(struct fx *f, const struct row *r, size_t len)
 		w->bytes += no_bytes ? 0 : c->pkts * len;
 	}
 	assert_int_equal(fx_counters_all(f, got), 0);
-	for (uint32_t k = 0; k < ATEOM_STATS_ENTRIES; k++)
+	for (uint32_t k = 0; k < FX_STATS; k++)
 		if (got[k].packets != want[k].packets || got[k].bytes != want[k].bytes)
 			fail_msg("counter %s of block %u: want %lu pkts/%lu bytes, got %lu/%lu",
 				 stat_names[k % ATEOM_STAT_MAX], k / ATEOM_STAT_MAX,

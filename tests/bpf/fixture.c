@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* BPF_PROG_TEST_RUN fixture for the datapath (see fixture.h). */
 #include "fixture.h"
+#include "sizing.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -68,8 +69,9 @@ int fx_open_sized(struct fx *f, uint32_t nat_entries)
 		perror("fixture: datapath_bpf__open");
 		return -1;
 	}
-	if (nat_entries)
-		bpf_map__set_max_entries(f->skel->maps.nat, nat_entries);
+	/* Sized as the loader sizes a worker for the fixture's two actors. */
+	dp_sizes_apply(f->skel, (struct dp_sizes){ .max_actors = FX_ACTORS,
+						   .nat_entries = nat_entries });
 	if (datapath_bpf__load(f->skel)) {
 		perror("fixture: datapath_bpf__load");
 		return -1;
@@ -88,6 +90,7 @@ int fx_open_sized(struct fx *f, uint32_t nat_entries)
 	f->worker_flows = bpf_map__fd(f->skel->maps.worker_flows);
 	f->nat = bpf_map__fd(f->skel->maps.nat);
 	f->nat_max = bpf_map__max_entries(f->skel->maps.nat);
+	f->n_stats = bpf_map__max_entries(f->skel->maps.stats);
 	f->nat_gc = bpf_map__fd(f->skel->maps.nat_gc);
 	f->stats = bpf_map__fd(f->skel->maps.stats);
 	f->hooks = bpf_map__fd(f->skel->maps.egress_hooks);
@@ -133,42 +136,48 @@ static int map_clear(int fd, size_t key_size)
 int fx_nat_clear(struct fx *f)
 {
 	struct ateom_actor a;
-	uint32_t k, *prev = NULL;
+	uint32_t keys[FX_ACTORS], k, *prev = NULL, n = 0;
 
 	if (map_clear(f->nat, sizeof(struct ateom_nat_key)) ||
 	    map_clear(f->snat_full, sizeof(struct ateom_remote_key)) ||
 	    map_clear(f->remote_pairs, sizeof(struct ateom_remote_pairs_key)))
 		return -1;
-	/* No pairs left: no actor holds any. */
-	while (!bpf_map_get_next_key(f->actors, prev, &k)) {
+	/* No pairs left: no actor holds any. Keys first: an update replaces
+	 * the element at the head of its bucket, so updating while walking
+	 * may visit the same keys forever. */
+	while (n < FX_ACTORS && !bpf_map_get_next_key(f->actors, prev, &keys[n])) {
+		prev = &keys[n];
+		n++;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		k = keys[i];
 		if (bpf_map_lookup_elem(f->actors, &k, &a))
 			return -1;
 		a.nat_pairs = 0;
 		if (bpf_map_update_elem(f->actors, &k, &a, BPF_EXIST))
 			return -1;
-		prev = &k;
 	}
 	return 0;
 }
 
 /* The whole stats map in one syscall: keys[] and values for every CPU. */
-static uint32_t stat_keys[ATEOM_STATS_ENTRIES];
+static uint32_t stat_keys[FX_STATS];
 
 static struct ateom_counter *stats_buf(struct fx *f)
 {
-	for (uint32_t k = 0; k < ATEOM_STATS_ENTRIES; k++)
+	for (uint32_t k = 0; k < f->n_stats; k++)
 		stat_keys[k] = k;
-	return calloc((size_t)ATEOM_STATS_ENTRIES * f->ncpus, sizeof(struct ateom_counter));
+	return calloc((size_t)f->n_stats * f->ncpus, sizeof(struct ateom_counter));
 }
 
 int fx_stats_zero(struct fx *f)
 {
 	struct ateom_counter *zero = stats_buf(f);
-	uint32_t n = ATEOM_STATS_ENTRIES;
+	uint32_t n = f->n_stats;
 	int err = zero ? bpf_map_update_batch(f->stats, stat_keys, zero, &n, NULL) : -1;
 
 	free(zero);
-	return err || n != ATEOM_STATS_ENTRIES ? -1 : 0;
+	return err || n != f->n_stats ? -1 : 0;
 }
 
 int fx_reset(struct fx *f)
@@ -357,7 +366,7 @@ int fx_run_iif(struct fx *f, int prog_fd, int ifindex, int ingress_ifindex, cons
 int fx_counters_all(struct fx *f, struct ateom_counter *out)
 {
 	struct ateom_counter *pc = stats_buf(f);
-	uint32_t n = ATEOM_STATS_ENTRIES, batch;
+	uint32_t n = f->n_stats, batch;
 	int err;
 
 	if (!pc)
@@ -375,7 +384,7 @@ int fx_counters_all(struct fx *f, struct ateom_counter *out)
 		}
 	}
 	free(pc);
-	return err || n != ATEOM_STATS_ENTRIES ? -1 : 0;
+	return err || n != f->n_stats ? -1 : 0;
 }
 
 uint64_t fx_counter(struct fx *f, uint32_t block, uint32_t stat, uint64_t *bytes)

@@ -83,12 +83,18 @@
 
 struct datapath_bpf;
 
+/* The fixture's worker is sized for its two actors (ids 1 and 2), as
+ * `--max-actors 2` sizes one. */
+#define FX_ACTORS 2
+#define FX_STATS ((FX_ACTORS + 1) * ATEOM_STAT_MAX)
+
 struct fx {
 	struct datapath_bpf *skel;
 	int from_actor, from_pod, resume, to_actor, gc_ctl; /* program fds */
 	int config, actors, services, svc_rev, nat, nat_gc, remote_pairs, snat_full, worker_flows, stats,
 	    hooks; /* map fds */
 	uint32_t nat_max;         /* the NAT table's max_entries */
+	uint32_t n_stats;         /* the stats map's entries: FX_STATS */
 	int if_pod, if_a1, if_a2; /* devices in the private netns */
 	int ncpus;
 	uint16_t snat_min, snat_max; /* the range fx_std_config() writes */
@@ -157,7 +163,7 @@ int fx_run_iif(struct fx *f, int prog_fd, int ifindex, int ingress_ifindex, cons
 /* Packets counted for (block, stat); bytes into *bytes if not NULL. */
 uint64_t fx_counter(struct fx *f, uint32_t block, uint32_t stat, uint64_t *bytes);
 /* All counters summed over CPUs: out[block * ATEOM_STAT_MAX + stat]. */
-int fx_counters_all(struct fx *f, struct ateom_counter *out /* [ATEOM_STATS_ENTRIES] */);
+int fx_counters_all(struct fx *f, struct ateom_counter *out /* [FX_STATS] */);
 
 int fx_nat_get(struct fx *f, const struct ateom_nat_key *k, struct ateom_nat_entry *e);
 int fx_nat_put(struct fx *f, const struct ateom_nat_key *k, const struct ateom_nat_entry *e);

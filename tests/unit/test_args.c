@@ -246,6 +246,11 @@ static void check_nat_min(const struct ateom_args *a)
 	assert_int_equal(a->nat_entries, 1024);
 }
 
+static void check_max_actors(const struct ateom_args *a)
+{
+	assert_int_equal(a->max_actors, 255);
+}
+
 static void check_nat_max(const struct ateom_args *a)
 {
 	assert_int_equal(a->nat_entries, 4194304);
@@ -342,6 +347,7 @@ static const struct parse_case parse_cases[] = {
 	{ "--snat-ports 1024-1024", { UP, "--snat-ports", "1024-1024" },
 	  NULL, 0, check_snat_edge },
 	{ "--nat-entries 1024", { UP, "--nat-entries", "1024" }, NULL, 0, check_nat_min },
+	{ "--max-actors 255", { "prepare", "--max-actors", "255" }, NULL, 0, check_max_actors },
 	{ "--nat-entries 4194304", { UP, "--nat-entries", "4194304" },
 	  NULL, 0, check_nat_max },
 	{ "VLAN-style and underscore names",
@@ -557,6 +563,14 @@ static const struct parse_case parse_cases[] = {
 	  "--snat-ports \"1000-2000\": ports must be 1024..65535", 1, NULL },
 	{ "snat min > max", { UP, "--snat-ports", "3000-2000" },
 	  "--snat-ports \"3000-2000\": MIN must not exceed MAX", 1, NULL },
+	{ "max actors 0", { UP, "--max-actors", "0" },
+	  "--max-actors \"0\": must be 1..255", 1, NULL },
+	{ "max actors 256", { UP, "--max-actors", "256" },
+	  "--max-actors \"256\": must be 1..255", 1, NULL },
+	{ "max actors not a number", { "prepare", "--max-actors", "4x" },
+	  "--max-actors \"4x\": must be a decimal number", 0, NULL },
+	{ "max actors not for status", { "status", "--max-actors", "4" },
+	  "--max-actors is not valid for \"status\"", 0, NULL },
 	{ "nat entries too small", { UP, "--nat-entries", "1023" },
 	  "--nat-entries \"1023\": must be 1024..4194304", 1, NULL },
 	{ "nat entries too big", { UP, "--nat-entries", "4194305" },
@@ -1015,7 +1029,7 @@ static void test_usage(void **state)
 		"--nat-entries", "--json", "--force", "--dry-run", "--pin-root", "--help",
 		"--version", "netns-COOKIE",
 		"ateom0", "eth0", "10.200.0.1/30", "10.200.0.2/30", "80:80/tcp",
-		"auto|tcx|tc", "1024-32767", "131072", "/sys/fs/bpf/ateom/",
+		"auto|tcx|tc", "1024-32767", "max actors x 16384 x 2", "--max-actors", "/sys/fs/bpf/ateom/",
 		"1024..4194304", "at most 16",
 	};
 	const char *u = ateom_usage();

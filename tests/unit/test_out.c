@@ -426,30 +426,33 @@ static void test_purge(void **state)
 static void test_prepare(void **state)
 {
 	struct out_prepare r = { .pin_dir = "/p\"q", .loaded = true, .nat_entries = 8192,
-				 .elapsed_ms = 98.76543 };
+				 .max_actors = 4, .elapsed_ms = 98.76543 };
 	json_t *j;
 	char *text;
 
 	CAPTURE(text, out_prepare(f, true, &r));
 	j = parse(text);
-	assert_keys(j, "pin_dir loaded nat_entries elapsed_ms");
+	assert_keys(j, "pin_dir loaded nat_entries max_actors elapsed_ms");
 	assert_str(j, "pin_dir", "/p\"q");
 	assert_true(json_is_true(json_object_get(j, "loaded")));
 	assert_int(j, "nat_entries", 8192);
+	assert_int(j, "max_actors", 4);
 	json_decref(j);
 	free(text);
 	CAPTURE(text, out_prepare(f, false, &r));
-	assert_string_equal(text, "datapath loaded and pinned in /p\"q (8192 NAT entries) "
+	assert_string_equal(text, "datapath loaded and pinned in /p\"q (sized for 4 actors, 8192 NAT entries) "
 				  "[98.8 ms]\n");
 	free(text);
 
-	r = (struct out_prepare){ .pin_dir = "/p", .nat_entries = 1024, .elapsed_ms = 1.5 };
+	r = (struct out_prepare){ .pin_dir = "/p", .nat_entries = 1024, .max_actors = 1,
+				      .elapsed_ms = 1.5 };
 	CAPTURE(text, out_prepare(f, true, &r));
 	assert_string_equal(text, "{\"pin_dir\":\"/p\",\"loaded\":false,\"nat_entries\":1024,"
-				  "\"elapsed_ms\":1.5}\n");
+				  "\"max_actors\":1,\"elapsed_ms\":1.5}\n");
 	free(text);
 	CAPTURE(text, out_prepare(f, false, &r));
-	assert_string_equal(text, "datapath already prepared in /p (1024 NAT entries) [1.5 ms]\n");
+	assert_string_equal(text, "datapath already prepared in /p (sized for 1 actor, 1024 NAT entries) "
+				  "[1.5 ms]\n");
 	free(text);
 }
 

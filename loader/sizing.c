@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Map sizes from the worker's --max-actors and --nat-entries. Hash maps are
+ * BPF_F_NO_PREALLOC: each costs 16 bytes per max_entries (rounded up to a
+ * power of two) for its bucket array, plus its entries as they appear. */
+#include <bpf/libbpf.h>
+
+#include "ateomnet.h"
+#include "datapath.skel.h"
+#include "sizing.h"
+
+struct dp_sizes dp_sizes_resolve(struct dp_sizes s)
+{
+	if (!s.max_actors)
+		s.max_actors = ATEOM_DEFAULT_MAX_ACTORS;
+	if (!s.nat_entries)
+		s.nat_entries = s.max_actors * ATEOM_NAT_DEFAULT_QUOTA * 2;
+	return s;
+}
+
+void dp_sizes_apply(struct datapath_bpf *skel, struct dp_sizes s)
+{
+	s = dp_sizes_resolve(s);
+	bpf_map__set_max_entries(skel->maps.actors, s.max_actors);
+	bpf_map__set_max_entries(skel->maps.services, s.max_actors * ATEOM_MAX_EXPOSE);
+	bpf_map__set_max_entries(skel->maps.svc_rev, s.max_actors * ATEOM_MAX_EXPOSE);
+	bpf_map__set_max_entries(skel->maps.nat, s.nat_entries);
+	/* One count per (actor, remote) with pairs: at most one per pair. A
+	 * worker sized for one actor shares its ports with nobody and keeps no
+	 * counts (config.remote_share stays 0). */
+	bpf_map__set_max_entries(skel->maps.remote_pairs,
+				 s.max_actors > 1 ? s.nat_entries / 2 : 1);
+	/* Counters: worker-wide (id 0) plus one block per possible actor. */
+	bpf_map__set_max_entries(skel->maps.stats, (s.max_actors + 1) * ATEOM_STAT_MAX);
+}
