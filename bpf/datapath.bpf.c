@@ -27,6 +27,7 @@
 #include "icmp_err.h"
 #include "gc.h"
 #include "ident.h"
+#include "frag.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -227,8 +228,14 @@ int from_actor(struct __sk_buff *skb)
 		count(a->id, ATEOM_STAT_TO_WORKER, skb->len);
 		return TC_ACT_OK;
 	}
-	if (r != PARSE_OK)
-		return drop(a->id, parse_drop_reason(r), skb->len);
+	if (r != PARSE_OK) {
+		/* Fragments (bpf/frag.h): a follower goes as its first
+		 * fragment went; a first fragment goes on like any packet. */
+		if (r == PARSE_FRAG && p.later_frag)
+			return frag_out_follow(skb, cfg, a, &p);
+		if (r != PARSE_FRAG || (p.proto == IPPROTO_ICMP && ICMP_IS_ERROR(p.icmp_type)))
+			return drop(a->id, parse_drop_reason(r), skb->len);
+	}
 
 	/* Egress hook (ateomnet_hook.h): an empty slot falls through. */
 	skb->cb[ATEOM_HOOK_CB_MAGIC_IDX] = ATEOM_HOOK_CB_MAGIC;
@@ -237,7 +244,8 @@ int from_actor(struct __sk_buff *skb)
 	skb->cb[ATEOM_HOOK_CB_VERDICT] = ATEOM_HOOK_NONE;
 	bpf_tail_call(skb, &egress_hooks, a->id);
 
-	return actor_egress(skb, cfg, a, &p);
+	r = actor_egress(skb, cfg, a, &p);
+	return p.fragment ? frag_out_first(skb, cfg, a, &p, r) : r;
 }
 
 /* Slot ATEOM_HOOK_SLOT_RESUME: an egress hook hands the packet back here. */
@@ -248,6 +256,7 @@ int actor_resume(struct __sk_buff *skb)
 	struct ateom_config *cfg = get_config();
 	struct ateom_actor *a;
 	struct pkt p;
+	int r;
 
 	if (!cfg)
 		return drop(0, ATEOM_STAT_DROP_NO_CONFIG, skb->len);
@@ -260,11 +269,15 @@ int actor_resume(struct __sk_buff *skb)
 	skb->cb[ATEOM_HOOK_CB_MAGIC_IDX] = 0;
 	count(a->id, ATEOM_STAT_HOOK_ALLOW, skb->len);
 
-	/* The hook may not have kept its promise not to touch the packet. */
-	if (parse_ipv4(skb, &p) != PARSE_OK || p.saddr != a->actor_ip_be || p.options ||
-	    to_worker(cfg, a, p.daddr))
+	/* The hook may not have kept its promise not to touch the packet.
+	 * (A first fragment comes back as PARSE_FRAG, with its L4 header.) */
+	r = parse_ipv4(skb, &p);
+	if ((r != PARSE_OK && (r != PARSE_FRAG || p.later_frag ||
+			       (p.proto == IPPROTO_ICMP && ICMP_IS_ERROR(p.icmp_type)))) ||
+	    p.saddr != a->actor_ip_be || p.options || to_worker(cfg, a, p.daddr))
 		return drop(a->id, ATEOM_STAT_DROP_POLICY, skb->len);
-	return actor_egress(skb, cfg, a, &p);
+	r = actor_egress(skb, cfg, a, &p);
+	return p.fragment ? frag_out_first(skb, cfg, a, &p, r) : r;
 }
 
 static __always_inline struct ateom_svc *lookup_service(const struct pkt *p)
@@ -376,17 +389,70 @@ static __always_inline int pod_snat_reply(struct __sk_buff *skb,
 	return deliver(cfg, ifindex);
 }
 
+/* A fragment to the pod IP (bpf/frag.h). A follower goes where its first
+ * fragment went, or to the worker; a first fragment goes where the whole
+ * datagram would (from_pod's rules), and its followers will follow. */
+static __noinline int pod_frag(struct __sk_buff *skb, const struct ateom_config *cfg,
+			       struct pkt *p)
+{
+	struct ateom_nat_entry *e;
+	struct ateom_nat_key key;
+	struct ateom_svc *svc;
+	__u32 ifindex = 0, id = 0;
+	int v;
+
+	if (p->later_frag) {
+		int to = frag_in_follow(skb, cfg, p, &id);
+
+		if (to < 0)
+			return TC_ACT_SHOT;
+		if (!to)
+			return pod_pass(skb);
+		if (set_actor_macs(skb))
+			return drop(id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
+		count(id, ATEOM_STAT_FRAG_IN, p->len);
+		return deliver(cfg, to);
+	}
+	svc = p->proto == IPPROTO_ICMP ? NULL : lookup_service(p);
+	if (svc) {
+		ifindex = svc->actor_ifindex;
+		id = svc->actor_id;
+		v = pod_to_service(skb, cfg, svc, p);
+	} else if ((p->proto != IPPROTO_ICMP || p->icmp_type == ICMP_ECHOREPLY) &&
+		   in_snat_range(cfg, p->dport)) {
+		nat_key_in(&key, p);
+		e = bpf_map_lookup_elem(&nat, &key);
+		if (e) {
+			ifindex = e->actor_ifindex;
+			id = e->actor_id;
+		}
+		v = pod_snat_reply(skb, cfg, p);
+	} else {
+		v = pod_pass(skb); /* fragmented ICMP errors and pings too */
+	}
+	if (v == TC_ACT_REDIRECT)
+		frag_in_first(skb, cfg, p, ifindex, id);
+	else if (v == TC_ACT_UNSPEC)
+		frag_in_first(skb, cfg, p, 0, 0);
+	return v;
+}
+
 SEC("tc")
 int from_pod(struct __sk_buff *skb)
 {
 	struct ateom_config *cfg = get_config();
 	struct ateom_svc *svc;
 	struct pkt p;
+	int r;
 
 	if (!cfg)
 		return TC_ACT_UNSPEC;
-	if (parse_ipv4(skb, &p) != PARSE_OK || p.daddr != cfg->pod_ip_be)
+	r = parse_ipv4(skb, &p);
+	if (r != PARSE_OK || p.daddr != cfg->pod_ip_be) {
+		if (r == PARSE_FRAG && p.daddr == cfg->pod_ip_be)
+			return pod_frag(skb, cfg, &p);
 		return pod_pass(skb);
+	}
 	if (p.proto == IPPROTO_ICMP) {
 		if (ICMP_IS_ERROR(p.icmp_type))
 			return pod_icmp_error(skb, cfg, &p);

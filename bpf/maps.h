@@ -7,6 +7,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "ateomnet.h"
+#include "ateomnet_frag.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -99,6 +100,32 @@ struct {
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(__u32));
 } egress_hooks SEC(".maps");
+
+/* Fragment tracking (bpf/frag.h, include/ateomnet_frag.h): allocated as
+ * datagrams appear (16 bytes of buckets per entry when idle), bounded by
+ * slots, not pinned. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, ATEOM_FRAG_OUT_ENTRIES);
+	__type(key, struct ateom_frag_key);
+	__type(value, struct ateom_frag);
+} frag_out SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, ATEOM_FRAG_IN_SLOTS);
+	__type(key, struct ateom_frag_key);
+	__type(value, struct ateom_frag);
+} frag_in SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ateom_frag_ids);
+} frag_ids SEC(".maps");
 
 static __always_inline struct ateom_config *get_config(void)
 {

@@ -104,6 +104,7 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 	void *data, *end;
 	struct iphdr *ip;
 	__u32 ihl, tot_len;
+	int ok;
 
 	if (eth_proto(skb) != ETH_P_IP)
 		return PARSE_NOT_IPV4;
@@ -118,8 +119,16 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 	if (ip->version != 4 || ihl < sizeof(*ip))
 		return PARSE_TRUNC;
 	tot_len = bpf_ntohs(ip->tot_len);
-	if (tot_len < ihl || ETH_HLEN + tot_len > skb->len)
-		return PARSE_TRUNC;
+	if (tot_len < ihl || ETH_HLEN + tot_len > skb->len) {
+		/* IPv4 BIG TCP: a TCP GSO packet over 64 KiB carries tot_len 0
+		 * and its length is the skb's (the kernel's iph_totlen()).
+		 * Anything else that says less than its header, or more than
+		 * the skb holds, is truncated. */
+		if (ip->tot_len || !skb->gso_size || ip->protocol != IPPROTO_TCP ||
+		    skb->len < ETH_HLEN + ihl)
+			return PARSE_TRUNC;
+		tot_len = skb->len - ETH_HLEN;
+	}
 
 	p->saddr = ip->saddr;
 	p->daddr = ip->daddr;
@@ -135,10 +144,12 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 	p->sport = p->dport = 0;
 	p->tcp_seq = p->tcp_ack = 0;
 	p->tcp_len = 0;
-	/* Non-first fragments carry no ports; first fragments would be NATed
-	 * while the rest could not. Callers drop or pass all of them. */
-	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFMASK))
+	/* Fragments are PARSE_FRAG: later ones carry no L4 header (ports 0);
+	 * a first fragment is parsed like a whole packet (bpf/frag.h tracks
+	 * its datagram), so `ok` is PARSE_FRAG for it. */
+	if (p->later_frag)
 		return PARSE_FRAG;
+	ok = p->fragment ? PARSE_FRAG : PARSE_OK;
 
 	switch (p->proto) {
 	case IPPROTO_TCP: {
@@ -167,7 +178,7 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 		p->csum_off = p->l4off + offsetof(struct tcphdr, check);
 		p->sport_off = p->l4off + offsetof(struct tcphdr, source);
 		p->dport_off = p->l4off + offsetof(struct tcphdr, dest);
-		return PARSE_OK;
+		return ok;
 	}
 	case IPPROTO_UDP: {
 		struct udphdr *uh;
@@ -184,7 +195,7 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 		p->csum_off = p->l4off + offsetof(struct udphdr, check);
 		p->sport_off = p->l4off + offsetof(struct udphdr, source);
 		p->dport_off = p->l4off + offsetof(struct udphdr, dest);
-		return PARSE_OK;
+		return ok;
 	}
 	case IPPROTO_ICMP: {
 		struct icmphdr *ih;
@@ -205,7 +216,7 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 			p->dport = ih->un.echo.id;
 		else if (!ICMP_IS_ERROR(ih->type))
 			return PARSE_PROTO;
-		return PARSE_OK;
+		return ok;
 	}
 	default:
 		return PARSE_PROTO;

@@ -11,7 +11,11 @@
  *
  * When a hook runs (tail call from from_actor, TC ingress of ateomN):
  *   - the packet is untouched (before NAT): IPv4, source = the actor address,
- *     not a fragment, TCP, UDP or ICMP echo, not addressed to the worker;
+ *     TCP, UDP or ICMP echo, not addressed to the worker; never a later
+ *     fragment: the first fragment of a datagram (offset 0, MF set, L4
+ *     header present) comes through the hook like any packet, and the
+ *     datagram's other fragments follow its verdict without the hook
+ *     (dropped if it was dropped; bpf/frag.h);
  *   - skb->cb[ATEOM_HOOK_CB_MAGIC_IDX] == ATEOM_HOOK_CB_MAGIC,
  *     skb->cb[ATEOM_HOOK_CB_ACTOR_ID] == the actor id,
  *     skb->cb[ATEOM_HOOK_CB_IFINDEX] == ateomN's ifindex (== skb->ifindex);

@@ -51,7 +51,23 @@
 	X(DROP_FORWARDED, "drop_forwarded")   /* routed by the worker toward  \
 						 an actor: never ours */      \
 	X(RST_IGNORED, "rst_ignored")         /* a remote's RST that does not \
-						 match the actor's ACK */
+						 match the actor's ACK */     \
+	/* fragments (bpf/frag.h) */                                           \
+	X(FRAG_FIRST, "frag_first")           /* first fragment translated,   \
+						 its datagram tracked */      \
+	X(FRAG_OUT, "frag_out")               /* follower sent like its first */\
+	X(FRAG_IN, "frag_in")                 /* follower delivered to actor */\
+	X(FRAG_DUP_FIRST, "frag_dup_first")   /* first fragment seen again */  \
+	X(FRAG_OVERLAP, "frag_overlap")       /* follower below what was seen:\
+						 duplicate or overlap */      \
+	X(FRAG_REORDER, "frag_reorder")       /* follower past a gap */        \
+	X(FRAG_CONFLICT, "frag_conflict")     /* two first fragments, one     \
+						 datagram name, two targets */\
+	X(DROP_FRAG_ORPHAN, "drop_frag_orphan") /* actor's follower without   \
+						 its first fragment */        \
+	X(DROP_FRAG_CONFLICT, "drop_frag_conflict") /* follower of a conflict */\
+	X(DROP_FRAG_BAD, "drop_frag_bad")     /* follower into the TCP header \
+						 or past 64 KiB */
 
 #define ATEOM_STAT_ENUM(id, name) ATEOM_STAT_##id,
 enum ateom_stat { ATEOM_STATS(ATEOM_STAT_ENUM) ATEOM_STAT_MAX };

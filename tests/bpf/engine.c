@@ -347,7 +347,12 @@ static void check_counters(struct fx *f, const struct row *r, size_t len)
 		/* counted with no bytes (the packet is counted elsewhere) */
 		bool no_bytes = c->stat == ATEOM_STAT_SNAT_NEW ||
 				c->stat == ATEOM_STAT_NAT_REPAIR ||
-				c->stat == ATEOM_STAT_RST_IGNORED;
+				c->stat == ATEOM_STAT_RST_IGNORED ||
+				c->stat == ATEOM_STAT_FRAG_FIRST ||
+				c->stat == ATEOM_STAT_FRAG_DUP_FIRST ||
+				c->stat == ATEOM_STAT_FRAG_OVERLAP ||
+				c->stat == ATEOM_STAT_FRAG_REORDER ||
+				c->stat == ATEOM_STAT_FRAG_CONFLICT;
 
 		w->packets += c->pkts;
 		w->bytes += no_bytes ? 0 : c->pkts * len;

@@ -94,6 +94,8 @@ int fx_open_sized(struct fx *f, uint32_t nat_entries)
 	f->nat_gc = bpf_map__fd(f->skel->maps.nat_gc);
 	f->stats = bpf_map__fd(f->skel->maps.stats);
 	f->hooks = bpf_map__fd(f->skel->maps.egress_hooks);
+	f->frag_out = bpf_map__fd(f->skel->maps.frag_out);
+	f->frag_in = bpf_map__fd(f->skel->maps.frag_in);
 	f->ncpus = libbpf_num_possible_cpus();
 	return f->ncpus > 0 ? 0 : -1;
 }
@@ -200,6 +202,8 @@ int fx_reset(struct fx *f)
 	    map_clear(f->snat_full, sizeof(struct ateom_remote_key)) ||
 	    map_clear(f->worker_flows, sizeof(struct ateom_wflow_key)) ||
 	    map_clear(f->remote_pairs, sizeof(struct ateom_remote_pairs_key)) ||
+	    map_clear(f->frag_out, sizeof(struct ateom_frag_key)) ||
+	    map_clear(f->frag_in, sizeof(struct ateom_frag_key)) ||
 	    bpf_map_update_elem(f->config, &zero, &none, BPF_ANY) ||
 	    fx_hook_set(f, ATEOM_HOOK_SLOT_RESUME, f->resume))
 		return -1;
@@ -449,6 +453,17 @@ int fx_wflow_get(struct fx *f, int ifindex, uint8_t proto, uint16_t worker_port,
 	struct ateom_wflow_key k = fx_wflow_key(ifindex, proto, worker_port, actor_port);
 
 	return bpf_map_lookup_elem(f->worker_flows, &k, seen) ? -errno : 0;
+}
+
+int fx_frag_count(struct fx *f, bool in)
+{
+	struct ateom_frag_key k;
+	int n = 0;
+
+	for (int err = bpf_map_get_next_key(in ? f->frag_in : f->frag_out, NULL, &k); !err;
+	     err = bpf_map_get_next_key(in ? f->frag_in : f->frag_out, &k, &k))
+		n++;
+	return n;
 }
 
 int fx_wflow_count(struct fx *f)

@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 
 #include "ateomnet.h"
+#include "ateomnet_frag.h"
 #include "pktbuild.h"
 
 /* tc verdicts as test_run reports them (retval is a __u32). */
@@ -93,6 +94,7 @@ struct fx {
 	int from_actor, from_pod, resume, to_actor, gc_ctl; /* program fds */
 	int config, actors, services, svc_rev, nat, nat_gc, remote_pairs, snat_full, worker_flows, stats,
 	    hooks; /* map fds */
+	int frag_out, frag_in; /* fragment tracking (bpf/frag.h) */
 	uint32_t nat_max;         /* the NAT table's max_entries */
 	uint32_t n_stats;         /* the stats map's entries: FX_STATS */
 	int if_pod, if_a1, if_a2; /* devices in the private netns */
@@ -180,6 +182,8 @@ int fx_wflow_put(struct fx *f, int ifindex, uint8_t proto, uint16_t worker_port,
 int fx_wflow_get(struct fx *f, int ifindex, uint8_t proto, uint16_t worker_port,
 		 uint16_t actor_port, uint64_t *seen);
 int fx_wflow_count(struct fx *f);
+/* Entries of frag_out (in false) or frag_in (in true). */
+int fx_frag_count(struct fx *f, bool in);
 /* The clock of bpf_ktime_get_coarse_ns(). */
 uint64_t fx_now(void);
 

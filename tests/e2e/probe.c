@@ -9,9 +9,12 @@
  *   probe udp-serve PORT [--tag T]      answer each datagram (from the
  *                                       address it was sent to), log it
  *   probe tcp-get IP PORT [--bind-port P] [--timeout S]
- *   probe udp-get IP PORT [--bind-port P] [--timeout S]
+ *   probe udp-get IP PORT [--bind-port P] [--timeout S] [--size N]
  *                                       print the answer; exit 3 if a UDP
- *                                       answer came from another address
+ *                                       answer came from another address;
+ *                                       --size: an N-byte request, and the
+ *                                       server pads its answer to N bytes
+ *                                       ("bytes=N" printed after it)
  *   probe tcp-bulk IP PORT BYTES        send BYTES to a tcp-serve, print
  *                                       its "received=N ..." answer
  *   probe tcp-pull IP PORT BYTES        have a tcp-serve send BYTES; print
@@ -52,6 +55,7 @@ struct opts {
 	int bind_port;
 	double timeout;
 	int max_time;
+	int size;
 };
 
 static void die(int code, const char *fmt, ...)
@@ -105,6 +109,8 @@ static void parse_opts(int argc, char **argv, int first, struct opts *o)
 			o->bind_port = parse_port(argv[++i]);
 		else if (!strcmp(argv[i], "--timeout"))
 			o->timeout = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--size"))
+			o->size = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--max-time"))
 			o->max_time = atoi(argv[++i]);
 		else
@@ -230,14 +236,16 @@ static _Noreturn void udp_serve(int port, const struct opts *o)
 	for (;;) {
 		struct sockaddr_in peer, local = { .sin_family = AF_INET,
 						   .sin_port = htons(port) };
-		char req[512], ans[128], cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		static char req[65536], ans[65536];
+		char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		ssize_t got;
 		struct iovec iov = { req, sizeof(req) };
 		struct msghdr m = { .msg_name = &peer, .msg_namelen = sizeof(peer),
 				    .msg_iov = &iov, .msg_iovlen = 1,
 				    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 		struct in_pktinfo *pi = NULL;
 
-		if (recvmsg(fd, &m, 0) < 0)
+		if ((got = recvmsg(fd, &m, 0)) < 0)
 			continue;
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
 			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
@@ -247,6 +255,10 @@ static _Noreturn void udp_serve(int port, const struct opts *o)
 		answer(ans, sizeof(ans), &peer, &local, o->tag);
 		iov.iov_base = ans;
 		iov.iov_len = strlen(ans);
+		if (got > 64 && (size_t)got > iov.iov_len) { /* udp-get --size: as big */
+			memset(ans + iov.iov_len, 'x', got - iov.iov_len);
+			iov.iov_len = got;
+		}
 		if (pi) { /* reply from the address the request went to */
 			pi->ipi_spec_dst = pi->ipi_addr;
 			pi->ipi_ifindex = 0;
@@ -255,6 +267,7 @@ static _Noreturn void udp_serve(int port, const struct opts *o)
 		m.msg_controllen = pi ? sizeof(cbuf) : 0;
 		if (sendmsg(fd, &m, 0) < 0)
 			perror("probe: sendmsg");
+		ans[strcspn(ans, "\n") + 1] = '\0';
 		fputs(ans, stdout);
 		fflush(stdout);
 	}
@@ -343,7 +356,9 @@ static int udp_get(const char *ip, int port, const struct opts *o)
 	struct sockaddr_in dst = addr4(ip, port), from;
 	int fd = bound_socket(SOCK_DGRAM, o->bind_port), tries = 3;
 	int ms = (int)(o->timeout * 1000 / tries);
-	char buf[256], d[32], f[32];
+	static char buf[65536], req[65536];
+	size_t len = o->size > 6 && o->size < (int)sizeof(req) ? (size_t)o->size : 6;
+	char d[32], f[32];
 
 	fmt4(&dst, d, sizeof(d));
 	/* Unconnected on purpose: an answer from a wrong source must be seen
@@ -353,7 +368,9 @@ static int udp_get(const char *ip, int port, const struct opts *o)
 		socklen_t fl = sizeof(from);
 		ssize_t n;
 
-		if (sendto(fd, "hello\n", 6, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
+		memset(req, 'q', len);
+		memcpy(req, "hello\n", 6);
+		if (sendto(fd, req, len, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
 			die(1, "send %s: %s", d, strerror(errno));
 		if (wait_fd(fd, POLLIN, ms) < 0)
 			continue;
@@ -361,7 +378,12 @@ static int udp_get(const char *ip, int port, const struct opts *o)
 		if (n < 0)
 			die(1, "recv %s: %s", d, strerror(errno));
 		buf[n] = '\0';
-		fputs(buf, stdout);
+		if (o->size) {
+			buf[strcspn(buf, "\n")] = '\0';
+			printf("%s bytes=%zd\n", buf, n);
+		} else {
+			fputs(buf, stdout);
+		}
 		if (from.sin_addr.s_addr != dst.sin_addr.s_addr || from.sin_port != dst.sin_port)
 			die(3, "answer came from %s, expected %s",
 			    fmt4(&from, f, sizeof(f)), d);
