@@ -195,8 +195,6 @@ int pol_finish(struct pol_spec *p, char *err, size_t errlen)
 {
 	bool allow = p->mode == ATEOM_EGRESS_ALLOW;
 
-	if (p->given && !p->mode_given)
-		return fail(err, errlen, "policy flags need --egress-mode allow|deny|capture");
 	for (int i = 0; allow && i < p->n_rules; i++)
 		if (p->rules[i].action == ATEOM_RULE_ALLOW)
 			return fail(err, errlen, "--allow has no effect with --egress-mode allow "
