@@ -28,6 +28,7 @@
 #include "gc.h"
 #include "ident.h"
 #include "frag.h"
+#include "capture.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -263,10 +264,20 @@ int actor_resume(struct __sk_buff *skb)
 	a = bpf_map_lookup_elem(&actors, &ifindex);
 	if (!a)
 		return drop(0, ATEOM_STAT_DROP_NO_ACTOR, skb->len);
-	if (skb->cb[ATEOM_HOOK_CB_MAGIC_IDX] != ATEOM_HOOK_CB_MAGIC ||
-	    skb->cb[ATEOM_HOOK_CB_VERDICT] != ATEOM_HOOK_ALLOW)
+	if (skb->cb[ATEOM_HOOK_CB_MAGIC_IDX] != ATEOM_HOOK_CB_MAGIC)
 		return drop(a->id, ATEOM_STAT_DROP_POLICY, skb->len);
 	skb->cb[ATEOM_HOOK_CB_MAGIC_IDX] = 0;
+	if (skb->cb[ATEOM_HOOK_CB_VERDICT] == ATEOM_HOOK_CAPTURE) {
+		/* To the worker's proxy (capture.h), checked as below. */
+		if (parse_ipv4(skb, &p) != PARSE_OK || p.saddr != a->actor_ip_be || p.options ||
+		    to_worker(cfg, a, p.daddr) ||
+		    capture_to_worker(skb, &p, a, skb->cb[ATEOM_HOOK_CB_ARG]))
+			return drop(a->id, ATEOM_STAT_DROP_CAPTURE, skb->len);
+		count(a->id, ATEOM_STAT_CAPTURE, skb->len);
+		return TC_ACT_OK;
+	}
+	if (skb->cb[ATEOM_HOOK_CB_VERDICT] != ATEOM_HOOK_ALLOW)
+		return drop(a->id, ATEOM_STAT_DROP_POLICY, skb->len);
 	count(a->id, ATEOM_STAT_HOOK_ALLOW, skb->len);
 
 	/* The hook may not have kept its promise not to touch the packet.
@@ -503,6 +514,11 @@ int to_actor(struct __sk_buff *skb)
 	}
 	if ((r != PARSE_OK && r != PARSE_FRAG && r != PARSE_PROTO) || p.daddr != a->ident_ip_be)
 		return TC_ACT_UNSPEC; /* ARP, and the rest */
+	r = r == PARSE_OK ? capture_reply(skb, &p, a) : CAPTURE_NOT_OURS;
+	if (r < 0)
+		return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, skb->len);
+	if (r == 0)
+		count(a->id, ATEOM_STAT_CAPTURE_REPLY, skb->len);
 	if (ident_to_actor(skb, &p, a))
 		return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, skb->len);
 	count(a->id, ATEOM_STAT_FROM_WORKER, skb->len);

@@ -16,7 +16,7 @@
 
 /* Bumped whenever a map layout or a program/map contract changes: a loader
  * refuses to reuse pinned objects whose config.abi differs. */
-#define ATEOM_ABI_VERSION 2
+#define ATEOM_ABI_VERSION 3
 
 /* Fixed MACs, identical on every worker so a snapshot restored anywhere
  * finds the same gateway. 02: = locally administered, unicast. */
@@ -248,5 +248,6 @@ struct ateom_counter {
 
 /* ---- egress_hooks: prog array, see ateomnet_hook.h --------------------- */
 #include "ateomnet_hook.h"
+#include "ateomnet_policy.h"
 
 #endif /* ATEOMNET_H */

@@ -28,9 +28,12 @@
  *              forwarding continue as if there were no hook;
  *   - drop:    return TC_ACT_SHOT (counted as the hook's own business), or set
  *              ATEOM_HOOK_DROP and tail-call resume (counted as drop_policy);
- *   - capture: reserved for the worker-local proxy. Today resume treats
- *              ATEOM_HOOK_CAPTURE as drop (fail closed); a hook may instead do
- *              its own redirect and return TC_ACT_REDIRECT.
+ *   - capture: set ATEOM_HOOK_CAPTURE, skb->cb[ATEOM_HOOK_CB_ARG] = the
+ *              worker port of the proxy (host order, non-zero), and tail-call
+ *              resume: a TCP packet goes to the worker's stack as
+ *              worker-address:port from the actor's identity, its original
+ *              destination remembered in capture_orig (bpf/capture.h);
+ *              anything else with this verdict is dropped (drop_capture).
  *   Any other verdict reaching resume is dropped: a broken hook fails closed.
  */
 #ifndef ATEOMNET_HOOK_H
@@ -43,13 +46,14 @@
 #define ATEOM_HOOK_CB_ACTOR_ID 1
 #define ATEOM_HOOK_CB_IFINDEX 2
 #define ATEOM_HOOK_CB_VERDICT 3
+#define ATEOM_HOOK_CB_ARG 4     /* capture: the proxy's port */
 #define ATEOM_HOOK_CB_MAGIC 0xa7e0400bU
 
 enum ateom_hook_verdict {
 	ATEOM_HOOK_NONE = 0,
 	ATEOM_HOOK_ALLOW = 1,
 	ATEOM_HOOK_DROP = 2,
-	ATEOM_HOOK_CAPTURE = 3, /* reserved */
+	ATEOM_HOOK_CAPTURE = 3,
 };
 
 #endif /* ATEOMNET_HOOK_H */

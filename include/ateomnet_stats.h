@@ -67,7 +67,18 @@
 						 its first fragment */        \
 	X(DROP_FRAG_CONFLICT, "drop_frag_conflict") /* follower of a conflict */\
 	X(DROP_FRAG_BAD, "drop_frag_bad")     /* follower into the TCP header \
-						 or past 64 KiB */
+						 or past 64 KiB */            \
+	/* egress policy (bpf/policy.bpf.c) and capture (bpf/capture.h) */     \
+	X(DENY_RULE, "deny_rule")             /* an explicit --deny rule */    \
+	X(DENY_DEFAULT, "deny_default")       /* deny mode, no allow rule */   \
+	X(DENY_ALWAYS, "deny_always")         /* the always-deny set */        \
+	X(DENY_DNS, "deny_dns")               /* DNS not to a resolver */      \
+	X(DENY_PROTO, "deny_proto")           /* capture: not TCP, not allowed*/\
+	X(EVENT_LIMITED, "event_limited")     /* deny event over the rate */   \
+	X(CAPTURE, "capture")                 /* TCP to the worker's proxy */  \
+	X(CAPTURE_REPLY, "capture_reply")     /* the proxy's reply, original  \
+						 destination as source */      \
+	X(DROP_CAPTURE, "drop_capture")       /* capture verdict not doable */
 
 #define ATEOM_STAT_ENUM(id, name) ATEOM_STAT_##id,
 enum ateom_stat { ATEOM_STATS(ATEOM_STAT_ENUM) ATEOM_STAT_MAX };

@@ -404,14 +404,20 @@ enum flag_id {
 	F_ACTOR, F_NETNS, F_VETH, F_POD_IF, F_WORKER_ADDR, F_ACTOR_ADDR,
 	F_EXPOSE, F_PIN_DIR, F_ATTACH, F_SNAT_PORTS, F_NAT_ENTRIES, F_MAX_ACTORS, F_NAT_QUOTA, F_EGRESS_HOOK, F_JSON,
 	F_FORCE, F_DRY_RUN, F_PIN_ROOT, F_HELP, F_VERSION,
+	F_EGRESS_MODE, F_ALLOW, F_DENY, F_RESOLVER, F_CAPTURE_PORT, F_ICMP_ECHO, F_ALWAYS_DENY,
+	F_CLUSTER_CIDR, F_CAPTURE_CGROUP, F_FOLLOW,
 };
+/* Flags that may be given more than once. */
+#define F_REPEATABLE ((1u << F_EXPOSE) | (1u << F_ALLOW) | (1u << F_DENY) | \
+		      (1u << F_RESOLVER) | (1u << F_CLUSTER_CIDR))
 
 #define V(v) (1u << (v))
 #define V_UP V(VERB_UP)
 #define V_INSPECT (V(VERB_STATUS) | V(VERB_NAT) | V(VERB_PURGE))
 #define V_PREPARE V(VERB_PREPARE)
+#define V_POL (V_UP | V(VERB_POLICY))
 #define V_ALL (V_UP | V(VERB_DOWN) | V_INSPECT | V(VERB_GC) | V_PREPARE | V(VERB_HELP) | \
-	       V(VERB_VERSION))
+	       V(VERB_VERSION) | V(VERB_POLICY) | V(VERB_EVENTS))
 
 static const struct flag {
 	const char *name;
@@ -419,7 +425,7 @@ static const struct flag {
 	int has_value;
 	unsigned int verbs; /* V(verb) for each verb that takes it */
 } flags[] = {
-	{ "--actor",       F_ACTOR,       1, V_UP | V(VERB_DOWN) },
+	{ "--actor",       F_ACTOR,       1, V_UP | V(VERB_DOWN) | V(VERB_POLICY) },
 	{ "--netns",       F_NETNS,       1, V_UP },
 	{ "--veth",        F_VETH,        1, V_UP },
 	{ "--pod-if",      F_POD_IF,      1, V_UP },
@@ -432,9 +438,20 @@ static const struct flag {
 	{ "--max-actors",  F_MAX_ACTORS,  1, V_UP | V_PREPARE },
 	{ "--nat-quota",   F_NAT_QUOTA,   1, V_UP },
 	{ "--egress-hook", F_EGRESS_HOOK, 1, V_UP },
-	{ "--pin-dir",     F_PIN_DIR,     1, V_UP | V(VERB_DOWN) | V_INSPECT | V_PREPARE },
+	{ "--pin-dir",     F_PIN_DIR,     1, V_UP | V(VERB_DOWN) | V_INSPECT | V_PREPARE |
+					     V(VERB_POLICY) | V(VERB_EVENTS) },
 	{ "--json",        F_JSON,        0, V_UP | V(VERB_DOWN) | V_INSPECT | V(VERB_GC) |
-					     V_PREPARE },
+					     V_PREPARE | V(VERB_POLICY) | V(VERB_EVENTS) },
+	{ "--egress-mode", F_EGRESS_MODE, 1, V_POL },
+	{ "--allow",       F_ALLOW,       1, V_POL },
+	{ "--deny",        F_DENY,        1, V_POL },
+	{ "--resolver",    F_RESOLVER,    1, V_POL },
+	{ "--capture-port", F_CAPTURE_PORT, 1, V_POL },
+	{ "--icmp-echo",   F_ICMP_ECHO,   0, V_POL },
+	{ "--always-deny", F_ALWAYS_DENY, 1, V_POL },
+	{ "--cluster-cidr", F_CLUSTER_CIDR, 1, V_POL },
+	{ "--capture-cgroup", F_CAPTURE_CGROUP, 1, V_POL },
+	{ "--follow",      F_FOLLOW,      0, V(VERB_EVENTS) },
 	{ "--force",       F_FORCE,       0, V(VERB_PURGE) },
 	{ "--dry-run",     F_DRY_RUN,     0, V(VERB_GC) },
 	{ "--pin-root",    F_PIN_ROOT,    1, V(VERB_GC) },
@@ -449,7 +466,8 @@ static const struct {
 } verbs[] = {
 	{ "up", VERB_UP }, { "down", VERB_DOWN }, { "status", VERB_STATUS },
 	{ "nat", VERB_NAT }, { "purge", VERB_PURGE }, { "gc", VERB_GC },
-	{ "prepare", VERB_PREPARE }, { "help", VERB_HELP },
+	{ "prepare", VERB_PREPARE }, { "policy", VERB_POLICY }, { "events", VERB_EVENTS },
+	{ "help", VERB_HELP },
 	{ "-h", VERB_HELP }, { "--help", VERB_HELP }, { "version", VERB_VERSION },
 	{ "--version", VERB_VERSION },
 };
@@ -633,6 +651,42 @@ static int apply(struct ateom_args *a, const struct flag *f, const char *v,
 			return -1;
 		strcpy(a->pin_root, v);
 		return 0;
+	case F_EGRESS_MODE:
+		a->pol.mode_given = true;
+		return pol_parse_mode(v, &a->pol.mode, err, errlen);
+	case F_ALLOW:
+	case F_DENY:
+		return pol_add_rule(&a->pol, v, f->id == F_ALLOW ? ATEOM_RULE_ALLOW
+								 : ATEOM_RULE_DENY, err, errlen);
+	case F_RESOLVER:
+		return pol_add_resolver(&a->pol, v, err, errlen);
+	case F_CLUSTER_CIDR:
+		return pol_add_cluster(&a->pol, v, err, errlen);
+	case F_CAPTURE_PORT:
+		r = parse_dec(v, strlen(v), 65535, &n);
+		if (r || n == 0)
+			return fail(err, errlen, "--capture-port %s: must be 1..65535", quote(q, v));
+		a->pol.capture_port = (uint16_t)n;
+		a->pol.port_given = a->pol.given = true;
+		return 0;
+	case F_ICMP_ECHO:
+		a->pol.icmp_echo = a->pol.given = true;
+		return 0;
+	case F_ALWAYS_DENY:
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return fail(err, errlen, "--always-deny %s: must be on or off", quote(q, v));
+		a->pol.no_always_deny = !strcmp(v, "off");
+		a->pol.given = true;
+		return 0;
+	case F_CAPTURE_CGROUP:
+		if (v[0] != '/' || strlen(v) >= sizeof(a->capture_cgroup))
+			return fail(err, errlen, "--capture-cgroup %s: must be an absolute path "
+				    "of a cgroup v2 directory", quote(q, v));
+		strcpy(a->capture_cgroup, v);
+		return 0;
+	case F_FOLLOW:
+		a->follow = true;
+		return 0;
 	case F_HELP:
 	case F_VERSION:
 		break; /* handled by the caller */
@@ -646,8 +700,17 @@ static int finish(struct ateom_args *a, unsigned int seen, int wplen,
 {
 	char q[QBUF];
 
-	if ((a->verb == VERB_UP || a->verb == VERB_DOWN) && !(seen & (1u << F_ACTOR)))
+	if ((a->verb == VERB_UP || a->verb == VERB_DOWN || a->verb == VERB_POLICY) &&
+	    !(seen & (1u << F_ACTOR)))
 		return fail(err, errlen, "%s needs --actor NAME", ateom_verb_name(a->verb));
+	if (a->verb == VERB_POLICY && !a->pol.mode_given)
+		return fail(err, errlen, "policy needs --egress-mode allow|deny|capture (it "
+			    "replaces the actor's whole policy)");
+	if ((a->verb == VERB_UP || a->verb == VERB_POLICY) && pol_finish(&a->pol, err, errlen))
+		return -1;
+	if (a->verb == VERB_UP && a->egress_hook[0] && pol_active(&a->pol))
+		return fail(err, errlen, "--egress-hook and an egress policy both want the "
+			    "actor's hook slot: give one");
 	if (a->verb != VERB_UP)
 		return 0;
 	if (!(seen & (1u << F_NETNS)))
@@ -686,7 +749,8 @@ int ateom_parse_args(int argc, char **argv, struct ateom_args *a,
 			a->verb = verbs[i].verb;
 	if (a->verb == VERB_NONE)
 		return fail(err, errlen, "unknown verb %s (verbs: up, down, status, "
-			    "nat, purge, gc, prepare, help, version)", quote(q, argv[1]));
+			    "nat, purge, gc, prepare, policy, events, help, version)",
+			    quote(q, argv[1]));
 
 	for (k = 2; k < argc && argv[k]; k++) {
 		const char *tok = argv[k], *val = NULL;
@@ -720,7 +784,7 @@ int ateom_parse_args(int argc, char **argv, struct ateom_args *a,
 			a->verb = f->id == F_HELP ? VERB_HELP : VERB_VERSION;
 			return 0;
 		}
-		if (f->id != F_EXPOSE && (seen & (1u << f->id)))
+		if (!(F_REPEATABLE & (1u << f->id)) && (seen & (1u << f->id)))
 			return fail(err, errlen, "%s given twice", f->name);
 		seen |= 1u << f->id;
 		if (apply(a, f, val, &wplen, &aplen, err, errlen))
@@ -754,6 +818,10 @@ const char *ateom_usage(void)
 "                                  load and pin the datapath ahead of time (at\n"
 "                                  worker start), so the first up is warm;\n"
 "                                  attaches nothing (idempotent)\n"
+"  policy  --actor NAME --egress-mode MODE [POLICY FLAGS] [--pin-dir DIR] [--json]\n"
+"                                  replace an actor's egress policy at runtime\n"
+"  events  [--follow] [--pin-dir DIR] [--json]\n"
+"                                  denied flows, one line each (--follow: wait)\n"
 "  help    this text (also -h, --help, or --help after any verb)\n"
 "  version print the version (also --version)\n"
 "\n"
@@ -790,6 +858,23 @@ const char *ateom_usage(void)
 				STR(NAT_QUOTA_MIN) "..\n"
 "                          (default " STR(ATEOM_NAT_DEFAULT_QUOTA) "); the quotas of the actors up\n"
 "                          must fit in the table (two entries a pair)\n"
+"\n"
+"Policy flags (up, policy; README \"Egress control\"):\n"
+"  --egress-mode allow|deny|capture\n"
+"                          allow (default): everything but --deny; deny:\n"
+"                          only --allow; capture: TCP to the worker's proxy\n"
+"  --allow RULE, --deny RULE\n"
+"                          RULE = A.B.C.D[/N][:PORT[-PORT]][/tcp|/udp|/icmp];\n"
+"                          a deny rule wins; at most " STR(ATEOM_POL_MAX_RULES) " per actor\n"
+"  --resolver IP           DNS (53/udp, 53/tcp) only to these (deny, capture)\n"
+"  --always-deny on|off    169.254/16, 127/8, 100.64/10 and --cluster-cidr\n"
+"                          denied in deny and capture mode (default on)\n"
+"  --cluster-cidr CIDR     add to the always-deny set\n"
+"  --capture-port N        the proxy's port on the worker (default "
+				STR(ATEOM_POL_CAPTURE_PORT) ")\n"
+"  --icmp-echo             capture: let pings out (default: dropped)\n"
+"  --capture-cgroup DIR    cgroup v2 dir the proxy runs in: SO_ORIGINAL_DST is\n"
+"                          answered there (needed once per worker for capture)\n"
 "\n"
 "Common flags:\n"
 "  --pin-dir DIR           absolute bpffs directory of the maps (default: one\n"

@@ -13,10 +13,12 @@
 #include <net/if.h>
 #include "ateomnet.h"
 #include "attach_mode.h"
+#include "policy_spec.h"
 
 
 enum ateom_verb { VERB_NONE, VERB_UP, VERB_DOWN, VERB_STATUS, VERB_NAT,
-		  VERB_PURGE, VERB_GC, VERB_PREPARE, VERB_HELP, VERB_VERSION };
+		  VERB_PURGE, VERB_GC, VERB_PREPARE, VERB_POLICY, VERB_EVENTS, VERB_HELP,
+		  VERB_VERSION };
 
 struct ateom_expose {
 	uint16_t port;        /* pod port, host order, 1..65535 */
@@ -46,6 +48,9 @@ struct ateom_args {
 	bool force;                   /* purge: even with actors up */
 	bool dry_run;                 /* gc: report only */
 	char pin_root[4096];          /* gc: "" = ATEOM_PIN_ROOT */
+	struct pol_spec pol;          /* up, policy: the egress policy */
+	char capture_cgroup[4096];    /* up, policy: cgroup v2 dir of the proxy */
+	bool follow;                  /* events: wait for more */
 };
 
 /* Parses argv (argv[0] is the program name). Returns 0 on success; on

@@ -12,11 +12,12 @@
 #include "datapath.h"
 #include "datapath.skel.h"
 #include "errmsg.h"
+#include "policy.h"
 
 /* Pin names, in pin order; config last (see dp_load). */
 static const char *const map_names[] = { "actors", "services", "svc_rev", "nat", "nat_gc",
 					 "remote_pairs", "snat_full", "worker_flows", "stats",
-					 "egress_hooks", "config" };
+					 "egress_hooks", "capture_orig", "config" };
 static const char *const prog_names[] = { "prog_from_actor", "prog_from_pod",
 					  "prog_actor_resume", "prog_nat_gc_ctl", "prog_to_actor" };
 #define N_MAPS (sizeof(map_names) / sizeof(map_names[0]))
@@ -34,6 +35,7 @@ static const struct { uint32_t key, value; } map_sizes[N_MAPS] = {
 	{ sizeof(struct ateom_wflow_key), sizeof(__u64) },
 	{ sizeof(__u32), sizeof(struct ateom_counter) },
 	{ sizeof(__u32), sizeof(__u32) },
+	{ sizeof(struct ateom_capture_key), sizeof(struct ateom_capture_orig) },
 	{ sizeof(__u32), sizeof(struct ateom_config) },
 };
 
@@ -41,7 +43,7 @@ static int *map_fd(struct dp *dp, size_t i)
 {
 	int *fds[N_MAPS] = { &dp->actors, &dp->services, &dp->svc_rev, &dp->nat, &dp->nat_gc,
 			     &dp->remote_pairs, &dp->snat_full, &dp->worker_flows, &dp->stats,
-			     &dp->hooks, &dp->config };
+			     &dp->hooks, &dp->capture_orig, &dp->config };
 	return fds[i];
 }
 
@@ -196,6 +198,7 @@ void dp_unpin(const struct dp *dp)
 	}
 	pin_path(dp->dir, "links", path, sizeof(path));
 	rmdir(path);
+	pol_unpin(dp->dir); /* the egress policy object (policy.h) */
 }
 
 #define NSEC_PER_SEC 1000000000ULL
@@ -291,7 +294,7 @@ int dp_load(struct dp *dp, struct dp_sizes sizes)
 					 skel->maps.svc_rev, skel->maps.nat, skel->maps.nat_gc,
 					 skel->maps.remote_pairs, skel->maps.snat_full, skel->maps.worker_flows,
 					 skel->maps.stats, skel->maps.egress_hooks,
-					 skel->maps.config };
+					 skel->maps.capture_orig, skel->maps.config };
 	for (size_t i = 0; i < N_MAPS; i++) {
 		pin_path(dir, map_names[i], path, sizeof(path));
 		if (bpf_obj_pin(bpf_map__fd(maps[i]), path)) {

@@ -35,6 +35,8 @@ static const struct cmd {
 	{ "purge",   verb_purge },
 	{ "gc",      verb_gc },
 	{ "prepare", verb_prepare },
+	{ "policy",  verb_policy },
+	{ "events",  verb_events },
 	{ "help",    verb_help },
 	{ "version", verb_version },
 };

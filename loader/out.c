@@ -262,7 +262,7 @@ static json_t *actor_json(const struct out_actor *x)
 	const struct ateom_actor *a = &x->ref.a;
 	int plen = prefix_of(a->netmask_be);
 
-	return json_pack("{s:o,s:I,s:o,s:I,s:s,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:o}",
+	return json_pack("{s:o,s:I,s:o,s:I,s:s,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:o,s:{s:s,s:I,s:I}}",
 			 "name", jstr_n(a->name, sizeof(a->name)), "id", (json_int_t)a->id,
 			 "veth", jstr(x->veth), "ifindex", (json_int_t)x->ref.ifindex,
 			 "attach", attach_mode_name(attach_actor_mode(a)),
@@ -273,7 +273,10 @@ static json_t *actor_json(const struct out_actor *x)
 			 "nat_entries", (json_int_t)x->nat_entries,
 			 "nat_pairs", (json_int_t)a->nat_pairs,
 			 "nat_quota", (json_int_t)a->nat_quota,
-			 "counters", jcounters(x->counters));
+			 "counters", jcounters(x->counters),
+			 "egress", "mode", pol_mode_name(x->egress_mode),
+			 "rules", (json_int_t)x->egress_rules,
+			 "capture_port", (json_int_t)x->capture_port);
 }
 
 static json_t *status_json(const struct out_status *r)
@@ -313,8 +316,11 @@ static void actor_text(FILE *f, const struct out_actor *x)
 	for (int i = 0; i < x->n_svc; i++)
 		fprintf(f, "%s%u->%u/%s", i ? "," : "", ntohs(x->svc[i].k.port_be),
 			ntohs(x->svc[i].v.actor_port_be), out_proto_name(x->svc[i].k.proto));
-	fprintf(f, ", %ld NAT entries, %u of %u NAT pairs\n", x->nat_entries, a->nat_pairs,
-		a->nat_quota);
+	fprintf(f, ", %ld NAT entries, %u of %u NAT pairs, egress %s (%d rules", x->nat_entries,
+		a->nat_pairs, a->nat_quota, pol_mode_name(x->egress_mode), x->egress_rules);
+	if (x->egress_mode == ATEOM_EGRESS_CAPTURE)
+		fprintf(f, ", proxy port %u", x->capture_port);
+	fprintf(f, ")\n");
 	counters_text(f, "  ", x->counters);
 }
 

@@ -59,6 +59,9 @@ struct out_actor {
 	int n_svc;
 	long nat_entries;
 	struct ateom_counter counters[ATEOM_STAT_MAX];
+	uint8_t egress_mode;           /* enum ateom_egress_mode (policy.h) */
+	int egress_rules;              /* --allow/--deny rules in force */
+	uint16_t capture_port;         /* capture mode: the proxy's port */
 };
 
 /* ...and the worker. With loaded false only pin_dir is set. */

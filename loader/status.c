@@ -12,6 +12,7 @@
 #include "errmsg.h"
 #include "out.h"
 #include "pin.h"
+#include "policy.h"
 #include "state.h"
 #include "sys.h"
 #include "verbs.h"
@@ -28,9 +29,17 @@ static int open_existing(const struct ateom_args *a, struct dp *dp, bool *none)
 	return *none ? 0 : dp_open(dp);
 }
 
-static int gather_actor(const struct dp *dp, const struct actor_ref *ref, struct out_actor *x)
+static int gather_actor(const struct dp *dp, const struct pol *pol, const struct actor_ref *ref,
+			struct out_actor *x)
 {
+	struct ateom_pol_conf pc;
+
 	x->ref = *ref;
+	if (pol && pol_get(pol, ref->a.id, &pc) == 1) {
+		x->egress_mode = pc.mode;
+		x->egress_rules = pc.n_rules;
+		x->capture_port = pc.mode == ATEOM_EGRESS_CAPTURE ? pc.capture_port : 0;
+	}
 	if (!if_indextoname(ref->ifindex, x->veth))
 		strcpy(x->veth, "?");
 	if (state_services(dp, ref->ifindex, &x->svc, &x->n_svc) ||
@@ -49,6 +58,7 @@ int verb_status(const struct ateom_args *a)
 	struct actor_ref *acts = NULL;
 	char podname[IF_NAMESIZE] = "?";
 	struct nl nl = { 0 };
+	struct pol pol = POL_CLOSED;
 	struct dp dp;
 	bool none;
 	int n = 0, rc = -1;
@@ -65,8 +75,10 @@ int verb_status(const struct ateom_args *a)
 		ateom_fail("out of memory");
 		goto out;
 	}
+	if (pol_open(&dp, &pol, false) < 0)
+		goto out;
 	for (int i = 0; i < n; i++)
-		if (gather_actor(&dp, &acts[i], &xs[i]))
+		if (gather_actor(&dp, pol.gen >= 0 ? &pol : NULL, &acts[i], &xs[i]))
 			goto out;
 	r.nat_entries = state_nat_count(&dp, 0);
 	if (r.nat_entries < 0)
@@ -92,6 +104,7 @@ out:
 	free(xs);
 	free(acts);
 	nl_close(&nl);
+	pol_close(&pol);
 	dp_close(&dp);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include "sockdiag.h"
 #include "sys.h"
 #include "teardown.h"
+#include "policy.h"
 #include "veth.h"
 
 static int link_del(struct nl *nl, const struct nl_link *l)
@@ -66,7 +67,8 @@ int teardown_actor(struct nl *nl, const struct dp *dp, const struct actor_ref *r
 		return -1;
 	sys_fault_point("down_nat");
 	/* The next actor with this id must not inherit this one's hook. */
-	if (state_counters_zero(dp, ref->a.id) || state_hook_set(dp, ref->a.id, -1))
+	if (state_counters_zero(dp, ref->a.id) || state_hook_set(dp, ref->a.id, -1) ||
+	    pol_forget_actor(dp, ref->a.id))
 		return -1;
 	sys_fault_point("down_hook");
 	if (bpf_map_delete_elem(dp->actors, &ifindex) && errno != ENOENT)

@@ -22,6 +22,7 @@
 #include "errmsg.h"
 #include "out.h"
 #include "pin.h"
+#include "policy.h"
 #include "routes.h"
 #include "sockdiag.h"
 #include "state.h"
@@ -60,6 +61,7 @@ struct up_txn {
 	int hook_fd;               /* --egress-hook, or -1 */
 	uint32_t ident_be;         /* the actor's identity toward the worker */
 	bool hook_set;
+	bool pol_set;              /* the actor's egress policy written */
 };
 
 static int nl_fail(struct nl *nl, int err, const char *what)
@@ -347,6 +349,12 @@ static int up_write_maps(struct up_txn *t)
 
 	if (state_counters_zero(&t->dp, t->id))
 		return -1;
+	/* An egress policy is the hook of this actor (policy.h). */
+	if (pol_active(&a->pol)) {
+		t->pol_set = true;
+		if (pol_setup(&t->dp, t->id, &a->pol, a->capture_cgroup, &t->hook_fd))
+			return -1;
+	}
 	/* The hook slot is filled (or emptied) before the actor entry makes
 	 * from_actor forward anything: no packet passes unfiltered, and no
 	 * hook of an earlier actor with this id survives. */
@@ -472,6 +480,8 @@ static void up_rollback(struct up_txn *t)
 	}
 	if (t->hook_set)
 		state_hook_set(&t->dp, t->id, -1);
+	if (t->pol_set)
+		pol_forget_actor(&t->dp, t->id);
 	/* from_pod stays while any actor is up (ours may have completed one
 	 * a crash left); with none, the pod interface is as it was. */
 	if (t->pod_attached_now || t->has_broken)

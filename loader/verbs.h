@@ -12,5 +12,7 @@ int verb_nat(const struct ateom_args *a);
 int verb_purge(const struct ateom_args *a);
 int verb_gc(const struct ateom_args *a);
 int verb_prepare(const struct ateom_args *a);
+int verb_policy(const struct ateom_args *a);
+int verb_events(const struct ateom_args *a);
 
 #endif

@@ -18,7 +18,7 @@
 #include "engine.h"
 
 /* ---- the suite: areas of rows, in the order they run, then the flows ---- */
-#define ROW_AREAS(X) X(snat) X(owner) X(dnat) X(pod) X(actor) X(hook) X(icmp) X(ident) \
+#define ROW_AREAS(X) X(snat) X(owner) X(dnat) X(pod) X(actor) X(hook) X(icmp) X(ident) X(policy) \
 		     X(rst) X(forward) X(frag)
 
 #define ROW_AREA_DECL(a) extern const struct row a##_rows[]; extern const size_t a##_rows_n;

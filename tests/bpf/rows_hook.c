@@ -48,9 +48,10 @@ const struct row hook_rows[] = {
 	{ "hook_drop_via_resume", FROM_ACTOR, DEV_A1, .prep = prep_hook_drop,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
 	  ACTOR_DROP(DROP_POLICY) },
-	{ "hook_capture_fails_closed", FROM_ACTOR, DEV_A1, .prep = prep_hook_capture,
+	/* A capture verdict without a proxy port (cb[ARG] = 0) cannot be done. */
+	{ "hook_capture_without_port_fails_closed", FROM_ACTOR, DEV_A1, .prep = prep_hook_capture,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
-	  ACTOR_DROP(DROP_POLICY) },
+	  ACTOR_DROP(DROP_CAPTURE) },
 	{ "hook_not_run_for_worker_traffic", FROM_ACTOR, DEV_A1, .prep = prep_hook_shot,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_WORKER_IP, .sport = APORT, .dport = 9000, TCP_SYN },
 	  TO_WORKER },

@@ -261,7 +261,7 @@ static void test_status_round_trip(void **state)
 		json_t *a = json_array_get(acts, i), *cs;
 
 		assert_keys(a, "name id veth ifindex attach worker_addr actor_addr ident_addr "
-			       "expose nat_entries nat_pairs nat_quota counters");
+			       "expose nat_entries nat_pairs nat_quota counters egress");
 		assert_str(a, "name", nasty[i]);
 		assert_str(a, "veth", i % 2 ? "ate\\om" : "ateom0");
 		assert_str(a, "attach", "tcx");

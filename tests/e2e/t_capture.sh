@@ -1,0 +1,75 @@
+# shellcheck shell=bash
+# Capture (README "Egress control"): the actor's TCP is delivered to a
+# proxy on the worker, and a proxy nobody here wrote finds the original
+# destination with getsockopt(SO_ORIGINAL_DST): Debian's redsocks (its
+# "iptables" redirector is exactly that call) forwarding through ncat's
+# HTTP CONNECT proxy. Worker-local services are not captured; UDP other
+# than DNS to the resolver is dropped.
+
+# A cgroup v2 directory for the proxy (the worker pod's cgroup in
+# production), removed when the test ends.
+capture_cgroup() {
+	local root
+	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	[[ -n "$root" ]] || fatal "no cgroup2 mount"
+	CG="$root/$TOPO_ID-proxy"
+	mkdir "$CG" || fatal "cannot make $CG"
+	trap 'e2e_cleanup; rmdir "$CG" 2>/dev/null' EXIT
+}
+
+# proxy_start: ncat (HTTP CONNECT) on 127.0.0.1:3128 and redsocks on
+# :15001 in worker 1, redsocks inside $CG.
+proxy_start() {
+	cat >"$T/redsocks.conf" <<-EOC
+		base { log_debug = on; log_info = on; log = stderr; daemon = off;
+		       redirector = iptables; }
+		redsocks { local_ip = 0.0.0.0; local_port = 15001; ip = 127.0.0.1; port = 3128;
+		           type = http-connect; }
+	EOC
+	in_ns w1 ncat -v -l -k --proxy-type http 127.0.0.1 3128 >"$T/ncat.log" 2>&1 &
+	topo_track_pid $!
+	in_ns w1 bash -c 'for _ in $(seq 100); do ss -Hltn "sport = :3128" | grep -q . && exit; sleep 0.05; done'
+	# shellcheck disable=SC2016
+	start_bg "$T/redsocks.log" 'redsocks started' "redsocks" in_ns w1 \
+		sh -c 'echo $$ >"$1/cgroup.procs" && exec redsocks -c "$2"' sh "$CG" "$T/redsocks.conf"
+}
+
+test_capture_redsocks() {
+	std_topo cap
+	local p st
+	p=$(pin 1)
+	capture_cgroup
+	e2e_actor a2
+	in_ns inet ip addr add 203.0.113.53/24 dev eth0
+	serve inet tcp 7000
+	serve inet udp 53
+	serve inet udp 7001
+	serve w1 tcp 4317
+	proxy_start
+	up 1 a1 --egress-mode capture --resolver 203.0.113.53 --capture-cgroup "$CG"
+	up 1 a2 --veth ateom1 --expose 8080/tcp
+
+	# The answer comes from inet through the proxy: inet sees the worker's
+	# own connection (pod IP, not a SNAT port), the actor the server.
+	check_get "a1 (capture): TCP answered through the proxy" a-a1 tcp 203.0.113.10 7000 \
+		'^peer=192\.0\.2\.11:[0-9]+ local=203\.0\.113\.10:7000$' --bind-port 40000
+	check_match "redsocks read the original destination (SO_ORIGINAL_DST)" \
+		'169\.254\.18\.1:40000->203\.0\.113\.10:7000' "$(cat "$T/redsocks.log")"
+	check_eq "a1: no NAT pair (the actor's TCP never left directly)" 0 \
+		"$(map_count "$p" nat 'e["key"]["proto"] == 6 and v["actor_id"] == 1')"
+	check_get "a1 (capture): worker-local service not captured" a-a1 tcp 10.200.0.1 4317 \
+		'^peer=169\.254\.18\.1:'
+	check_get "a1 (capture): DNS to the resolver" a-a1 udp 203.0.113.53 53 '^peer=192\.0\.2\.11:'
+	check_no_get "a1 (capture): other UDP dropped" a-a1 udp 203.0.113.10 7001
+	check_get "a2 (allow) on the same worker: direct, SNAT port" a-a2 tcp 203.0.113.10 7000 \
+		'^peer=192\.0\.2\.11:([0-9]{4}|[12][0-9]{4}|3[0-2][0-9]{3}) '
+	st=$(status_json 1)
+	check_match "status: a1 capture mode, proxy port" '"mode": "capture", "rules": 0, "capture_port": 15001' \
+		"$(jfield "$st" 'json.dumps([a for a in d["actors"] if a["name"] == "a1"][0]["egress"])')"
+	check_range "status: a1 capture counted" 1 100000 \
+		"$(jfield "$st" '[a for a in d["actors"] if a["name"] == "a1"][0]["counters"]["capture"]["packets"]')"
+	check_range "status: a1 capture_reply counted" 1 100000 \
+		"$(jfield "$st" '[a for a in d["actors"] if a["name"] == "a1"][0]["counters"]["capture_reply"]["packets"]')"
+	check_match "events: the dropped UDP" '"actor":"a1".*"port":7001,"proto":"udp","reason":"proto"' \
+		"$(atn w1 events --pin-dir "$p" --json)"
+}

@@ -1,0 +1,92 @@
+# shellcheck shell=bash
+# Egress policy (README "Egress control"): two actors with different
+# policies on one worker, DNS only to the resolver, the worker itself
+# reachable in deny mode, a policy replaced at runtime, deny events, and
+# refusals that change nothing.
+
+# actor_egress N ACTOR FIELD: the actor's "egress" object field in status.
+actor_egress() {
+	status_json "$1" | "$PY" -c '
+import json, sys
+a = [a for a in json.load(sys.stdin)["actors"] if a["name"] == sys.argv[1]]
+print(a[0]["egress"][sys.argv[2]] if a else "<no actor>")' "$2" "$3"
+}
+
+actor_count() {
+	status_json "$1" | "$PY" -c '
+import json, sys
+a = [a for a in json.load(sys.stdin)["actors"] if a["name"] == sys.argv[1]]
+print(a[0]["counters"][sys.argv[2]]["packets"] if a else "<no actor>")' "$2" "$3"
+}
+
+test_policy_two_actors() {
+	std_topo pol
+	local p ev
+	p=$(pin 1)
+	e2e_actor a2
+	in_ns inet ip addr add 203.0.113.53/24 dev eth0
+	serve inet tcp 7000
+	serve inet tcp 7002
+	serve inet udp 53
+	serve w1 tcp 9000
+	up 1 a1 --egress-mode deny --allow 203.0.113.10:7000/tcp --resolver 203.0.113.53
+	up 1 a2 --veth ateom1 --expose 8080/tcp --deny 203.0.113.10/32:7000
+	check_eq "a1 status: mode deny" deny "$(actor_egress 1 a1 mode)"
+	check_eq "a1 status: one rule" 1 "$(actor_egress 1 a1 rules)"
+	check_eq "a2 status: mode allow, one deny rule" "allow 1" \
+		"$(actor_egress 1 a2 mode) $(actor_egress 1 a2 rules)"
+
+	check_get "a1 (deny): allowed destination answers" a-a1 tcp 203.0.113.10 7000 '^peer=192\.0\.2\.11:'
+	check_no_get "a1 (deny): other port of the same host denied by default" a-a1 tcp 203.0.113.10 7002
+	check_get "a1 (deny): DNS to the resolver" a-a1 udp 203.0.113.53 53 '^peer=192\.0\.2\.11:'
+	check_no_get "a1 (deny): DNS elsewhere denied" a-a1 udp 203.0.113.10 53
+	check_get "a1 (deny): the worker itself still reachable" a-a1 tcp 10.200.0.1 9000 \
+		'^peer=169\.254\.18\.1:'
+	check_no_get "a2 (allow + deny rule): denied destination" a-a2 tcp 203.0.113.10 7000
+	check_get "a2 (allow + deny rule): the rest allowed" a-a2 tcp 203.0.113.10 7002 '^peer=192\.0\.2\.11:'
+	check_range "a1: deny_default counted" 1 1000 "$(actor_count 1 a1 deny_default)"
+	check_range "a1: deny_dns counted" 1 1000 "$(actor_count 1 a1 deny_dns)"
+	check_range "a2: deny_rule counted" 1 1000 "$(actor_count 1 a2 deny_rule)"
+
+	ev=$(atn w1 events --pin-dir "$p" --json)
+	check_match "events: a1's denied TCP flow, by default" \
+		'"actor":"a1".*"dst":"203.0.113.10","port":7002,"proto":"tcp","reason":"default"' "$ev"
+	check_match "events: a1's DNS elsewhere" '"actor":"a1".*"port":53,"proto":"udp","reason":"dns"' "$ev"
+	check_match "events: a2's flow with its rule" \
+		'"actor":"a2".*"port":7000,"proto":"tcp","reason":"rule","rule":"deny 203.0.113.10/32:7000"' "$ev"
+	check_eq "events: read once (the ring buffer is consumed)" "" "$(atn w1 events --pin-dir "$p")"
+
+	# At runtime: a1 may now reach the whole host; then back to allow.
+	must atn w1 policy --actor a1 --pin-dir "$p" --egress-mode deny --allow 203.0.113.10
+	check_get "policy change: a1 reaches 7002 now" a-a1 tcp 203.0.113.10 7002 '^peer=192\.0\.2\.11:'
+	check_no_get "policy change: DNS elsewhere still denied" a-a1 udp 203.0.113.10 53
+	must atn w1 policy --actor a1 --pin-dir "$p" --egress-mode allow
+	check_get "policy allow: DNS anywhere" a-a1 udp 203.0.113.10 53 '^peer=192\.0\.2\.11:'
+	check_eq "policy allow: status" "allow 0" "$(actor_egress 1 a1 mode) $(actor_egress 1 a1 rules)"
+	check_match "policy allow: a1's hook slot empty" 'Not found' \
+		"$(bpftool map lookup pinned "$p/egress_hooks" key 1 0 0 0 2>&1)"
+
+	refuses "policy: bad rule" 2 1 atn w1 policy --actor a1 --pin-dir "$p" --egress-mode deny \
+		--allow 203.0.113.10:99999
+	refuses "policy: unknown actor" 1 1 atn w1 policy --actor nobody --pin-dir "$p" \
+		--egress-mode deny
+	refuses "policy: host bits past the prefix" 2 1 atn w1 policy --actor a2 --pin-dir "$p" \
+		--egress-mode deny --allow 203.0.113.10/24
+	refuses "policy: capture without a cgroup for SO_ORIGINAL_DST" 1 1 atn w1 policy --actor a2 \
+		--pin-dir "$p" --egress-mode capture
+	down 1 a2
+	check_eq "down: a2's policy entries gone" 0 "$(map_count "$p" policy/pol_conf 'e["key"]["actor_id"] == 2')"
+}
+
+# An open connection when its destination becomes denied: its next packets
+# are dropped (the policy is per packet), so the connection stalls.
+test_policy_open_connection() {
+	std_topo polc
+	local p
+	p=$(pin 1)
+	serve inet tcp 7000
+	up 1 a1 --egress-mode deny --allow 203.0.113.10:7000/tcp
+	check_get "before: allowed" a-a1 tcp 203.0.113.10 7000 '^peer='
+	must atn w1 policy --actor a1 --pin-dir "$p" --egress-mode deny --allow 203.0.113.10:7001/tcp
+	check_no_get "after: the same destination denied" a-a1 tcp 203.0.113.10 7000
+}
