@@ -403,7 +403,7 @@ int ateom_valid_pin_dir(const char *dir, char *err, size_t errlen)
 enum flag_id {
 	F_ACTOR, F_NETNS, F_VETH, F_POD_IF, F_WORKER_ADDR, F_ACTOR_ADDR,
 	F_EXPOSE, F_PIN_DIR, F_ATTACH, F_SNAT_PORTS, F_NAT_ENTRIES, F_NAT_QUOTA, F_EGRESS_HOOK, F_JSON,
-	F_FORCE, F_DRY_RUN, F_PIN_ROOT, F_HELP, F_VERSION,
+	F_FORCE, F_DRY_RUN, F_PIN_ROOT, F_HELP, F_VERSION, F_TEXTFILE,
 };
 
 #define V(v) (1u << (v))
@@ -411,7 +411,7 @@ enum flag_id {
 #define V_INSPECT (V(VERB_STATUS) | V(VERB_NAT) | V(VERB_PURGE))
 #define V_PREPARE V(VERB_PREPARE)
 #define V_ALL (V_UP | V(VERB_DOWN) | V_INSPECT | V(VERB_GC) | V_PREPARE | V(VERB_HELP) | \
-	       V(VERB_VERSION))
+	       V(VERB_VERSION) | V(VERB_METRICS))
 
 static const struct flag {
 	const char *name;
@@ -431,12 +431,14 @@ static const struct flag {
 	{ "--nat-entries", F_NAT_ENTRIES, 1, V_UP | V_PREPARE },
 	{ "--nat-quota",   F_NAT_QUOTA,   1, V_UP },
 	{ "--egress-hook", F_EGRESS_HOOK, 1, V_UP },
-	{ "--pin-dir",     F_PIN_DIR,     1, V_UP | V(VERB_DOWN) | V_INSPECT | V_PREPARE },
+	{ "--pin-dir",     F_PIN_DIR,     1, V_UP | V(VERB_DOWN) | V_INSPECT | V_PREPARE |
+					     V(VERB_METRICS) },
 	{ "--json",        F_JSON,        0, V_UP | V(VERB_DOWN) | V_INSPECT | V(VERB_GC) |
 					     V_PREPARE },
 	{ "--force",       F_FORCE,       0, V(VERB_PURGE) },
 	{ "--dry-run",     F_DRY_RUN,     0, V(VERB_GC) },
 	{ "--pin-root",    F_PIN_ROOT,    1, V(VERB_GC) },
+	{ "--textfile",    F_TEXTFILE,    1, V(VERB_METRICS) },
 	{ "--help",        F_HELP,        0, V_ALL },
 	{ "-h",            F_HELP,        0, V_ALL },
 	{ "--version",     F_VERSION,     0, V_ALL },
@@ -450,7 +452,7 @@ static const struct {
 	{ "nat", VERB_NAT }, { "purge", VERB_PURGE }, { "gc", VERB_GC },
 	{ "prepare", VERB_PREPARE }, { "help", VERB_HELP },
 	{ "-h", VERB_HELP }, { "--help", VERB_HELP }, { "version", VERB_VERSION },
-	{ "--version", VERB_VERSION },
+	{ "--version", VERB_VERSION }, { "metrics", VERB_METRICS },
 };
 
 const char *ateom_verb_name(enum ateom_verb v)
@@ -622,6 +624,11 @@ static int apply(struct ateom_args *a, const struct flag *f, const char *v,
 			return -1;
 		strcpy(a->pin_root, v);
 		return 0;
+	case F_TEXTFILE:
+		if (valid_dir(f->name, v, err, errlen))
+			return -1;
+		strcpy(a->textfile, v);
+		return 0;
 	case F_HELP:
 	case F_VERSION:
 		break; /* handled by the caller */
@@ -675,7 +682,7 @@ int ateom_parse_args(int argc, char **argv, struct ateom_args *a,
 			a->verb = verbs[i].verb;
 	if (a->verb == VERB_NONE)
 		return fail(err, errlen, "unknown verb %s (verbs: up, down, status, "
-			    "nat, purge, gc, prepare, help, version)", quote(q, argv[1]));
+			    "nat, purge, gc, prepare, metrics, help, version)", quote(q, argv[1]));
 
 	for (k = 2; k < argc && argv[k]; k++) {
 		const char *tok = argv[k], *val = NULL;
@@ -743,6 +750,9 @@ const char *ateom_usage(void)
 "                                  load and pin the datapath ahead of time (at\n"
 "                                  worker start), so the first up is warm;\n"
 "                                  attaches nothing (idempotent)\n"
+"  metrics [--pin-dir DIR] [--textfile DIR]\n"
+"                                  counters in the Prometheus text format, on\n"
+"                                  stdout or into DIR/ateomnet.prom\n"
 "  help    this text (also -h, --help, or --help after any verb)\n"
 "  version print the version (also --version)\n"
 "\n"
@@ -785,6 +795,8 @@ const char *ateom_usage(void)
 "  --dry-run               gc: only say what would be reclaimed\n"
 "  --pin-root DIR          gc: the directory whose pin dirs it checks\n"
 "                          (default /sys/fs/bpf/ateom)\n"
+"  --textfile DIR          metrics: write DIR/ateomnet.prom (temp file and\n"
+"                          rename) for node_exporter's textfile collector\n"
 "\n"
 "Values go as --flag VALUE or --flag=VALUE (use the latter for a value\n"
 "starting with '-').\n"

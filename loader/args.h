@@ -17,7 +17,8 @@
 #define ATEOM_MAX_EXPOSE 16
 
 enum ateom_verb { VERB_NONE, VERB_UP, VERB_DOWN, VERB_STATUS, VERB_NAT,
-		  VERB_PURGE, VERB_GC, VERB_PREPARE, VERB_HELP, VERB_VERSION };
+		  VERB_PURGE, VERB_GC, VERB_PREPARE, VERB_HELP, VERB_VERSION,
+		  VERB_METRICS };
 
 struct ateom_expose {
 	uint16_t port;        /* pod port, host order, 1..65535 */
@@ -46,6 +47,7 @@ struct ateom_args {
 	bool force;                   /* purge: even with actors up */
 	bool dry_run;                 /* gc: report only */
 	char pin_root[4096];          /* gc: "" = ATEOM_PIN_ROOT */
+	char textfile[4096];          /* metrics: write DIR/ateomnet.prom, "" = stdout */
 };
 
 /* Parses argv (argv[0] is the program name). Returns 0 on success; on

@@ -35,6 +35,7 @@ static const struct cmd {
 	{ "purge",   verb_purge },
 	{ "gc",      verb_gc },
 	{ "prepare", verb_prepare },
+	{ "metrics", verb_metrics },
 	{ "help",    verb_help },
 	{ "version", verb_version },
 };

@@ -12,5 +12,6 @@ int verb_nat(const struct ateom_args *a);
 int verb_purge(const struct ateom_args *a);
 int verb_gc(const struct ateom_args *a);
 int verb_prepare(const struct ateom_args *a);
+int verb_metrics(const struct ateom_args *a);
 
 #endif
