@@ -31,7 +31,7 @@ LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
 LOADER_HDRS := $(wildcard loader/*.h) $(wildcard include/*.h)
 LIBATEOM    := $(BUILD)/libateom.a
 
-.PHONY: all deps test demo bench clean unit-tests bpf-tests
+.PHONY: all deps test demo bench clean unit-tests bpf-tests install uninstall
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 all: $(BUILD)/ateomnet
 
@@ -92,6 +92,30 @@ TEST_SUITES :=
 
 test: deps all unit-tests bpf-tests $(TEST_SUITES)
 	@echo "make test: all suites passed"
+
+# ---- install ----------------------------------------------------------------
+# The binary, its man page, the JSON Schemas of its output, and the CNI
+# plugin: a link named ateomnet in the CNI bin dir (the binary is a plugin
+# when CNI_COMMAND is set). /opt/cni/bin is where containerd and CRI-O look
+# by default, whatever PREFIX is; Debian's own plugins use /usr/lib/cni.
+PREFIX    ?= /usr/local
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+DATADIR   ?= $(PREFIX)/share/ateomnet
+CNIBINDIR ?= /opt/cni/bin
+SCHEMAS   := $(wildcard docs/schema/*.json)
+
+install: $(BUILD)/ateomnet
+	install -D -m 0755 $(BUILD)/ateomnet $(DESTDIR)$(SBINDIR)/ateomnet
+	install -D -m 0644 docs/ateomnet.8 $(DESTDIR)$(MANDIR)/man8/ateomnet.8
+	install -d $(DESTDIR)$(DATADIR)/schema $(DESTDIR)$(CNIBINDIR)
+	$(if $(SCHEMAS),install -m 0644 $(SCHEMAS) $(DESTDIR)$(DATADIR)/schema/)
+	ln -sfn $(SBINDIR)/ateomnet $(DESTDIR)$(CNIBINDIR)/ateomnet
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/ateomnet $(DESTDIR)$(MANDIR)/man8/ateomnet.8 \
+		$(DESTDIR)$(CNIBINDIR)/ateomnet
+	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf $(BUILD)
