@@ -480,6 +480,7 @@ static void set_defaults(struct ateom_args *a)
 	memset(a, 0, sizeof(*a));
 	strcpy(a->veth, "ateom0");
 	strcpy(a->pod_if, "eth0");
+	strcpy(a->actor_if, "eth0");
 	a->worker_ip_be = htonl(DEFAULT_WORKER_IP);
 	a->actor_ip_be = htonl(DEFAULT_ACTOR_IP);
 	a->prefixlen = DEFAULT_PREFIX;

@@ -32,6 +32,7 @@ struct ateom_args {
 	char netns[4096];
 	char veth[IF_NAMESIZE];       /* default "ateom0" */
 	char pod_if[IF_NAMESIZE];     /* default "eth0" */
+	char actor_if[IF_NAMESIZE];   /* in the actor netns; "eth0" (CNI: CNI_IFNAME) */
 	uint32_t worker_ip_be;        /* default 10.200.0.1 */
 	uint32_t actor_ip_be;         /* default 10.200.0.2 */
 	int prefixlen;                /* default 30; both addrs share it */

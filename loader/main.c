@@ -3,8 +3,10 @@
  * This file is only the verb table: a new verb is one row here (and its
  * name and flags in args.c). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cni.h"
 #include "errmsg.h"
 #include "verbs.h"
 
@@ -46,6 +48,9 @@ int main(int argc, char **argv)
 	const char *name;
 	char err[512];
 
+	/* Run by a container runtime as a CNI plugin: no argv, env + stdin. */
+	if (getenv("CNI_COMMAND"))
+		return cni_main();
 	if (ateom_parse_args(argc, argv, &args, err, sizeof(err))) {
 		fprintf(stderr, "ateomnet: %s (see `ateomnet help`)\n", err);
 		return 2;

@@ -24,6 +24,9 @@ chk "the link points at the installed binary (DESTDIR stripped)" \
 	test "$(readlink "$d/opt/cni/bin/ateomnet")" = /usr/sbin/ateomnet
 chk "the installed binary runs" "$d/usr/sbin/ateomnet" version
 chk "it is the built one" cmp -s "$d/usr/sbin/ateomnet" "$root/build/ateomnet"
+# The link's target is absolute (outside DESTDIR): run what it names.
+out=$(CNI_COMMAND=VERSION "$d$(readlink "$d/opt/cni/bin/ateomnet")" </dev/null 2>&1 || true)
+chk "what the CNI link names is a CNI plugin (VERSION)" grep -q '"supportedVersions"' <<<"$out"
 
 make -s -C "$root" uninstall DESTDIR="$d" PREFIX=/usr
 left=$(find "$d" -type f -o -type l)
