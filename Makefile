@@ -42,8 +42,14 @@ PKGS := clang llvm libbpf-dev libelf-dev zlib1g-dev libmnl-dev libjansson-dev bp
 deps:
 	@./tools/install-deps $(PKGS) $(EXTRA_PKGS)
 
+# Before the first compile: which build dependencies are missing, in one
+# message, instead of a compiler error (`make deps` installs them).
+$(BUILD)/.deps-ok: tools/check-deps | $(BUILD)
+	@CC="$(CC)" CLANG="$(CLANG)" BPFTOOL="$(BPFTOOL)" tools/check-deps
+	@touch $@
+
 # ---- BPF objects and skeletons -------------------------------------------
-$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/.deps-ok | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o

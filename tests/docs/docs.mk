@@ -8,5 +8,6 @@ EXTRA_PKGS += mandoc python3-jsonschema prometheus
 docs-tests: all
 	tests/docs/check-man.sh $(BUILD)/ateomnet docs/ateomnet.8
 	tests/docs/check-install.sh
+	tests/docs/check-deps.sh
 
 TEST_SUITES += docs-tests
