@@ -31,7 +31,7 @@ LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
 LOADER_HDRS := $(wildcard loader/*.h) $(wildcard include/*.h)
 LIBATEOM    := $(BUILD)/libateom.a
 
-.PHONY: all deps test demo bench clean unit-tests bpf-tests install uninstall
+.PHONY: all deps test demo bench clean unit-tests bpf-tests install uninstall static
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 all: $(BUILD)/ateomnet
 
@@ -67,7 +67,18 @@ $(LIBATEOM): $(LOADER_OBJS) Makefile
 $(BUILD)/ateomnet: $(BUILD)/loader/main.o $(LIBATEOM)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD) $(BUILD)/loader $(BUILD)/tests:
+# ---- static binary -----------------------------------------------------------
+# For distroless worker images: libbpf, libelf, zlib, jansson and glibc
+# linked in from Debian's .a files. Debian 12 has no libmnl.a: the static
+# build links loader/compat/mnl_min.c (the libmnl calls the loader makes)
+# instead. glibc's static NSS is not used (no user or host lookups).
+$(BUILD)/static/mnl_min.o: loader/compat/mnl_min.c | $(BUILD)/static
+	$(CC) $(CFLAGS) -c $< -o $@
+$(BUILD)/static/ateomnet: $(BUILD)/loader/main.o $(LOADER_OBJS) $(BUILD)/static/mnl_min.o
+	$(CC) $(CFLAGS) -static $^ -o $@ -lbpf -ljansson -lelf -lz
+static: $(BUILD)/static/ateomnet
+
+$(BUILD) $(BUILD)/loader $(BUILD)/tests $(BUILD)/static:
 	mkdir -p $@
 
 # ---- cmocka suites: tests/unit/test_*.c and the BPF suite in tests/bpf ----

@@ -63,8 +63,8 @@ test_cni_add_check_del() {
 	check "status after ADD" atn w1 status --pin-dir "$(pin 1)" --json
 	check_eq "the actor name is made from CNI_CONTAINERID" "pod-abc-123" \
 		"$(jfield "$OUT" 'd["actors"][0]["name"]')" "$OUT"
-	check_eq "portMappings are the exposed ports" "8080:80/tcp 5353:53/udp" \
-		"$(jfield "$OUT" '" ".join("%d:%d/%s" % (e["port"], e["actor_port"], e["proto"]) for e in d["actors"][0]["expose"])')"
+	check_eq "portMappings are the exposed ports" "5353:53/udp 8080:80/tcp" \
+		"$(jfield "$OUT" '" ".join(sorted("%d:%d/%s" % (e["port"], e["actor_port"], e["proto"]) for e in d["actors"][0]["expose"]))')"
 	check_eq "the veth in the result is the actor's" "$(jfield "$OUT" 'd["actors"][0]["veth"]')" \
 		"$(jfield "$prev" 'd["interfaces"][0]["name"]')"
 	check_eq "the actor's address is in the sandbox" "10.200.0.2/30" "$(v4addrs a-a1 eth0)"
