@@ -31,7 +31,7 @@ LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
 LOADER_HDRS := $(wildcard loader/*.h) $(wildcard include/*.h)
 LIBATEOM    := $(BUILD)/libateom.a
 
-.PHONY: all deps test demo bench clean unit-tests bpf-tests
+.PHONY: all deps test demo bench clean unit-tests bpf-tests install uninstall static
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 all: $(BUILD)/ateomnet
 
@@ -42,8 +42,14 @@ PKGS := clang llvm libbpf-dev libelf-dev zlib1g-dev libmnl-dev libjansson-dev bp
 deps:
 	@./tools/install-deps $(PKGS) $(EXTRA_PKGS)
 
+# Before the first compile: which build dependencies are missing, in one
+# message, instead of a compiler error (`make deps` installs them).
+$(BUILD)/.deps-ok: tools/check-deps | $(BUILD)
+	@CC="$(CC)" CLANG="$(CLANG)" BPFTOOL="$(BPFTOOL)" tools/check-deps
+	@touch $@
+
 # ---- BPF objects and skeletons -------------------------------------------
-$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/.deps-ok | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
@@ -61,7 +67,18 @@ $(LIBATEOM): $(LOADER_OBJS) Makefile
 $(BUILD)/ateomnet: $(BUILD)/loader/main.o $(LIBATEOM)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD) $(BUILD)/loader $(BUILD)/tests:
+# ---- static binary -----------------------------------------------------------
+# For distroless worker images: libbpf, libelf, zlib, jansson and glibc
+# linked in from Debian's .a files. Debian 12 has no libmnl.a: the static
+# build links loader/compat/mnl_min.c (the libmnl calls the loader makes)
+# instead. glibc's static NSS is not used (no user or host lookups).
+$(BUILD)/static/mnl_min.o: loader/compat/mnl_min.c | $(BUILD)/static
+	$(CC) $(CFLAGS) -c $< -o $@
+$(BUILD)/static/ateomnet: $(BUILD)/loader/main.o $(LOADER_OBJS) $(BUILD)/static/mnl_min.o
+	$(CC) $(CFLAGS) -static $^ -o $@ -lbpf -ljansson -lelf -lz
+static: $(BUILD)/static/ateomnet
+
+$(BUILD) $(BUILD)/loader $(BUILD)/tests $(BUILD)/static:
 	mkdir -p $@
 
 # ---- cmocka suites: tests/unit/test_*.c and the BPF suite in tests/bpf ----
@@ -92,6 +109,30 @@ TEST_SUITES :=
 
 test: deps all unit-tests bpf-tests $(TEST_SUITES)
 	@echo "make test: all suites passed"
+
+# ---- install ----------------------------------------------------------------
+# The binary, its man page, the JSON Schemas of its output, and the CNI
+# plugin: a link named ateomnet in the CNI bin dir (the binary is a plugin
+# when CNI_COMMAND is set). /opt/cni/bin is where containerd and CRI-O look
+# by default, whatever PREFIX is; Debian's own plugins use /usr/lib/cni.
+PREFIX    ?= /usr/local
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+DATADIR   ?= $(PREFIX)/share/ateomnet
+CNIBINDIR ?= /opt/cni/bin
+SCHEMAS   := $(wildcard docs/schema/*.json)
+
+install: $(BUILD)/ateomnet
+	install -D -m 0755 $(BUILD)/ateomnet $(DESTDIR)$(SBINDIR)/ateomnet
+	install -D -m 0644 docs/ateomnet.8 $(DESTDIR)$(MANDIR)/man8/ateomnet.8
+	install -d $(DESTDIR)$(DATADIR)/schema $(DESTDIR)$(CNIBINDIR)
+	$(if $(SCHEMAS),install -m 0644 $(SCHEMAS) $(DESTDIR)$(DATADIR)/schema/)
+	ln -sfn $(SBINDIR)/ateomnet $(DESTDIR)$(CNIBINDIR)/ateomnet
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/ateomnet $(DESTDIR)$(MANDIR)/man8/ateomnet.8 \
+		$(DESTDIR)$(CNIBINDIR)/ateomnet
+	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf $(BUILD)

@@ -405,7 +405,7 @@ enum flag_id {
 	F_EXPOSE, F_PIN_DIR, F_ATTACH, F_SNAT_PORTS, F_NAT_ENTRIES, F_MAX_ACTORS, F_NAT_QUOTA, F_EGRESS_HOOK, F_JSON,
 	F_FORCE, F_DRY_RUN, F_PIN_ROOT, F_HELP, F_VERSION,
 	F_EGRESS_MODE, F_ALLOW, F_DENY, F_RESOLVER, F_CAPTURE_PORT, F_ICMP_ECHO, F_ALWAYS_DENY,
-	F_CLUSTER_CIDR, F_CAPTURE_CGROUP, F_FOLLOW,
+	F_CLUSTER_CIDR, F_CAPTURE_CGROUP, F_FOLLOW, F_TEXTFILE,
 };
 /* Flags that may be given more than once. */
 #define F_REPEATABLE ((1u << F_EXPOSE) | (1u << F_ALLOW) | (1u << F_DENY) | \
@@ -417,7 +417,7 @@ enum flag_id {
 #define V_PREPARE V(VERB_PREPARE)
 #define V_POL (V_UP | V(VERB_POLICY))
 #define V_ALL (V_UP | V(VERB_DOWN) | V_INSPECT | V(VERB_GC) | V_PREPARE | V(VERB_HELP) | \
-	       V(VERB_VERSION) | V(VERB_POLICY) | V(VERB_EVENTS))
+	       V(VERB_VERSION) | V(VERB_POLICY) | V(VERB_EVENTS) | V(VERB_METRICS))
 
 static const struct flag {
 	const char *name;
@@ -439,7 +439,7 @@ static const struct flag {
 	{ "--nat-quota",   F_NAT_QUOTA,   1, V_UP },
 	{ "--egress-hook", F_EGRESS_HOOK, 1, V_UP },
 	{ "--pin-dir",     F_PIN_DIR,     1, V_UP | V(VERB_DOWN) | V_INSPECT | V_PREPARE |
-					     V(VERB_POLICY) | V(VERB_EVENTS) },
+					     V(VERB_POLICY) | V(VERB_EVENTS) | V(VERB_METRICS) },
 	{ "--json",        F_JSON,        0, V_UP | V(VERB_DOWN) | V_INSPECT | V(VERB_GC) |
 					     V_PREPARE | V(VERB_POLICY) | V(VERB_EVENTS) },
 	{ "--egress-mode", F_EGRESS_MODE, 1, V_POL },
@@ -455,6 +455,7 @@ static const struct flag {
 	{ "--force",       F_FORCE,       0, V(VERB_PURGE) },
 	{ "--dry-run",     F_DRY_RUN,     0, V(VERB_GC) },
 	{ "--pin-root",    F_PIN_ROOT,    1, V(VERB_GC) },
+	{ "--textfile",    F_TEXTFILE,    1, V(VERB_METRICS) },
 	{ "--help",        F_HELP,        0, V_ALL },
 	{ "-h",            F_HELP,        0, V_ALL },
 	{ "--version",     F_VERSION,     0, V_ALL },
@@ -469,7 +470,7 @@ static const struct {
 	{ "prepare", VERB_PREPARE }, { "policy", VERB_POLICY }, { "events", VERB_EVENTS },
 	{ "help", VERB_HELP },
 	{ "-h", VERB_HELP }, { "--help", VERB_HELP }, { "version", VERB_VERSION },
-	{ "--version", VERB_VERSION },
+	{ "--version", VERB_VERSION }, { "metrics", VERB_METRICS },
 };
 
 const char *ateom_verb_name(enum ateom_verb v)
@@ -497,6 +498,7 @@ static void set_defaults(struct ateom_args *a)
 	memset(a, 0, sizeof(*a));
 	strcpy(a->veth, "ateom0");
 	strcpy(a->pod_if, "eth0");
+	strcpy(a->actor_if, "eth0");
 	a->worker_ip_be = htonl(DEFAULT_WORKER_IP);
 	a->actor_ip_be = htonl(DEFAULT_ACTOR_IP);
 	a->prefixlen = DEFAULT_PREFIX;
@@ -687,6 +689,11 @@ static int apply(struct ateom_args *a, const struct flag *f, const char *v,
 	case F_FOLLOW:
 		a->follow = true;
 		return 0;
+	case F_TEXTFILE:
+		if (valid_dir(f->name, v, err, errlen))
+			return -1;
+		strcpy(a->textfile, v);
+		return 0;
 	case F_HELP:
 	case F_VERSION:
 		break; /* handled by the caller */
@@ -749,7 +756,7 @@ int ateom_parse_args(int argc, char **argv, struct ateom_args *a,
 			a->verb = verbs[i].verb;
 	if (a->verb == VERB_NONE)
 		return fail(err, errlen, "unknown verb %s (verbs: up, down, status, "
-			    "nat, purge, gc, prepare, policy, events, help, version)",
+			    "nat, purge, gc, prepare, policy, events, metrics, help, version)",
 			    quote(q, argv[1]));
 
 	for (k = 2; k < argc && argv[k]; k++) {
@@ -822,6 +829,9 @@ const char *ateom_usage(void)
 "                                  replace an actor's egress policy at runtime\n"
 "  events  [--follow] [--pin-dir DIR] [--json]\n"
 "                                  denied flows, one line each (--follow: wait)\n"
+"  metrics [--pin-dir DIR] [--textfile DIR]\n"
+"                                  counters in the Prometheus text format, on\n"
+"                                  stdout or into DIR/ateomnet.prom\n"
 "  help    this text (also -h, --help, or --help after any verb)\n"
 "  version print the version (also --version)\n"
 "\n"
@@ -885,6 +895,8 @@ const char *ateom_usage(void)
 "  --dry-run               gc: only say what would be reclaimed\n"
 "  --pin-root DIR          gc: the directory whose pin dirs it checks\n"
 "                          (default /sys/fs/bpf/ateom)\n"
+"  --textfile DIR          metrics: write DIR/ateomnet.prom (temp file and\n"
+"                          rename) for node_exporter's textfile collector\n"
 "\n"
 "Values go as --flag VALUE or --flag=VALUE (use the latter for a value\n"
 "starting with '-').\n"

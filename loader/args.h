@@ -18,7 +18,7 @@
 
 enum ateom_verb { VERB_NONE, VERB_UP, VERB_DOWN, VERB_STATUS, VERB_NAT,
 		  VERB_PURGE, VERB_GC, VERB_PREPARE, VERB_POLICY, VERB_EVENTS, VERB_HELP,
-		  VERB_VERSION };
+		  VERB_VERSION, VERB_METRICS };
 
 struct ateom_expose {
 	uint16_t port;        /* pod port, host order, 1..65535 */
@@ -32,6 +32,7 @@ struct ateom_args {
 	char netns[4096];
 	char veth[IF_NAMESIZE];       /* default "ateom0" */
 	char pod_if[IF_NAMESIZE];     /* default "eth0" */
+	char actor_if[IF_NAMESIZE];   /* in the actor netns; "eth0" (CNI: CNI_IFNAME) */
 	uint32_t worker_ip_be;        /* default 10.200.0.1 */
 	uint32_t actor_ip_be;         /* default 10.200.0.2 */
 	int prefixlen;                /* default 30; both addrs share it */
@@ -51,6 +52,7 @@ struct ateom_args {
 	struct pol_spec pol;          /* up, policy: the egress policy */
 	char capture_cgroup[4096];    /* up, policy: cgroup v2 dir of the proxy */
 	bool follow;                  /* events: wait for more */
+	char textfile[4096];          /* metrics: write DIR/ateomnet.prom, "" = stdout */
 };
 
 /* Parses argv (argv[0] is the program name). Returns 0 on success; on

@@ -20,6 +20,13 @@
 
 int verb_down(const struct ateom_args *a)
 {
+	struct out_down r;
+
+	return ateom_down(a, &r) ? -1 : out_down(stdout, a->json, &r);
+}
+
+int ateom_down(const struct ateom_args *a, struct out_down *res)
+{
 	struct out_down r = { .actor = a->actor };
 	char dir[PATH_MAX];
 	struct actor_ref ref;
@@ -66,7 +73,8 @@ int verb_down(const struct ateom_args *a)
 	if (r.stale_veths < 0)
 		goto out;
 	r.elapsed_ms = sys_now_ms() - t0;
-	rc = out_down(stdout, a->json, &r);
+	*res = r;
+	rc = 0;
 out:
 	dp_close(&dp);
 	pin_unlock(lock);

@@ -3,8 +3,10 @@
  * This file is only the verb table: a new verb is one row here (and its
  * name and flags in args.c). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cni.h"
 #include "errmsg.h"
 #include "verbs.h"
 
@@ -37,6 +39,7 @@ static const struct cmd {
 	{ "prepare", verb_prepare },
 	{ "policy",  verb_policy },
 	{ "events",  verb_events },
+	{ "metrics", verb_metrics },
 	{ "help",    verb_help },
 	{ "version", verb_version },
 };
@@ -47,6 +50,9 @@ int main(int argc, char **argv)
 	const char *name;
 	char err[512];
 
+	/* Run by a container runtime as a CNI plugin: no argv, env + stdin. */
+	if (getenv("CNI_COMMAND"))
+		return cni_main();
 	if (ateom_parse_args(argc, argv, &args, err, sizeof(err))) {
 		fprintf(stderr, "ateomnet: %s (see `ateomnet help`)\n", err);
 		return 2;

@@ -118,9 +118,10 @@ static int up_check(struct up_txn *t)
 	if (nl_link_get(&t->wnl, a->veth, &l) == 0 &&
 	    !veth_is_actors(&l, a->actor))
 		return ateom_fail("interface %s already exists", a->veth);
-	if (nl_link_get(&t->anl, "eth0", &l) == 0) {
+	if (nl_link_get(&t->anl, a->actor_if, &l) == 0) {
 		if (!is_left_peer(t, &l))
-			return ateom_fail("the actor netns %s already has an eth0", a->netns);
+			return ateom_fail("the actor netns %s already has an %s", a->netns,
+					  a->actor_if);
 		t->left_peer = l.ifindex;
 	}
 	if (routes_check_no_default(&t->anl, a->netns, t->left_peer))
@@ -289,7 +290,7 @@ static int up_make_veth(struct up_txn *t)
 	 * leaves a veth the actor's next `up` or `down` recognises. */
 	struct nl_veth_spec spec = {
 		.name = tmp, .mac = gw_mac, .mtu = t->pod.mtu,
-		.peer_name = "eth0", .peer_mac = actor_mac, .peer_netns_fd = t->netns_fd,
+		.peer_name = a->actor_if, .peer_mac = actor_mac, .peer_netns_fd = t->netns_fd,
 	};
 	struct nl_link peer;
 	int rc;
@@ -314,8 +315,8 @@ static int up_make_veth(struct up_txn *t)
 	    (rc = nl_link_set_up(&t->wnl, t->veth_ifindex)))
 		return nl_fail(&t->wnl, rc, "cannot configure the worker side of the veth");
 
-	if ((rc = nl_link_get(&t->anl, "eth0", &peer)))
-		return nl_fail(&t->anl, rc, "cannot find eth0 in the actor netns");
+	if ((rc = nl_link_get(&t->anl, a->actor_if, &peer)))
+		return nl_fail(&t->anl, rc, "cannot find the actor's interface in its netns");
 	rc = nl_link_no_ipv6_ll(&t->anl, peer.ifindex);
 	if (rc && rc != -EAFNOSUPPORT)
 		return nl_fail(&t->anl, rc, "cannot disable IPv6 link-local on the actor eth0");
@@ -496,7 +497,7 @@ static void up_rollback(struct up_txn *t)
 		pin_dir_remove_if_empty(t->dp.dir);
 }
 
-static int up_report(const struct up_txn *t, double ms)
+static int up_report(const struct up_txn *t, double ms, up_report_fn report, void *ctx)
 {
 	const struct ateom_args *a = t->a;
 	struct out_up r = {
@@ -508,10 +509,22 @@ static int up_report(const struct up_txn *t, double ms)
 		.elapsed_ms = ms,
 	};
 
-	return out_up(stdout, a->json, &r);
+	return report(&r, ctx);
+}
+
+static int print_report(const struct out_up *r, void *ctx)
+{
+	const struct ateom_args *a = ctx;
+
+	return out_up(stdout, a->json, r);
 }
 
 int verb_up(const struct ateom_args *a)
+{
+	return ateom_up(a, print_report, (void *)a);
+}
+
+int ateom_up(const struct ateom_args *a, up_report_fn report, void *ctx)
 {
 	struct up_txn t = { .a = a, .netns_fd = -1, .lock_fd = -1, .hook_fd = -1 };
 	double t0 = sys_now_ms();
@@ -546,7 +559,7 @@ int verb_up(const struct ateom_args *a)
 		goto out_undo;
 	/* The report is part of the transaction: exit 1 always means nothing
 	 * changed, so a report that cannot be written undoes the rest. */
-	if (up_report(&t, sys_now_ms() - t0))
+	if (up_report(&t, sys_now_ms() - t0, report, ctx))
 		goto out_undo;
 	rc = 0;
 	goto out;
