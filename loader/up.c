@@ -193,6 +193,23 @@ static int quota_room(const struct up_txn *t)
 	return 0;
 }
 
+/* One more actor than the datapath is sized for (--max-actors) has no
+ * counters, no id: refused before anything else is said about it. */
+static int actor_room(const struct up_txn *t, int n_up)
+{
+	struct dp_sizes sz;
+
+	if (dp_sizes_get(&t->dp, &sz))
+		return -1;
+	if ((uint32_t)n_up >= sz.max_actors)
+		return ateom_fail("this worker's datapath is sized for %u actor%s (--max-actors, "
+				  "set when it was loaded by prepare or the first up) and %d %s "
+				  "up; take one down, or purge and prepare with a larger "
+				  "--max-actors", sz.max_actors, sz.max_actors == 1 ? "" : "s",
+				  n_up, n_up == 1 ? "is" : "are");
+	return 0;
+}
+
 /* Checks against the datapath's state (under the lock). */
 static int up_check_state(struct up_txn *t)
 {
@@ -254,9 +271,9 @@ static int up_check_state(struct up_txn *t)
 	}
 	if (routes_check_subnet(&t->wnl, "--worker-addr", a->worker_ip_be, a->prefixlen,
 				route_is_ateomnets, t) ||
-	    quota_room(t))
+	    actor_room(t, n) || quota_room(t))
 		return -1;
-	rc = state_free_id(&t->dp);
+	rc = state_free_id(&t->dp, t->has_broken ? t->broken.ifindex : 0);
 	if (rc < 0)
 		return -1;
 	t->id = rc;

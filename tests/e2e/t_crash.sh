@@ -69,6 +69,7 @@ test_crash_up() {
 # so a crash after the actor entry leaves a whole actor (`up` says so).
 test_crash_up_beside_another() {
 	crash_bed crb
+	sized_for 1 2
 	e2e_actor a2
 	serve a-a2 tcp 81 --tag a2
 	local step up2 down2

@@ -160,6 +160,7 @@ recreate_pod_if() {
 # link's pin for an attachment.
 test_pod_if_recreated_same_ifindex() {
 	std_topo rs
+	sized_for 1 2
 	e2e_actor a2
 	local idx
 	serve a-a1 tcp 80 --tag a1
@@ -201,6 +202,7 @@ test_pod_if_recreated_new_ifindex() {
 # other pod interface), and both actors work through it.
 test_pod_if_recreated_actor_up() {
 	std_topo ru
+	sized_for 1 2
 	e2e_actor a2
 	local old
 	serve inet tcp 7000
