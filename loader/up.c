@@ -133,13 +133,15 @@ static int up_check(struct up_txn *t)
 }
 
 /* An entry of this actor whose datapath is whole: its veth (still ours)
- * with from_actor, and from_pod on the pod interface. An entry without
- * them is what a crash (or someone deleting the veth) left. */
+ * with from_actor, from_pod on the pod interface, and the entry marked
+ * ready by the last step of its `up`. An entry without them is what a
+ * crash (or someone deleting the veth) left. */
 static bool actor_complete(struct up_txn *t, const struct actor_ref *ref)
 {
 	struct nl_link l, pod;
 
-	if (nl_link_get_by_index(&t->wnl, ref->ifindex, &l) || !veth_is_actors(&l, ref->a.name) ||
+	if (!(ref->a.flags & ATEOM_ACTOR_READY) ||
+	    nl_link_get_by_index(&t->wnl, ref->ifindex, &l) || !veth_is_actors(&l, ref->a.name) ||
 	    attach_query(&t->wnl, &t->dp, l.name, l.ifindex, &t->dp.from_actor) == ATTACH_NONE)
 		return false;
 	if (nl_link_get_by_index(&t->wnl, t->old_cfg.pod_ifindex, &pod))
@@ -450,6 +452,12 @@ static int up_identity(struct up_txn *t)
 	return 0;
 }
 
+/* The last step: the entry says its `up` finished (actor_complete). */
+static int up_mark_ready(struct up_txn *t)
+{
+	return dp_actor_ready(&t->dp, t->veth_ifindex);
+}
+
 /* from_pod goes on last, once the maps describe the actor. */
 static int up_attach_pod(struct up_txn *t)
 {
@@ -489,9 +497,9 @@ static void up_rollback(struct up_txn *t)
 	}
 	if (t->hook_set)
 		state_hook_set(&t->dp, t->id, -1);
-	/* from_pod stays while any actor is up (ours may have completed one
-	 * a crash left); with none, the pod interface is as it was. */
-	if (t->pod_attached_now || t->has_broken)
+	/* An attach this call made goes (with no actor up); one that was
+	 * there stays, as `down` leaves it, until `purge`. */
+	if (t->pod_attached_now)
 		detach_pod_if_idle(&t->wnl, &t->dp);
 	if (t->cfg_written)
 		dp_config_set(&t->dp, &t->old_cfg);
@@ -549,7 +557,7 @@ int verb_up(const struct ateom_args *a)
 	sys_fault_point("attached");
 	if (up_identity(&t))
 		goto out_undo;
-	if (up_write_maps(&t) || up_attach_pod(&t))
+	if (up_write_maps(&t) || up_attach_pod(&t) || up_mark_ready(&t))
 		goto out_undo;
 	/* The report is part of the transaction: exit 1 always means nothing
 	 * changed, so a report that cannot be written undoes the rest. */

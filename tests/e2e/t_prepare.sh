@@ -37,7 +37,11 @@ test_prepare_then_up() {
 	prep=$(jfield "$out" 'd["elapsed_ms"]')
 	check "the config map is pinned" test -e "$p/config"
 	check "the programs are pinned" test -e "$p/prog_from_pod"
-	check_eq "prepare attached nothing and changed no interface" "$before" "$(ns_state w1)"
+	check_eq "prepare attached from_pod to the pod eth0" "from_pod" \
+		"$(in_ns w1 "$PROBE" tcx eth0 | sed -nE 's/^tcx-ingress .* name=([^ ]+) .*/\1/p' | xargs)"
+	check_eq "and reports it" "eth0 True" "$(jfield "$out" 'd["pod_if"], d["attached"]' | tr -d "(),'")" "$out"
+	check_eq "prepare changed no interface otherwise" \
+		"$(grep -v 'tcx-ingress\|^eth0(2) ' <<<"$before")" "$(ns_state w1 | grep -v 'tcx-ingress\|^eth0(2) ')"
 	check_eq "the actor netns is untouched" "lo" \
 		"$(in_ns a-a1 ip -o link show | awk -F': ' '{print $2}' | xargs)"
 	check_eq "no actor entry" 0 "$(map_count "$p" actors)"
