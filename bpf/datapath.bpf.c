@@ -533,6 +533,17 @@ int nat_gc_ctl(struct __sk_buff *skb)
 		return gc_start();
 	case ATEOM_GC_RELEASE:
 		return gc_release(bpf_htons((__u16)skb->cb[0]), (__u8)skb->cb[1]);
+	case ATEOM_GC_READY: {
+		/* In place: the datapath may be counting the actor's pairs in
+		 * this entry right now, which a rewrite from userspace would undo. */
+		__u32 ifindex = skb->cb[0];
+		struct ateom_actor *a = bpf_map_lookup_elem(&actors, &ifindex);
+
+		if (!a)
+			return 1;
+		__sync_fetch_and_or(&a->flags, ATEOM_ACTOR_READY);
+		return 0;
+	}
 	default:
 		return gc_stop();
 	}

@@ -101,6 +101,10 @@ struct ateom_actor {
 };
 
 #define ATEOM_ACTOR_ATTACH_TCX (1U << 0) /* else clsact + cls_bpf */
+/* Set by `up` as its last step: an entry without it is what a crashed `up`
+ * left (from_pod, attached until purge, no longer tells). The datapath
+ * does not look at it. */
+#define ATEOM_ACTOR_READY (1U << 1)
 
 /* ---- services: hash, key = proto + pod port ------------------------------ */
 struct ateom_svc_key {
@@ -227,6 +231,7 @@ struct ateom_remote_pairs_key {
 #define ATEOM_GC_STOP 0
 #define ATEOM_GC_START 1
 #define ATEOM_GC_RELEASE 2
+#define ATEOM_GC_READY 3 /* cb[0] = actor ifindex: set ATEOM_ACTOR_READY */
 
 /* ---- nat_gc: array[1], the NAT garbage collector's timer and figures ---- */
 struct ateom_gc {

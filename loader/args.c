@@ -428,11 +428,11 @@ static const struct flag {
 	{ "--actor",       F_ACTOR,       1, V_UP | V(VERB_DOWN) | V(VERB_POLICY) },
 	{ "--netns",       F_NETNS,       1, V_UP },
 	{ "--veth",        F_VETH,        1, V_UP },
-	{ "--pod-if",      F_POD_IF,      1, V_UP },
+	{ "--pod-if",      F_POD_IF,      1, V_UP | V_PREPARE },
 	{ "--worker-addr", F_WORKER_ADDR, 1, V_UP },
 	{ "--actor-addr",  F_ACTOR_ADDR,  1, V_UP },
 	{ "--expose",      F_EXPOSE,      1, V_UP },
-	{ "--attach",      F_ATTACH,      1, V_UP },
+	{ "--attach",      F_ATTACH,      1, V_UP | V_PREPARE },
 	{ "--snat-ports",  F_SNAT_PORTS,  1, V_UP },
 	{ "--nat-entries", F_NAT_ENTRIES, 1, V_UP | V_PREPARE },
 	{ "--max-actors",  F_MAX_ACTORS,  1, V_UP | V_PREPARE },
@@ -821,10 +821,13 @@ const char *ateom_usage(void)
 "  gc      [--dry-run] [--pin-root DIR] [--json]\n"
 "                                  reclaim the pin dirs of workers whose netns\n"
 "                                  is gone (run anywhere on the node)\n"
-"  prepare [--pin-dir DIR] [--max-actors N] [--nat-entries N] [--json]\n"
+"  prepare [--pin-dir DIR] [--pod-if NAME] [--attach MODE] [--max-actors N]\n"
+"          [--nat-entries N] [--json]\n"
 "                                  load and pin the datapath ahead of time (at\n"
-"                                  worker start), so the first up is warm;\n"
-"                                  attaches nothing (idempotent)\n"
+"                                  worker start) and attach it to the pod\n"
+"                                  interface (it passes everything while no\n"
+"                                  actor is up), so the first up is as fast\n"
+"                                  as any; makes no actor (idempotent)\n"
 "  policy  --actor NAME --egress-mode MODE [POLICY FLAGS] [--pin-dir DIR] [--json]\n"
 "                                  replace an actor's egress policy at runtime\n"
 "  events  [--follow] [--pin-dir DIR] [--json]\n"

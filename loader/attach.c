@@ -310,7 +310,8 @@ int attach_sweep_links(const struct dp *dp, bool all)
 	return each_link_pin(dp, sweep_one, &all);
 }
 
-/* With no actor left, the pod interface goes back to exactly what it was. */
+/* With no actor left, the pod interface goes back to exactly what it was
+ * (purge, and an `up` that attached and then failed). */
 int detach_pod_if_idle(struct nl *nl, const struct dp *dp)
 {
 	struct ateom_config cfg;

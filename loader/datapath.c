@@ -242,6 +242,11 @@ int dp_gc(const struct dp *dp, bool start)
 		      start ? "start the NAT garbage collector" : "stop the NAT garbage collector");
 }
 
+int dp_actor_ready(const struct dp *dp, uint32_t ifindex)
+{
+	return gc_ctl(dp, ATEOM_GC_READY, ifindex, 0, "mark the actor ready");
+}
+
 int dp_nat_release(const struct dp *dp, uint8_t proto, uint16_t port)
 {
 	/* In the datapath, so each pair is counted off its actor's quota

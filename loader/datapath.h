@@ -37,6 +37,8 @@ int dp_open(struct dp *dp);
 int dp_load(struct dp *dp, struct dp_sizes sizes);
 /* Opens, or loads when nothing is pinned yet. */
 int dp_open_or_load(struct dp *dp, struct dp_sizes sizes);
+/* Sets ATEOM_ACTOR_READY on the actor's entry, in place (by nat_gc_ctl). */
+int dp_actor_ready(const struct dp *dp, uint32_t ifindex);
 /* The sizes the opened datapath was loaded with (from its maps). */
 int dp_sizes_get(const struct dp *dp, struct dp_sizes *out);
 /* A datapath already pinned keeps its sizes: a request for other ones

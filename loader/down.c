@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * `ateomnet down`: removes one actor's veth, map entries and NAT entries,
- * and detaches from the pod interface when the last actor is gone. The
- * programs and maps stay pinned so the next `up` is warm. Idempotent: an
+ * `ateomnet down`: removes one actor's veth, map entries and NAT entries.
+ * The programs and maps stay pinned, and from_pod on the pod interface
+ * (until `purge`), so the next `up` is warm. Idempotent: an
  * unknown actor is not an error, and a second `down` finishes what a
  * crashed one (or a crashed `up`) left.
  */
@@ -55,7 +55,11 @@ int ateom_down(const struct ateom_args *a, struct out_down *res)
 			r.was_up = err == 1;
 			if (r.was_up && teardown_actor(&nl, &dp, &ref, &r.nat_removed))
 				goto out;
-			if (detach_pod_if_idle(&nl, &dp))
+			/* from_pod stays on the pod interface (it passes
+			 * everything with no actor up) until `purge`: the next
+			 * `up` pays no tcx attach. Links whose device is gone
+			 * are swept. */
+			if (attach_sweep_links(&dp, false))
 				goto out;
 			sys_fault_point("down_pod");
 			/* No actor, no flows: the collector stops (an idle

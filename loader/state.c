@@ -109,7 +109,7 @@ int state_find_actor(const struct dp *dp, const char *name, struct actor_ref *ou
 	return found;
 }
 
-int state_free_id(const struct dp *dp)
+int state_free_id(const struct dp *dp, uint32_t skip_ifindex)
 {
 	unsigned char used[ATEOM_MAX_ACTORS + 1] = { 0 };
 	struct dp_sizes sz;
@@ -119,7 +119,7 @@ int state_free_id(const struct dp *dp)
 	if (dp_sizes_get(dp, &sz) || state_actors(dp, &v, &n))
 		return -1;
 	for (int i = 0; i < n; i++)
-		if (v[i].a.id <= ATEOM_MAX_ACTORS)
+		if (v[i].a.id <= ATEOM_MAX_ACTORS && v[i].ifindex != skip_ifindex)
 			used[v[i].a.id] = 1;
 	free(v);
 	/* Where the kernel cannot destroy sockets, `down` could not close the

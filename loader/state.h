@@ -18,7 +18,8 @@ int state_actor_count(const struct dp *dp);
 /* 1 and *out filled when an actor named `name` is up, 0 if not, -1. */
 int state_find_actor(const struct dp *dp, const char *name, struct actor_ref *out);
 /* Lowest actor id (1..ATEOM_MAX_ACTORS) not in use, or -ENOSPC. */
-int state_free_id(const struct dp *dp);
+/* (skip_ifindex: an entry about to be replaced, whose id is free.) */
+int state_free_id(const struct dp *dp, uint32_t skip_ifindex);
 
 struct svc_ref {
 	struct ateom_svc_key k;

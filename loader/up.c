@@ -136,13 +136,15 @@ static int up_check(struct up_txn *t)
 }
 
 /* An entry of this actor whose datapath is whole: its veth (still ours)
- * with from_actor, and from_pod on the pod interface. An entry without
- * them is what a crash (or someone deleting the veth) left. */
+ * with from_actor, from_pod on the pod interface, and the entry marked
+ * ready by the last step of its `up`. An entry without them is what a
+ * crash (or someone deleting the veth) left. */
 static bool actor_complete(struct up_txn *t, const struct actor_ref *ref)
 {
 	struct nl_link l, pod;
 
-	if (nl_link_get_by_index(&t->wnl, ref->ifindex, &l) || !veth_is_actors(&l, ref->a.name) ||
+	if (!(ref->a.flags & ATEOM_ACTOR_READY) ||
+	    nl_link_get_by_index(&t->wnl, ref->ifindex, &l) || !veth_is_actors(&l, ref->a.name) ||
 	    attach_query(&t->wnl, &t->dp, l.name, l.ifindex, &t->dp.from_actor) == ATTACH_NONE)
 		return false;
 	if (nl_link_get_by_index(&t->wnl, t->old_cfg.pod_ifindex, &pod))
@@ -193,6 +195,23 @@ static int quota_room(const struct up_txn *t)
 				  "NAT pairs, more than the table's %u entries hold (two a pair); "
 				  "use a smaller --nat-quota", t->a->nat_quota,
 				  (unsigned long long)sum, info.max_entries);
+	return 0;
+}
+
+/* One more actor than the datapath is sized for (--max-actors) has no
+ * counters, no id: refused before anything else is said about it. */
+static int actor_room(const struct up_txn *t, int n_up)
+{
+	struct dp_sizes sz;
+
+	if (dp_sizes_get(&t->dp, &sz))
+		return -1;
+	if ((uint32_t)n_up >= sz.max_actors)
+		return ateom_fail("this worker's datapath is sized for %u actor%s (--max-actors, "
+				  "set when it was loaded by prepare or the first up) and %d %s "
+				  "up; take one down, or purge and prepare with a larger "
+				  "--max-actors", sz.max_actors, sz.max_actors == 1 ? "" : "s",
+				  n_up, n_up == 1 ? "is" : "are");
 	return 0;
 }
 
@@ -257,9 +276,9 @@ static int up_check_state(struct up_txn *t)
 	}
 	if (routes_check_subnet(&t->wnl, "--worker-addr", a->worker_ip_be, a->prefixlen,
 				route_is_ateomnets, t) ||
-	    quota_room(t))
+	    actor_room(t, n) || quota_room(t))
 		return -1;
-	rc = state_free_id(&t->dp);
+	rc = state_free_id(&t->dp, t->has_broken ? t->broken.ifindex : 0);
 	if (rc < 0)
 		return -1;
 	t->id = rc;
@@ -442,6 +461,12 @@ static int up_identity(struct up_txn *t)
 	return 0;
 }
 
+/* The last step: the entry says its `up` finished (actor_complete). */
+static int up_mark_ready(struct up_txn *t)
+{
+	return dp_actor_ready(&t->dp, t->veth_ifindex);
+}
+
 /* from_pod goes on last, once the maps describe the actor. */
 static int up_attach_pod(struct up_txn *t)
 {
@@ -483,9 +508,9 @@ static void up_rollback(struct up_txn *t)
 		state_hook_set(&t->dp, t->id, -1);
 	if (t->pol_set)
 		pol_forget_actor(&t->dp, t->id);
-	/* from_pod stays while any actor is up (ours may have completed one
-	 * a crash left); with none, the pod interface is as it was. */
-	if (t->pod_attached_now || t->has_broken)
+	/* An attach this call made goes (with no actor up); one that was
+	 * there stays, as `down` leaves it, until `purge`. */
+	if (t->pod_attached_now)
 		detach_pod_if_idle(&t->wnl, &t->dp);
 	if (t->cfg_written)
 		dp_config_set(&t->dp, &t->old_cfg);
@@ -555,7 +580,7 @@ int ateom_up(const struct ateom_args *a, up_report_fn report, void *ctx)
 	sys_fault_point("attached");
 	if (up_identity(&t))
 		goto out_undo;
-	if (up_write_maps(&t) || up_attach_pod(&t))
+	if (up_write_maps(&t) || up_attach_pod(&t) || up_mark_ready(&t))
 		goto out_undo;
 	/* The report is part of the transaction: exit 1 always means nothing
 	 * changed, so a report that cannot be written undoes the rest. */

@@ -67,6 +67,11 @@ std_topo() {
 	e2e_actor a1
 }
 
+# sized_for N MAX: worker N's datapath prepared for MAX actors (the default
+# is one actor a worker; a test running several says so, as an operator
+# would at worker start).
+sized_for() { must atn "w$1" prepare --pin-dir "$(pin "$1")" --max-actors "$2" >/dev/null; }
+
 # atn W ARGS...: run ateomnet inside worker W's netns.
 # (topo.sh's in_ns uses nsenter: `ip netns exec` would remount /sys and hide
 # the shared bpffs, so pins would vanish with the command. It also means

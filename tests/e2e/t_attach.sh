@@ -36,10 +36,13 @@ test_attach_tc() {
 	check_get "tc: egress works" a-a1 tcp 203.0.113.10 7000 '^peer=192\.0\.2\.11:'
 
 	down 1 a1
+	check_eq "tc: after down, from_pod stays on pod eth0 (until purge)" "from_pod" \
+		"$(tc_prog_names w1 eth0)"
+	must atn w1 purge --pin-dir "$(pin 1)"
 	f=$(in_ns w1 tc filter show dev eth0 ingress)
-	check_eq "tc: after down, no bpf filter on pod eth0" "" "$(tc_prog_names w1 eth0)"
-	check_match "tc: after down, the stranger's u32 filter is still there" 'pref 7 u32' "$f"
-	check_match "tc: after down, the stranger's clsact qdisc is still there" 'qdisc clsact' \
+	check_eq "tc: after purge, no bpf filter on pod eth0" "" "$(tc_prog_names w1 eth0)"
+	check_match "tc: after purge, the stranger's u32 filter is still there" 'pref 7 u32' "$f"
+	check_match "tc: after purge, the stranger's clsact qdisc is still there" 'qdisc clsact' \
 		"$(in_ns w1 tc qdisc show dev eth0)"
 }
 
@@ -69,7 +72,10 @@ test_attach_tcx() {
 	check_get "tcx: inbound works with the stranger in front" node tcp 192.0.2.11 80 '^peer=192\.0\.2\.1:'
 
 	down 1 a1
-	check_eq "tcx: after down only the stranger remains on pod eth0" "foreign" "$(tcx_prog_names w1 eth0)"
+	check_eq "tcx: after down from_pod stays behind the stranger" "foreign from_pod" \
+		"$(tcx_prog_names w1 eth0)"
+	must atn w1 purge --pin-dir "$(pin 1)"
+	check_eq "tcx: after purge only the stranger remains on pod eth0" "foreign" "$(tcx_prog_names w1 eth0)"
 }
 
 test_attach_auto() {

@@ -64,6 +64,7 @@ print("\n".join(map(str, sorted(ports))))'
 
 test_no_hijack() {
 	std_topo ih
+	sized_for 1 2
 	local p ans nat pairs fold
 	p=$(pin 1)
 	e2e_actor a2
@@ -155,7 +156,7 @@ test_flood_quota() {
 	p=$(pin 1)
 	e2e_actor a2
 	serve a-a1 tcp 80 --tag a1
-	up 1 a1 --nat-entries 4096 --nat-quota 1024
+	up 1 a1 --max-actors 2 --nat-entries 4096 --nat-quota 1024
 	up 1 a2 --veth ateom1 --expose 81 --nat-quota 1024
 	idle_conn_start
 	id1=$(actor_json 1 a1 "a['id']")
@@ -174,10 +175,11 @@ test_flood_quota() {
 	check_eq "no drop_nat_full for a1" 0 "$(actor_counter 1 a1 drop_nat_full)"
 }
 
-# The production defaults (131072 entries, 16384 pairs an actor): a2 alone
-# could otherwise fill most of the table.
+# The production defaults for two actors (65536 entries, 16384 pairs an
+# actor): a2 alone could otherwise fill most of the table.
 test_flood_default_table() {
 	std_topo id
+	sized_for 1 2
 	e2e_actor a2
 	up 1 a1
 	up 1 a2 --veth ateom1 --expose 81

@@ -65,6 +65,7 @@ test_restore_elsewhere() {
 
 test_two_actors_one_worker() {
 	std_topo ma
+	sized_for 1 2
 	local p i1 i2
 	p=$(pin 1)
 	e2e_actor a2

@@ -37,7 +37,11 @@ test_prepare_then_up() {
 	prep=$(jfield "$out" 'd["elapsed_ms"]')
 	check "the config map is pinned" test -e "$p/config"
 	check "the programs are pinned" test -e "$p/prog_from_pod"
-	check_eq "prepare attached nothing and changed no interface" "$before" "$(ns_state w1)"
+	check_eq "prepare attached from_pod to the pod eth0" "from_pod" \
+		"$(in_ns w1 "$PROBE" tcx eth0 | sed -nE 's/^tcx-ingress .* name=([^ ]+) .*/\1/p' | xargs)"
+	check_eq "and reports it" "eth0 True" "$(jfield "$out" 'd["pod_if"], d["attached"]' | tr -d "(),'")" "$out"
+	check_eq "prepare changed no interface otherwise" \
+		"$(grep -v 'tcx-ingress\|^eth0(2) ' <<<"$before")" "$(ns_state w1 | grep -v 'tcx-ingress\|^eth0(2) ')"
 	check_eq "the actor netns is untouched" "lo" \
 		"$(in_ns a-a1 ip -o link show | awk -F': ' '{print $2}' | xargs)"
 	check_eq "no actor entry" 0 "$(map_count "$p" actors)"
@@ -108,9 +112,12 @@ test_prepare_nat_entries() {
 	p=$(pin 1)
 	must atn w1 prepare --pin-dir "$p" --nat-entries 4096
 	check_eq "prepare --nat-entries 4096 sizes the nat map" 4096 "$(nat_max_entries "$p")"
-	out=$(atn w1 prepare --pin-dir "$p" --nat-entries 8192 --json 2>&1) || true
-	check_eq "prepare again with another size: not loaded" False "$(jfield "$out" 'd["loaded"]')" "$out"
+	out=$(atn w1 prepare --pin-dir "$p" --nat-entries 4096 --json 2>&1) || true
+	check_eq "prepare again with the same size: not loaded" False "$(jfield "$out" 'd["loaded"]')" "$out"
 	check_eq "and it reports the size in effect" 4096 "$(jfield "$out" 'd["nat_entries"]')" "$out"
+	refuses "prepare again with another size" 1 1 atn w1 prepare --pin-dir "$p" --nat-entries 8192
+	check_match "the refusal names the size in effect" 'NAT table has 4096 entries' "$REFUSE_ERR"
+	refuses "prepare again for more actors" 1 1 atn w1 prepare --pin-dir "$p" --max-actors 2
 	check_eq "the nat map keeps its size" 4096 "$(nat_max_entries "$p")"
 	up 1 a1 --nat-quota 1024
 	check_eq "up keeps the prepared size" 4096 "$(nat_max_entries "$p")"

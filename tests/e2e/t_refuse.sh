@@ -16,6 +16,7 @@ up2() {
 
 two_actor_bed() {
 	std_topo "$1"
+	sized_for 1 3
 	e2e_actor a2
 	up 1 a1
 }

@@ -57,6 +57,7 @@ test_up_state() {
 
 test_up_json() {
 	std_topo uj
+	sized_for 1 2
 	local out rc=0
 	out=$(atn w1 up --actor a1 --netns "$(apath a1)" --pin-dir "$(pin 1)" --json 2>"$T/err") || rc=$?
 	check_eq "up --json exits 0" 0 "$rc"

@@ -426,13 +426,14 @@ static void test_purge(void **state)
 static void test_prepare(void **state)
 {
 	struct out_prepare r = { .pin_dir = "/p\"q", .loaded = true, .nat_entries = 8192,
-				 .max_actors = 4, .elapsed_ms = 98.76543 };
+				 .max_actors = 4, .pod_if = "eth0", .attached = true,
+				 .elapsed_ms = 98.76543 };
 	json_t *j;
 	char *text;
 
 	CAPTURE(text, out_prepare(f, true, &r));
 	j = parse(text);
-	assert_keys(j, "pin_dir loaded nat_entries max_actors elapsed_ms");
+	assert_keys(j, "pin_dir loaded pod_if attached nat_entries max_actors elapsed_ms");
 	assert_str(j, "pin_dir", "/p\"q");
 	assert_true(json_is_true(json_object_get(j, "loaded")));
 	assert_int(j, "nat_entries", 8192);
@@ -440,18 +441,20 @@ static void test_prepare(void **state)
 	json_decref(j);
 	free(text);
 	CAPTURE(text, out_prepare(f, false, &r));
-	assert_string_equal(text, "datapath loaded and pinned in /p\"q (sized for 4 actors, 8192 NAT entries) "
+	assert_string_equal(text, "datapath loaded and pinned in /p\"q (sized for 4 actors, 8192 NAT entries), "
+				  "on eth0 "
 				  "[98.8 ms]\n");
 	free(text);
 
 	r = (struct out_prepare){ .pin_dir = "/p", .nat_entries = 1024, .max_actors = 1,
-				      .elapsed_ms = 1.5 };
+				      .pod_if = "eth1", .elapsed_ms = 1.5 };
 	CAPTURE(text, out_prepare(f, true, &r));
-	assert_string_equal(text, "{\"pin_dir\":\"/p\",\"loaded\":false,\"nat_entries\":1024,"
-				  "\"max_actors\":1,\"elapsed_ms\":1.5}\n");
+	assert_string_equal(text, "{\"pin_dir\":\"/p\",\"loaded\":false,\"pod_if\":\"eth1\","
+				  "\"attached\":false,\"nat_entries\":1024,\"max_actors\":1,"
+				  "\"elapsed_ms\":1.5}\n");
 	free(text);
 	CAPTURE(text, out_prepare(f, false, &r));
-	assert_string_equal(text, "datapath already prepared in /p (sized for 1 actor, 1024 NAT entries) "
+	assert_string_equal(text, "datapath already prepared in /p (sized for 1 actor, 1024 NAT entries), on eth1 "
 				  "[1.5 ms]\n");
 	free(text);
 }
