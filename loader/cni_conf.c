@@ -9,7 +9,7 @@
  *   { "cniVersion": "1.1.0", "name": "actors", "type": "ateomnet",
  *     "podInterface": "eth0", "workerAddress": "10.200.0.1/30",
  *     "actorAddress": "10.200.0.2/30", "snatPorts": "1024-32767",
- *     "natEntries": 131072, "natQuota": 16384, "attach": "auto",
+ *     "maxActors": 4, "natEntries": 131072, "natQuota": 16384, "attach": "auto",
  *     "pinDir": "...", "egressHook": "...", "stateDir": "...",
  *     "capabilities": { "portMappings": true },
  *     "runtimeConfig": { "portMappings": [
@@ -230,6 +230,7 @@ int cni_conf_read(struct cni_req *req, FILE *in, bool needs_netns, char *err, si
 		{ "podInterface", "--pod-if" }, { "workerAddress", "--worker-addr" },
 		{ "actorAddress", "--actor-addr" }, { "snatPorts", "--snat-ports" },
 		{ "natEntries", "--nat-entries" }, { "natQuota", "--nat-quota" },
+		{ "maxActors", "--max-actors" },
 		{ "attach", "--attach" }, { "egressHook", "--egress-hook" },
 	};
 	struct argv av = { .n = 0 };

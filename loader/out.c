@@ -434,7 +434,7 @@ int out_prepare(FILE *f, bool json, const struct out_prepare *r)
 	if (json)
 		return emit(f, json_pack("{s:o,s:b,s:o,s:b,s:I,s:I,s:f}", "pin_dir",
 					 jstr(r->pin_dir), "loaded", r->loaded,
-					 "pod_if", jstr(r->pod_if ? r->pod_if : ""),
+					 "pod_if", r->pod_if ? jstr(r->pod_if) : json_null(),
 					 "attached", r->attached,
 					 "nat_entries", (json_int_t)r->nat_entries,
 					 "max_actors", (json_int_t)r->max_actors,
@@ -443,12 +443,12 @@ int out_prepare(FILE *f, bool json, const struct out_prepare *r)
 		fprintf(f, "datapath loaded and pinned in %s (sized for %u actor%s, %u NAT "
 			"entries), on %s [%.1f ms]\n", r->pin_dir, r->max_actors,
 			r->max_actors == 1 ? "" : "s", r->nat_entries,
-			r->pod_if ? r->pod_if : "?", r->elapsed_ms);
+			r->pod_if ? r->pod_if : "no pod interface yet", r->elapsed_ms);
 	else
 		fprintf(f, "datapath already prepared in %s (sized for %u actor%s, %u NAT "
 			"entries), on %s [%.1f ms]\n", r->pin_dir, r->max_actors,
 			r->max_actors == 1 ? "" : "s", r->nat_entries,
-			r->pod_if ? r->pod_if : "?", r->elapsed_ms);
+			r->pod_if ? r->pod_if : "no pod interface yet", r->elapsed_ms);
 	return flushed(f);
 }
 

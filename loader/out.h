@@ -110,7 +110,8 @@ struct out_prepare {
 	bool loaded;                   /* false: it was already prepared */
 	uint32_t nat_entries;          /* the NAT table's size */
 	uint32_t max_actors;           /* actors it is sized for */
-	const char *pod_if;            /* from_pod attached there */
+	const char *pod_if;            /* from_pod attached there; NULL: no such
+					* interface yet (the first up attaches) */
 	bool attached;                 /* by this call */
 	double elapsed_ms;
 };

@@ -22,7 +22,7 @@
 /* from_pod on the pod interface, and the config naming it (`up` checks
  * later actors against it, `purge` detaches from it). *attached: this call
  * attached it. */
-static int attach_pod(const struct ateom_args *a, struct dp *dp, bool *attached)
+static int attach_pod(const struct ateom_args *a, struct dp *dp, bool *attached, bool *on_pod)
 {
 	enum attach_mode mode;
 	struct ateom_config cfg;
@@ -33,9 +33,8 @@ static int attach_pod(const struct ateom_args *a, struct dp *dp, bool *attached)
 	if ((err = nl_open(&nl)))
 		return ateom_fail("cannot open netlink: %s", strerror(-err));
 	err = nl_link_get(&nl, a->pod_if, &pod);
-	if (err == -ENODEV) {
-		ateom_fail("pod interface %s does not exist in this network namespace "
-			   "(--pod-if)", a->pod_if);
+	if (err == -ENODEV) { /* not there yet: the first `up` attaches */
+		rc = 0;
 		goto out;
 	}
 	if (err) {
@@ -60,6 +59,7 @@ static int attach_pod(const struct ateom_args *a, struct dp *dp, bool *attached)
 	cfg.pod_ifindex = pod.ifindex;
 	if (dp_config_set(dp, &cfg))
 		goto out;
+	*on_pod = true;
 	rc = 0;
 out:
 	if (rc && *attached) {
@@ -87,7 +87,7 @@ int verb_prepare(const struct ateom_args *a)
 	double t0 = sys_now_ms();
 	struct out_prepare r = { 0 };
 	char dir[PATH_MAX];
-	bool created = false, attached = false;
+	bool created = false, attached = false, on_pod = false;
 	struct dp dp;
 	int lock = -1, rc = -1;
 
@@ -111,9 +111,9 @@ int verb_prepare(const struct ateom_args *a)
 		goto undo;
 	r.nat_entries = have.nat_entries;
 	r.max_actors = have.max_actors;
-	if (attach_pod(a, &dp, &attached))
+	if (attach_pod(a, &dp, &attached, &on_pod))
 		goto undo;
-	r.pod_if = a->pod_if;
+	r.pod_if = on_pod ? a->pod_if : NULL;
 	r.attached = attached;
 	r.pin_dir = dp.dir;
 	r.loaded = dp.loaded_now;

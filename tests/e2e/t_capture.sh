@@ -36,6 +36,7 @@ proxy_start() {
 
 test_capture_redsocks() {
 	std_topo cap
+	sized_for 1 2
 	local p st
 	p=$(pin 1)
 	capture_cgroup

@@ -170,7 +170,7 @@ test_cni_gc_status() {
 	e2e_actor a2
 	e2e_actor a3
 	local c
-	c=$(conf)
+	c=$(conf '"maxActors":3')
 	cni STATUS "$c"
 	check_eq "STATUS on a ready worker: exit 0" 0 "$CNI_RC" "$CNI_OUT"
 	cni_fails "STATUS with a pod interface that does not exist" 50 STATUS "$(conf '"podInterface":"nope0"')"

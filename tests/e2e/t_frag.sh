@@ -129,6 +129,7 @@ except socket.timeout:
 
 test_frag_two_actors_same_ip_id() {
 	std_topo fregid
+	sized_for 1 2
 	e2e_actor a2
 	up 1 a1 --veth ateom0
 	up 1 a2 --veth ateom1 --expose 81:80/tcp

@@ -21,6 +21,7 @@ print(a[0]["counters"][sys.argv[2]]["packets"] if a else "<no actor>")' "$2" "$3
 
 test_policy_two_actors() {
 	std_topo pol
+	sized_for 1 2
 	local p ev
 	p=$(pin 1)
 	e2e_actor a2

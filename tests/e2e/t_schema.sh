@@ -82,5 +82,5 @@ test_schema_strict() {
 	check_fails "a missing field is refused" "$v" "$s/up.json" <<<'{"actor":"a1"}'
 	check_fails "text is refused" "$v" "$s/status.json" <<<'datapath loaded'
 	check "a minimal valid document passes" "$v" "$s/prepare.json" \
-		<<<'{"pin_dir":"/x","loaded":true,"nat_entries":1024,"elapsed_ms":1}'
+		<<<'{"pin_dir":"/x","loaded":true,"pod_if":null,"attached":false,"nat_entries":1024,"max_actors":1,"elapsed_ms":1}'
 }
