@@ -515,23 +515,25 @@ static long snat_probe_one(__u32 i, void *ctx)
 }
 
 /* The first candidate: the actor's source port (or ICMP id) shifted by a
- * keyed hash of the rest of the tuple (protocol, actor address, remote
- * address and port). Without the key the shift is unknown, so the actor
- * cannot aim at a pod port toward a remote. For one remote the mapping is
- * a rotation of the range: one-to-one over any `range` consecutive source
- * ports, so the actor's own flows to one remote never collide, and each
- * tuple keeps its pod port across down/up (the key lives with the pinned
- * config; the veth's ifindex is left out on purpose). Both matter for a
- * remote still in TIME_WAIT for (pod port, remote): Linux keys TCP
- * timestamp offsets by 4-tuple, so a port handed to a *different* actor
- * tuple gets its SYN rejected (PAWS) and delayed by a retransmit; a plain
- * hash of the whole tuple collides like any hash and cut egress CPS ~4x. */
+ * keyed hash of the protocol and the actor address, and of nothing about
+ * the remote: one actor socket gets the same pod port toward every remote
+ * where that port is free (endpoint-independent mapping, RFC 4787 REQ-1;
+ * STUN, ICE and games need it). The mapping is a rotation of the range:
+ * one-to-one over any `range` consecutive source ports, so the actor's own
+ * flows never collide, and each socket keeps its pod port across down/up
+ * (the key lives with the pinned config). That matters for a remote still
+ * in TIME_WAIT for (pod port, remote): Linux keys TCP timestamp offsets by
+ * 4-tuple, so a port handed to a *different* actor tuple gets its SYN
+ * rejected (PAWS) and delayed by a retransmit; a plain hash of the whole
+ * tuple collides like any hash and cut egress CPS ~4x. The key keeps the
+ * mapping unpredictable from outside (RFC 6056); an actor may learn its
+ * own mapping, which is harmless: the search skips every port someone
+ * else owns (exposed ports, worker sockets, other pairs). */
 static __always_inline __u32 snat_first(const struct ateom_config *cfg, const struct pkt *p,
 					__u32 range)
 {
 	__u64 m0 = ((__u64)p->saddr << 32) | p->proto;
-	__u64 m1 = ((__u64)p->daddr << 32) | bpf_ntohs(p->dport);
-	__u32 shift = siphash_2u64(m0, m1, cfg->port_key) % range;
+	__u32 shift = siphash_2u64(m0, 0, cfg->port_key) % range;
 
 	return (bpf_ntohs(p->sport) % range + shift) % range;
 }

@@ -141,12 +141,15 @@ uint16_t snat_candidate_cfg(const struct ateom_config *c, uint8_t proto, uint32_
 			    uint16_t sport, uint32_t daddr, uint16_t dport, unsigned skip)
 {
 	/* bpf/nat.h snat_first(): the source port shifted by a keyed hash of
-	 * the rest of the tuple; addresses as they sit in the header (the
-	 * numeric value of the network-order word), ports in host order. */
+	 * the protocol and the actor address (the numeric value of the
+	 * network-order word); the remote (daddr, dport) plays no part:
+	 * endpoint-independent mapping. */
 	uint64_t m0 = (uint64_t)saddr << 32 | proto;
-	uint64_t m1 = (uint64_t)daddr << 32 | dport;
 	uint32_t range = (uint32_t)c->snat_port_max - c->snat_port_min + 1;
-	uint32_t shift = (uint32_t)(siphash_ref_2u64(m0, m1, (const uint64_t *)c->port_key) % range);
+	uint32_t shift = (uint32_t)(siphash_ref_2u64(m0, 0, (const uint64_t *)c->port_key) % range);
+
+	(void)daddr;
+	(void)dport;
 	uint32_t first = (sport % range + shift) % range;
 
 	return (uint16_t)(c->snat_port_min + (first + skip) % range);
