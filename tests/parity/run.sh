@@ -58,7 +58,9 @@ result() {
 	elif ((rc[$1] != 0)); then echo "fail: set-up failed (exit ${rc[$1]}, see $out/$1.log)"
 	else echo "fail: no result"; fi
 }
-cell() { [[ "$1" == pass ]] && echo pass || echo "fail (${1#fail: })" | sed 's/|/\\|/g'; }
+cell() { # a table cell: "pass" or "fail (WHY)", pipes escaped
+	if [[ "$1" == pass ]]; then echo pass; else echo "fail (${1#fail: })" | sed 's/|/\\|/g'; fi
+}
 trim() { local s="$1"; s="${s#"${s%%[! ]*}"}"; echo "${s%"${s##*[! ]}"}"; }
 
 errors=() notes=()

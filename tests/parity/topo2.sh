@@ -17,6 +17,7 @@
 # gateway 10.200.0.1, the node, r1, r2, the internet host.
 
 # The hops an actor's traceroute must show, in order.
+# shellcheck disable=SC2034 # read by mode.sh
 TOPO2_HOPS="10.200.0.1 192.0.2.1 198.51.100.2 198.51.100.6 203.0.113.10"
 TOPO2_INET2=203.0.113.11
 TOPO2_MTU=1280
@@ -51,6 +52,7 @@ topo2_net() {
 	in_ns node ip link set br0 up
 	topo2_link node r1 198.51.100.1/30 r1 node 198.51.100.2/30
 	topo2_link r1 r2 198.51.100.5/30 r2 r1 198.51.100.6/30 "$TOPO2_MTU"
+	# shellcheck disable=SC2153 # TOPO_INET comes from topo.sh
 	topo2_link r2 inet 203.0.113.1/24 inet eth0 "$TOPO_INET/24"
 	in_ns inet ip addr add "$TOPO2_INET2/24" dev eth0
 	in_ns node ip route add default via 198.51.100.2
