@@ -55,7 +55,7 @@ setup() {
 	topo_worker 1
 	topo_actor a1 >/dev/null
 	topo_actor a2 >/dev/null
-	local a1=(--expose 80/tcp --expose 8081/tcp --expose 9000/tcp --expose 7007/udp)
+	local a1=(--expose 80/tcp --expose 8081/tcp --expose 9000/tcp --expose 7007/udp --expose 8083/udp)
 	local a2=(--expose 8082/tcp)
 	case "$mode" in
 	ebpf)
@@ -88,6 +88,8 @@ setup() {
 	bg a-a1 "$tmp/peer-a1.srv" socat TCP-LISTEN:8081,fork,reuseaddr SYSTEM:'echo peer=$SOCAT_PEERADDR'
 	# shellcheck disable=SC2016
 	bg a-a2 "$tmp/peer-a2.srv" socat TCP-LISTEN:8082,fork,reuseaddr SYSTEM:'echo peer=$SOCAT_PEERADDR'
+	# shellcheck disable=SC2016
+	bg a-a1 "$tmp/peer-a1u.srv" socat UDP4-RECVFROM:8083,fork SYSTEM:'echo peer=$SOCAT_PEERADDR'
 	nginx_conf "$tmp/nginx"
 	bg a-a1 "$tmp/nginx.out" nginx -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" -e "$tmp/nginx/error.log"
 	wait_port inet tcp 9101
@@ -98,6 +100,7 @@ setup() {
 	wait_port a-a1 tcp 9000
 	wait_port a-a1 tcp 8081
 	wait_port a-a2 tcp 8082
+	wait_port a-a1 udp 8083
 	wait_port a-a1 tcp 80
 }
 
@@ -128,12 +131,13 @@ nginx_conf() {
 }
 
 # ---- checks -------------------------------------------------------------------
-# hops_seen TOOL OUTPUT: "ok" when every hop of TOPO2_HOPS answered at its
+# hops_seen TOOL OUTPUT DST: "ok" when every hop of TOPO2_HOPS (to DST)
+# answered at its
 # TTL (traceroute: " N  ADDR ..."; tracepath: " N:  ADDR ..."), else
 # what was seen instead.
 hops_seen() {
-	local tool="$1" text="$2" ttl=0 hop missing=""
-	for hop in $TOPO2_HOPS; do
+	local tool="$1" text="$2" dst="$3" ttl=0 hop missing=""
+	for hop in ${TOPO2_HOPS% *} $dst; do
 		ttl=$((ttl + 1))
 		if [[ "$tool" == tracepath ]]; then
 			grep -Eq "^ *$ttl:  +${hop//./\\.} " <<<"$text" && continue
@@ -151,16 +155,16 @@ hops_seen() {
 # hop and a pause in between, and a tool that misses a hop gets one more
 # try after the bucket refilled (an ICMP error withheld by a router's rate
 # limit is not the datapath's doing; one never sent is, and fails twice).
-# trace_run ID TOOL ARGS...: the hop check for one tool, output in ID.log.
+# trace_run ID DST TOOL ARGS...: the hop check for one tool, output in ID.log.
 trace_run() {
-	local id="$1" tool="$2" text why try
-	shift 2
+	local id="$1" dst="$2" tool="$3" text why try
+	shift 3
 	: >"$out/$id.log"
 	for try in 1 2; do
 		((try == 1)) || sleep 2
-		text=$(in_ns a-a1 timeout 20 "$tool" -n "$@" "$INET" 2>&1) || true
+		text=$(in_ns a-a1 timeout 20 "$tool" -n "$@" "$dst" 2>&1) || true
 		printf '%s\n' "--- try $try" "$text" >>"$out/$id.log"
-		why=$(hops_seen "$tool" "$text")
+		why=$(hops_seen "$tool" "$text" "$dst")
 		[[ "$why" == ok ]] && why=""
 		if [[ "$tool" == tracepath ]] && ! grep -Eq "Resume: pmtu $TOPO2_MTU " <<<"$text"; then
 			why+="${why:+, }no 'Resume: pmtu $TOPO2_MTU'"
@@ -171,13 +175,17 @@ trace_run() {
 }
 
 check_traces() {
-	trace_run trace_udp traceroute -q 2 -w 1 -m 6
+	trace_run trace_udp "$INET" traceroute -q 2 -w 1 -m 6
 	sleep 1
-	trace_run trace_icmp traceroute -I -q 2 -w 1 -m 6
+	trace_run trace_icmp "$INET" traceroute -I -q 2 -w 1 -m 6
 	sleep 1
-	trace_run trace_tcp traceroute -T -q 2 -w 1 -m 6
+	trace_run trace_tcp "$INET" traceroute -T -q 2 -w 1 -m 6
 	sleep 1
-	trace_run tracepath tracepath -m 6
+	# tracepath goes to the host's second address: the bulk transfers to
+	# the first teach the actor's stack their PMTU, and tracepath would
+	# start from that (its "1?: [LOCALHOST] pmtu 1280") instead of
+	# learning it from r1's Fragmentation Needed.
+	trace_run tracepath "$TOPO2_INET2" tracepath -m 6
 }
 
 # same_blob ID FILE: FILE must be the 2 MB blob.
@@ -231,10 +239,12 @@ check_stun() {
 	fi
 }
 
-# hairpin ID PORT: from a1 to POD_IP:PORT; the server says the peer it sees.
+# hairpin ID NS TCP|UDP4 PORT: from NS to POD_IP:PORT; the server says the
+# peer it sees.
 hairpin() {
-	local id="$1" port="$2" text
-	text=$(in_ns a-a1 timeout 6 socat -T 3 STDIO TCP:"$POD_IP":"$port",connect-timeout=3 </dev/null 2>&1) || true
+	local id="$1" ns="$2" proto="$3" port="$4" text opt=""
+	[[ "$proto" == TCP ]] && opt=",connect-timeout=3"
+	text=$(in_ns "$ns" timeout 6 socat -T 3 -t 2 STDIO "$proto:$POD_IP:$port$opt" <<<"hello" 2>&1) || true
 	echo "$text" >"$out/$id.log"
 	if [[ "$text" == "peer=$POD_IP" ]]; then record "$id" pass; else
 		# socat's "E connect(...): Connection refused" -> "Connection refused"
@@ -264,6 +274,10 @@ check_tcp_down & groups+=($!)
 udp_echo udp_out a-a1 "$INET" 9007 & groups+=($!)
 udp_echo udp_in node "$POD_IP" 7007 & groups+=($!)
 check_stun & groups+=($!)
-{ hairpin hairpin_peer 8082; hairpin hairpin_self 8081; } & groups+=($!)
+{
+	hairpin hairpin_peer a-a1 TCP 8082
+	hairpin hairpin_self a-a1 TCP 8081
+	hairpin hairpin_udp a-a2 UDP4 8083
+} & groups+=($!)
 wait "${groups[@]}"
 check_wrk

@@ -16,7 +16,8 @@
 # A traceroute from an actor on w1 to 203.0.113.10 sees: the actor's
 # gateway 10.200.0.1, the node, r1, r2, the internet host.
 
-# The hops an actor's traceroute must show, in order.
+# The hops of an actor's traceroute to 203.0.113.10, in order (the last
+# is the destination: mode.sh swaps it for the second address).
 # shellcheck disable=SC2034 # read by mode.sh
 TOPO2_HOPS="10.200.0.1 192.0.2.1 198.51.100.2 198.51.100.6 203.0.113.10"
 TOPO2_INET2=203.0.113.11
