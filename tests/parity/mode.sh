@@ -51,6 +51,7 @@ record() { # record ID pass|"fail: WHY"
 # ---- the bed ----------------------------------------------------------------
 setup() {
 	topo_init "p${mode:0:1}"
+	echo "$TOPO_ID" >"$out/topo_id" # run.sh looks for leftovers by it
 	topo2_net
 	topo_worker 1
 	topo_actor a1 >/dev/null

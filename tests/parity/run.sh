@@ -48,6 +48,23 @@ else
 		rc[$m]=$r
 		echo "$r" >"$out/$m.rc"
 	done
+	# A mode's cleanup trap removes its namespaces and pins; one killed
+	# by the timeout may not have: remove and report what is left.
+	: >"$out/leftovers"
+	for m in "${modes[@]}"; do
+		[[ -s "$out/$m/topo_id" ]] || continue
+		id=$(cat "$out/$m/topo_id")
+		for f in /run/netns/"$id"-* /sys/fs/bpf/"$id"-*; do
+			[[ -e "$f" ]] || continue
+			echo "$m left $f" >>"$out/leftovers"
+			if [[ "$f" == /run/netns/* ]]; then
+				for pid in $(ip netns pids "${f#/run/netns/}" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+				ip netns del "${f#/run/netns/}" 2>/dev/null
+			else
+				rm -rf "$f"
+			fi
+		done
+	done
 fi
 
 # result MODE ID: "pass", "fail: WHY", or why there is none.
@@ -64,6 +81,7 @@ cell() { # a table cell: "pass" or "fail (WHY)", pipes escaped
 trim() { local s="$1"; s="${s#"${s%%[! ]*}"}"; echo "${s%"${s##*[! ]}"}"; }
 
 errors=() notes=()
+[[ ! -f "$out/leftovers" ]] || while read -r l; do errors+=("$l"); done <"$out/leftovers"
 {
 	echo "| check | nftables bridge | ateomnet | verdict |"
 	echo "|---|---|---|---|"
