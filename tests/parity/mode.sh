@@ -282,3 +282,5 @@ check_stun & groups+=($!)
 } & groups+=($!)
 wait "${groups[@]}"
 check_wrk
+# ateomnet's counters after the checks: why a check failed, at a glance.
+[[ "$mode" != ebpf ]] || in_ns w1 "$ATEOMNET" status --pin-dir "$PIN" >"$out/status.txt" 2>&1 || true
