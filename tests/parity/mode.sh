@@ -81,16 +81,18 @@ setup() {
 	bg inet "$tmp/down.srv" socat -u OPEN:"$tmp/blob" TCP-LISTEN:9102,reuseaddr
 	bg inet "$tmp/echo.srv" socat UDP4-RECVFROM:9007,fork EXEC:/bin/cat
 	bg inet "$tmp/stund.log" stund -h "$INET" -a "$TOPO2_INET2"
-	# The actors: a UDP echo and a bulk source on exposed ports, a server
-	# that answers with the peer address it sees (hairpin), nginx for wrk.
+	# The actors: a UDP echo and a bulk source on exposed ports, servers
+	# that answer with the peer address they see (hairpin), nginx for wrk.
+	# Those read the request first: a shell that answered and exited before
+	# socat handed it the datagram made socat die on EPIPE, unanswered.
 	bg a-a1 "$tmp/echo-a1.srv" socat UDP4-RECVFROM:7007,fork EXEC:/bin/cat
 	bg a-a1 "$tmp/in.srv" socat -u OPEN:"$tmp/blob" TCP-LISTEN:9000,reuseaddr
 	# shellcheck disable=SC2016 # expanded by the shell socat starts
-	bg a-a1 "$tmp/peer-a1.srv" socat TCP-LISTEN:8081,fork,reuseaddr SYSTEM:'echo peer=$SOCAT_PEERADDR'
+	bg a-a1 "$tmp/peer-a1.srv" socat TCP-LISTEN:8081,fork,reuseaddr SYSTEM:'read -r line; echo peer=$SOCAT_PEERADDR'
 	# shellcheck disable=SC2016
-	bg a-a2 "$tmp/peer-a2.srv" socat TCP-LISTEN:8082,fork,reuseaddr SYSTEM:'echo peer=$SOCAT_PEERADDR'
+	bg a-a2 "$tmp/peer-a2.srv" socat TCP-LISTEN:8082,fork,reuseaddr SYSTEM:'read -r line; echo peer=$SOCAT_PEERADDR'
 	# shellcheck disable=SC2016
-	bg a-a1 "$tmp/peer-a1u.srv" socat UDP4-RECVFROM:8083,fork SYSTEM:'echo peer=$SOCAT_PEERADDR'
+	bg a-a1 "$tmp/peer-a1u.srv" socat UDP4-RECVFROM:8083,fork SYSTEM:'read -r line; echo peer=$SOCAT_PEERADDR'
 	nginx_conf "$tmp/nginx"
 	bg a-a1 "$tmp/nginx.out" nginx -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" -e "$tmp/nginx/error.log"
 	wait_port inet tcp 9101
@@ -240,16 +242,18 @@ check_stun() {
 	fi
 }
 
-# hairpin ID NS TCP|UDP4 PORT: from NS to POD_IP:PORT; the server says the
-# peer it sees.
+# hairpin ID NS TCP|UDP4 PORT [PEER]: from NS to POD_IP:PORT; the server
+# says the peer it sees, which must be PEER (default: the pod IP).
 hairpin() {
-	local id="$1" ns="$2" proto="$3" port="$4" text opt=""
+	local id="$1" ns="$2" proto="$3" port="$4" peer="${5:-$POD_IP}" text opt=""
 	[[ "$proto" == TCP ]] && opt=",connect-timeout=3"
-	text=$(in_ns "$ns" timeout 6 socat -T 3 -t 2 STDIO "$proto:$POD_IP:$port$opt" <<<"hello" 2>&1) || true
-	echo "$text" >"$out/$id.log"
-	if [[ "$text" == "peer=$POD_IP" ]]; then record "$id" pass; else
+	echo "--- $ns -> $proto:$POD_IP:$port" >>"$out/$id.log"
+	text=$(in_ns "$ns" timeout 6 socat -d -d -T 3 -t 2 STDIO "$proto:$POD_IP:$port$opt" <<<"hello" \
+		2>>"$out/$id.log") || true
+	echo "$text" >>"$out/$id.log"
+	if [[ "$text" == "peer=$peer" ]]; then record "$id" pass; else
 		# socat's "E connect(...): Connection refused" -> "Connection refused"
-		record "$id" "fail: $(sed -E 's/.*: //' <<<"${text:-no answer}" | head -1)"
+		record "$id" "fail: $(grep ' E ' "$out/$id.log" | tail -1 | sed -E 's/.*: //' | grep . || echo "${text:-no answer}")"
 	fi
 }
 
@@ -276,6 +280,11 @@ udp_echo udp_out a-a1 "$INET" 9007 & groups+=($!)
 udp_echo udp_in node "$POD_IP" 7007 & groups+=($!)
 check_stun & groups+=($!)
 {
+	# the control: the same servers from the node (no hairpin) answer
+	hairpin hairpin_ctl node TCP 8082 "$TOPO_GW"
+	if [[ "$(cat "$out/hairpin_ctl.res")" == pass ]]; then
+		hairpin hairpin_ctl node UDP4 8083 "$TOPO_GW"
+	fi
 	hairpin hairpin_peer a-a1 TCP 8082
 	hairpin hairpin_self a-a1 TCP 8081
 	hairpin hairpin_udp a-a2 UDP4 8083
