@@ -80,7 +80,7 @@ cell() { # a table cell: "pass" or "fail (WHY)", pipes escaped
 }
 trim() { local s="$1"; s="${s#"${s%%[! ]*}"}"; echo "${s%"${s##*[! ]}"}"; }
 
-errors=() notes=()
+errors=() notes=() logs=()
 [[ ! -f "$out/leftovers" ]] || while read -r l; do errors+=("$l"); done <"$out/leftovers"
 {
 	echo "| check | nftables bridge | ateomnet | verdict |"
@@ -94,6 +94,7 @@ errors=() notes=()
 		[[ "$n" == pass ]] && nft_got=pass
 		if [[ "$nft_got" != "$nft_want" ]]; then
 			errors+=("$id: the nftables bridge should $nft_want, got: $n")
+			logs+=("nftables/$id")
 		fi
 		if [[ "$e" == pass ]]; then
 			verdict=ok
@@ -106,6 +107,7 @@ errors=() notes=()
 			verdict="xfail, ${pending}"
 		else
 			verdict=FAIL
+			logs+=("ebpf/$id")
 			if [[ "$nft_got" == pass ]]; then
 				errors+=("$id: ateomnet fails what the bridge passes: $e")
 			else
@@ -122,6 +124,10 @@ for m in "${modes[@]}"; do
 	((rc[$m] == 0)) || { echo "parity: mode $m exited ${rc[$m]}:"; tail -20 "$out/$m.log" | sed 's/^/    /'; }
 done
 for n in "${notes[@]}"; do echo "parity: note: $n"; done
+for l in "${logs[@]}"; do # what the tool said, for a failure in CI
+	echo "parity: --- $l.log (tail)"
+	tail -15 "$out/$l.log" 2>/dev/null | sed 's/^/    /'
+done
 for e in "${errors[@]}"; do echo "parity: FAIL $e"; done
 echo "parity: ${#modes[@]} modes in $((SECONDS - t0))s; logs in $out/MODE/CHECK.log"
 ((${#errors[@]} == 0)) || exit 1
