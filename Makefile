@@ -4,6 +4,7 @@
 #   make test       install what is missing, build, run every test
 #   make demo       install what is missing, build, show the datapath working
 #   make bench      benchmarks (figures, never asserted)
+#   make parity     real tools vs the nftables bridge, the check x mode table
 #
 # Test suites and benchmarks add their own rules in tests/*/*.mk.
 
