@@ -61,6 +61,10 @@ setup() {
 	case "$mode" in
 	ebpf)
 		PIN=$(topo_pin_dir w1)
+		# Two actors on the worker (hairpin between them): sized for
+		# them at worker start, as an operator would; sizes otherwise
+		# the production defaults.
+		in_ns w1 "$ATEOMNET" prepare --pin-dir "$PIN" --max-actors 2 >/dev/null
 		in_ns w1 "$ATEOMNET" up --actor a1 --netns "/run/netns/$TOPO_ID-a-a1" \
 			--pin-dir "$PIN" "${a1[@]}"
 		in_ns w1 "$ATEOMNET" up --actor a2 --netns "/run/netns/$TOPO_ID-a-a2" \
