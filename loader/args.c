@@ -403,7 +403,7 @@ int ateom_valid_pin_dir(const char *dir, char *err, size_t errlen)
 enum flag_id {
 	F_ACTOR, F_NETNS, F_VETH, F_POD_IF, F_WORKER_ADDR, F_ACTOR_ADDR,
 	F_EXPOSE, F_PIN_DIR, F_ATTACH, F_SNAT_PORTS, F_NAT_ENTRIES, F_NAT_QUOTA, F_EGRESS_HOOK, F_JSON,
-	F_FORCE, F_DRY_RUN, F_PIN_ROOT, F_HELP, F_VERSION,
+	F_FORCE, F_DRY_RUN, F_PIN_ROOT, F_HELP, F_VERSION, F_TIMEOUT,
 };
 
 #define V(v) (1u << (v))
@@ -431,6 +431,12 @@ static const struct flag {
 	{ "--nat-entries", F_NAT_ENTRIES, 1, V_UP | V_PREPARE },
 	{ "--nat-quota",   F_NAT_QUOTA,   1, V_UP },
 	{ "--egress-hook", F_EGRESS_HOOK, 1, V_UP },
+	/* NAT pair idle timeouts (timeouts.h), datapath-wide */
+	{ "--timeout-tcp-est",   F_TIMEOUT, 1, V_UP | V_PREPARE },
+	{ "--timeout-tcp-syn",   F_TIMEOUT, 1, V_UP | V_PREPARE },
+	{ "--timeout-tcp-close", F_TIMEOUT, 1, V_UP | V_PREPARE },
+	{ "--timeout-udp",       F_TIMEOUT, 1, V_UP | V_PREPARE },
+	{ "--timeout-icmp",      F_TIMEOUT, 1, V_UP | V_PREPARE },
 	{ "--pin-dir",     F_PIN_DIR,     1, V_UP | V(VERB_DOWN) | V_INSPECT | V_PREPARE },
 	{ "--json",        F_JSON,        0, V_UP | V(VERB_DOWN) | V_INSPECT | V(VERB_GC) |
 					     V_PREPARE },
@@ -622,6 +628,24 @@ static int apply(struct ateom_args *a, const struct flag *f, const char *v,
 			return -1;
 		strcpy(a->pin_root, v);
 		return 0;
+	case F_TIMEOUT: {
+		int t = ateom_timeout_by_flag(f->name);
+
+		if (t < 0)
+			return fail(err, errlen, "%s: unknown timeout", f->name);
+		if (a->timeouts_set & (1u << t))
+			return fail(err, errlen, "%s given twice", f->name);
+		r = parse_dec(v, strlen(v), ATEOM_TIMEOUT_MAX_S, &n);
+		if (r == -1)
+			return fail(err, errlen, "%s %s: must be a decimal number of seconds "
+				    "(digits only, no leading zeros)", f->name, quote(q, v));
+		if (r == -2 || n < 1)
+			return fail(err, errlen, "%s %s: must be 1.." STR(ATEOM_TIMEOUT_MAX_S)
+				    " seconds", f->name, quote(q, v));
+		a->timeout_s[t] = (uint32_t)n;
+		a->timeouts_set |= 1u << t;
+		return 0;
+	}
 	case F_HELP:
 	case F_VERSION:
 		break; /* handled by the caller */
@@ -709,7 +733,7 @@ int ateom_parse_args(int argc, char **argv, struct ateom_args *a,
 			a->verb = f->id == F_HELP ? VERB_HELP : VERB_VERSION;
 			return 0;
 		}
-		if (f->id != F_EXPOSE && (seen & (1u << f->id)))
+		if (f->id != F_EXPOSE && f->id != F_TIMEOUT && (seen & (1u << f->id)))
 			return fail(err, errlen, "%s given twice", f->name);
 		seen |= 1u << f->id;
 		if (apply(a, f, val, &wplen, &aplen, err, errlen))
@@ -739,7 +763,7 @@ const char *ateom_usage(void)
 "  gc      [--dry-run] [--pin-root DIR] [--json]\n"
 "                                  reclaim the pin dirs of workers whose netns\n"
 "                                  is gone (run anywhere on the node)\n"
-"  prepare [--pin-dir DIR] [--nat-entries N] [--json]\n"
+"  prepare [--pin-dir DIR] [--nat-entries N] [--timeout-NAME S]... [--json]\n"
 "                                  load and pin the datapath ahead of time (at\n"
 "                                  worker start), so the first up is warm;\n"
 "                                  attaches nothing (idempotent)\n"
@@ -775,6 +799,11 @@ const char *ateom_usage(void)
 				STR(NAT_QUOTA_MIN) "..\n"
 "                          (default " STR(ATEOM_NAT_DEFAULT_QUOTA) "); the quotas of the actors up\n"
 "                          must fit in the table (two entries a pair)\n"
+"  --timeout-NAME SECONDS  idle time after which a NAT pair expires; NAME:\n"
+"                          tcp-est (default 432000), tcp-syn (240), tcp-close\n"
+"                          (1), udp (300), icmp (60). Datapath-wide: set by up\n"
+"                          or prepare for every actor of the worker; kept when\n"
+"                          not given (also a flag of prepare)\n"
 "\n"
 "Common flags:\n"
 "  --pin-dir DIR           absolute bpffs directory of the maps (default: one\n"

@@ -13,6 +13,7 @@
 #include <net/if.h>
 #include "ateomnet.h"
 #include "attach_mode.h"
+#include "timeouts.h"
 
 #define ATEOM_MAX_EXPOSE 16
 
@@ -42,6 +43,9 @@ struct ateom_args {
 	uint32_t nat_entries;         /* up, prepare; 0 = ATEOM_NAT_DEFAULT_ENTRIES */
 	uint32_t nat_quota;           /* pairs; default ATEOM_NAT_DEFAULT_QUOTA */
 	char egress_hook[4096];       /* pinned hook program, "" = none */
+	/* up, prepare: --timeout-NAME SECONDS (bit t of timeouts_set: given) */
+	uint32_t timeout_s[ATEOM_TO_N];
+	uint32_t timeouts_set;
 	bool json;
 	bool force;                   /* purge: even with actors up */
 	bool dry_run;                 /* gc: report only */

@@ -25,6 +25,20 @@ static int nat_size(const struct dp *dp, uint32_t *entries)
 	return 0;
 }
 
+/* --timeout-*: datapath-wide, so prepare may set them too (before or
+ * between activations). */
+static int set_timeouts(const struct dp *dp, const struct ateom_args *a)
+{
+	struct ateom_config cfg;
+
+	if (!a->timeouts_set)
+		return 0;
+	if (dp_config_get(dp, &cfg))
+		return -1;
+	ateom_timeouts_apply(&cfg, a->timeout_s, a->timeouts_set);
+	return dp_config_set(dp, &cfg);
+}
+
 int verb_prepare(const struct ateom_args *a)
 {
 	double t0 = sys_now_ms();
@@ -47,7 +61,8 @@ int verb_prepare(const struct ateom_args *a)
 		goto undo;
 	/* Already pinned: opened, so a datapath `up` would refuse (incomplete,
 	 * another ABI) fails here too, and exit 0 means the next `up` is warm. */
-	if (dp_open_or_load(&dp, a->nat_entries) || nat_size(&dp, &r.nat_entries))
+	if (dp_open_or_load(&dp, a->nat_entries) || nat_size(&dp, &r.nat_entries) ||
+	    set_timeouts(&dp, a))
 		goto undo;
 	r.pin_dir = dp.dir;
 	r.loaded = dp.loaded_now;
