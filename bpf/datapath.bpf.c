@@ -27,6 +27,7 @@
 #include "icmp_err.h"
 #include "gc.h"
 #include "ident.h"
+#include "ttl.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -95,6 +96,21 @@ static __always_inline int actor_icmp_error(struct __sk_buff *skb,
 	return bpf_redirect_neigh(cfg->pod_ifindex, NULL, 0, 0);
 }
 
+/* TTL 1: ICMP Time Exceeded from the gateway, back to the actor (ttl.h);
+ * never about an ICMP error (RFC 1122 3.2.2). */
+static __always_inline int ttl_expired(struct __sk_buff *skb, const struct ateom_actor *a,
+				       const struct pkt *p)
+{
+	if (p->proto == IPPROTO_ICMP && ICMP_IS_ERROR(p->icmp_type))
+		return drop(a->id, ATEOM_STAT_DROP_TTL, p->len);
+	if (!ttl_icmp_allowed(a->id, bpf_ktime_get_coarse_ns()))
+		return drop(a->id, ATEOM_STAT_DROP_TTL_RATELIMIT, p->len);
+	if (ttl_make_error(skb, a, p))
+		return drop(a->id, ATEOM_STAT_DROP_TTL, p->len);
+	count(a->id, ATEOM_STAT_TTL_EXCEEDED, p->len); /* the expired packet */
+	return bpf_redirect(skb->ifindex, 0);
+}
+
 /* From an exposed actor port: a static mapping back to pod:S, no state. */
 static __always_inline struct ateom_svc_rev *exposed_source(__u32 ifindex, const struct pkt *p)
 {
@@ -123,7 +139,7 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 	/* Check before translating or creating state for a packet that will
 	 * not leave. */
 	if (p->ttl <= 1)
-		return drop(a->id, ATEOM_STAT_DROP_TTL, p->len);
+		return ttl_expired(skb, a, p);
 	if (p->proto == IPPROTO_ICMP && p->icmp_type != ICMP_ECHO) {
 		if (!ICMP_IS_ERROR(p->icmp_type)) /* only echo requests start flows */
 			return drop(a->id, ATEOM_STAT_DROP_PROTO, p->len);

@@ -241,6 +241,14 @@ struct ateom_counter {
 
 #define ATEOM_STATS_ENTRIES ((ATEOM_MAX_ACTORS + 1) * ATEOM_STAT_MAX)
 
+/* ---- TTL expiry (bpf/ttl.h): ICMP Time Exceeded to the actor ----------
+ * At most a burst of ATEOM_TTL_ICMP_BURST errors per actor, refilled at
+ * ATEOM_TTL_ICMP_PER_SEC; each quotes up to ATEOM_TTL_QUOTE_MAX bytes of
+ * the expired datagram (so the error fits in 576 bytes, as Linux's do). */
+#define ATEOM_TTL_ICMP_BURST 16
+#define ATEOM_TTL_ICMP_PER_SEC 8
+#define ATEOM_TTL_QUOTE_MAX 548
+
 /* ---- egress_hooks: prog array, see ateomnet_hook.h --------------------- */
 #include "ateomnet_hook.h"
 

@@ -51,7 +51,17 @@
 	X(DROP_FORWARDED, "drop_forwarded")   /* routed by the worker toward  \
 						 an actor: never ours */      \
 	X(RST_IGNORED, "rst_ignored")         /* a remote's RST that does not \
-						 match the actor's ACK */
+						 match the actor's ACK */      \
+	X(TTL_EXCEEDED, "ttl_exceeded")       /* TTL 1 from the actor: ICMP  \
+						 time exceeded sent back */    \
+	X(DROP_TTL_RATELIMIT, "drop_ttl_ratelimit") /* ...not sent: over the \
+						 actor's ICMP error rate */    \
+	X(HAIRPIN, "hairpin")                 /* to an exposed port at the    \
+						 pod IP: to its actor */       \
+	X(HAIRPIN_REPLY, "hairpin_reply")     /* its reply, from the exposed  \
+						 port, back to the caller */   \
+	X(DROP_HAIRPIN, "drop_hairpin")       /* a hairpin packet with no    \
+						 pair or service left */
 
 #define ATEOM_STAT_ENUM(id, name) ATEOM_STAT_##id,
 enum ateom_stat { ATEOM_STATS(ATEOM_STAT_ENUM) ATEOM_STAT_MAX };

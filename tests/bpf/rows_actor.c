@@ -144,10 +144,7 @@ const struct row actor_rows[] = {
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN,
 		  .vlan = 7 },
 	  ACTOR_DROP(DROP_NOT_IPV4) },
-	{ "actor_ttl1", FROM_ACTOR, DEV_A1,
-	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN,
-		  .ttl = 1 },
-	  ACTOR_DROP(DROP_TTL) },
+	/* TTL 1: answered with Time Exceeded, rows_ttl.c */
 	{ "actor_no_actor_entry", FROM_ACTOR, DEV_POD,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
 	  .verdict = FX_SHOT, .c = { C(0, DROP_NO_ACTOR) } },
