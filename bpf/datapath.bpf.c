@@ -28,6 +28,7 @@
 #include "gc.h"
 #include "ident.h"
 #include "ttl.h"
+#include "hairpin.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -105,10 +106,23 @@ static __always_inline int ttl_expired(struct __sk_buff *skb, const struct ateom
 		return drop(a->id, ATEOM_STAT_DROP_TTL, p->len);
 	if (!ttl_icmp_allowed(a->id, bpf_ktime_get_coarse_ns()))
 		return drop(a->id, ATEOM_STAT_DROP_TTL_RATELIMIT, p->len);
-	if (ttl_make_error(skb, a, p))
+	if (ttl_make_error(skb, a->worker_ip_be, p->saddr))
 		return drop(a->id, ATEOM_STAT_DROP_TTL, p->len);
 	count(a->id, ATEOM_STAT_TTL_EXCEEDED, p->len); /* the expired packet */
 	return bpf_redirect(skb->ifindex, 0);
+}
+
+/* A hairpin packet, translated, into its actor's netns (hairpin.h). The
+ * target's veth is not the one it came in on: redirect_peer (into the
+ * peer's netns from this ingress) is what delivers it without passing the
+ * worker's stack; to_actor would drop it on the veth's egress. */
+static __always_inline int hairpin_send(const struct ateom_actor *a, const struct pkt *p,
+					int err, const struct hairpin_dest *d, __u32 stat)
+{
+	if (err)
+		return drop(a->id, ATEOM_STAT_DROP_HAIRPIN, p->len);
+	count(a->id, stat, p->len);
+	return bpf_redirect_peer(d->ifindex, 0);
 }
 
 /* From an exposed actor port: a static mapping back to pod:S, no state. */
@@ -163,6 +177,12 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 		if ((e->seen & ~before) & (ATEOM_SEEN_FIN | ATEOM_SEEN_RST))
 			nat_mirror_close(&key, e, now);
 	} else if ((rev = exposed_source(skb->ifindex, p))) {
+		if (p->daddr == cfg->pod_ip_be) { /* hairpin: an answer to a caller */
+			struct hairpin_dest d;
+
+			err = hairpin_answer(skb, cfg, p, rev->port_be, &d);
+			return hairpin_send(a, p, err, &d, ATEOM_STAT_HAIRPIN_REPLY);
+		}
 		if (rewrite_src(skb, p, cfg->pod_ip_be, rev->port_be))
 			return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
 		count(a->id, ATEOM_STAT_DNAT_REPLY, p->len);
@@ -181,6 +201,12 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 	}
 	addr = e->addr_be; /* copied: a deleted element's memory may be reused */
 	port = e->port_be;
+	if (p->daddr == cfg->pod_ip_be) { /* hairpin: on to the exposed port */
+		struct hairpin_dest d;
+
+		err = hairpin_forward(skb, p, addr, port, &d);
+		return hairpin_send(a, p, err, &d, ATEOM_STAT_HAIRPIN);
+	}
 	if (rewrite_src(skb, p, addr, port))
 		return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
 	count(a->id, ATEOM_STAT_SNAT, p->len);
@@ -229,7 +255,7 @@ int from_actor(struct __sk_buff *skb)
 	/* Source routes and the like have no business leaving an actor. */
 	if (p.options)
 		return drop(a->id, ATEOM_STAT_DROP_IP_OPTIONS, skb->len);
-	if (to_worker(cfg, a, p.daddr)) {
+	if (to_worker(cfg, a, p.daddr) && !(r == PARSE_OK && hairpin_bound(cfg, ifindex, &p))) {
 		/* Fragments: no further than to the actor's own gateway either
 		 * (the worker's reassembly memory is the worker's). */
 		if (r == PARSE_FRAG)
@@ -278,7 +304,7 @@ int actor_resume(struct __sk_buff *skb)
 
 	/* The hook may not have kept its promise not to touch the packet. */
 	if (parse_ipv4(skb, &p) != PARSE_OK || p.saddr != a->actor_ip_be || p.options ||
-	    to_worker(cfg, a, p.daddr))
+	    (to_worker(cfg, a, p.daddr) && !hairpin_bound(cfg, ifindex, &p)))
 		return drop(a->id, ATEOM_STAT_DROP_POLICY, skb->len);
 	return actor_egress(skb, cfg, a, &p);
 }
@@ -401,7 +427,10 @@ int from_pod(struct __sk_buff *skb)
 
 	if (!cfg)
 		return TC_ACT_UNSPEC;
-	if (parse_ipv4(skb, &p) != PARSE_OK || p.daddr != cfg->pod_ip_be)
+	/* Nobody on the pod network sends as the pod IP (hairpin.h: such a
+	 * packet could otherwise reach a hairpin pair). */
+	if (parse_ipv4(skb, &p) != PARSE_OK || p.daddr != cfg->pod_ip_be ||
+	    p.saddr == cfg->pod_ip_be)
 		return pod_pass(skb);
 	if (p.proto == IPPROTO_ICMP) {
 		if (ICMP_IS_ERROR(p.icmp_type))

@@ -77,11 +77,11 @@ static __always_inline __u16 csum_fold32(__u32 s)
 	return (__u16)~s;
 }
 
-/* Turns the expired packet into the Time Exceeded error (0) or fails (-1:
- * the packet is then dropped). a: the actor (gateway address), p: the
- * packet as parsed (no IPv4 options: from_actor drops those). */
-static __always_inline int ttl_make_error(struct __sk_buff *skb, const struct ateom_actor *a,
-					  const struct pkt *p)
+/* Turns the expired packet (no IPv4 options: from_actor drops those) into
+ * the Time Exceeded error from gw_ip to actor_ip (0), or fails (-1: the
+ * packet is then dropped). Not inlined: from_actor's stack is near its
+ * limit, and this path is rare (rate-limited). */
+static __noinline int ttl_make_error(struct __sk_buff *skb, __be32 gw_ip, __be32 actor_ip)
 {
 	struct {
 		struct iphdr ip;
@@ -110,8 +110,8 @@ static __always_inline int ttl_make_error(struct __sk_buff *skb, const struct at
 	h.ip.id = tot_id[1]; /* any will do (DF clear, never fragmented): the probe's */
 	h.ip.ttl = 64;
 	h.ip.protocol = IPPROTO_ICMP;
-	h.ip.saddr = a->worker_ip_be;
-	h.ip.daddr = p->saddr;
+	h.ip.saddr = gw_ip;
+	h.ip.daddr = actor_ip;
 	h.ip.check = csum_fold32(bpf_csum_diff(NULL, 0, (__be32 *)&h.ip, sizeof(h.ip), 0));
 	h.ic.type = ICMP_TIME_EXCEEDED;
 	h.ic.code = 0; /* TTL exceeded in transit */
