@@ -121,7 +121,7 @@ static __always_inline int hairpin_send(const struct ateom_actor *a, const struc
 {
 	if (err)
 		return drop(a->id, ATEOM_STAT_DROP_HAIRPIN, p->len);
-	count(a->id, stat, p->len);
+	count(d->actor_id, stat, p->len); /* the receiver's, as DNAT counts */
 	return bpf_redirect_peer(d->ifindex, 0);
 }
 
@@ -181,7 +181,8 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 			struct hairpin_dest d;
 
 			err = hairpin_answer(skb, cfg, p, rev->port_be, &d);
-			return hairpin_send(a, p, err, &d, ATEOM_STAT_HAIRPIN_REPLY);
+			return hairpin_send(a, p, err < 0, &d, err ? ATEOM_STAT_HAIRPIN :
+							       ATEOM_STAT_HAIRPIN_REPLY);
 		}
 		if (rewrite_src(skb, p, cfg->pod_ip_be, rev->port_be))
 			return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);

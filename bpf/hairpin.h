@@ -115,7 +115,8 @@ static __noinline int hairpin_forward(struct __sk_buff *skb, const struct pkt *p
  * the caller through the pair's port record, whose use refreshes the pair
  * (and tells it about the answer, FIN, RST) like a reply from the pod
  * interface. Between two exposed ports there is no pair: the static
- * mappings both ways. 0, or -1 (no pair: dropped). */
+ * mappings both ways. 0 (an answer), 1 (a call between exposed ports), or
+ * -1 (neither: dropped). */
 static __noinline int hairpin_answer(struct __sk_buff *skb, const struct ateom_config *cfg,
 					  const struct pkt *p, __be16 svc_port,
 					  struct hairpin_dest *d)
@@ -127,8 +128,8 @@ static __noinline int hairpin_answer(struct __sk_buff *skb, const struct ateom_c
 
 	hairpin_in_key(&k, cfg, p->proto, svc_port, p->dport);
 	e = tcp_is_syn(p) ? NULL : bpf_map_lookup_elem(&nat, &k);
-	if (!e)
-		return hairpin_forward(skb, p, cfg->pod_ip_be, svc_port, d);
+	if (!e) /* between two exposed ports */
+		return hairpin_forward(skb, p, cfg->pod_ip_be, svc_port, d) ? -1 : 1;
 	addr = e->addr_be; /* copied: a deleted element's memory may be reused */
 	port = e->port_be;
 	d->ifindex = e->actor_ifindex;

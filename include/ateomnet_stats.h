@@ -56,10 +56,11 @@
 						 time exceeded sent back */    \
 	X(DROP_TTL_RATELIMIT, "drop_ttl_ratelimit") /* ...not sent: over the \
 						 actor's ICMP error rate */    \
-	X(HAIRPIN, "hairpin")                 /* to an exposed port at the    \
-						 pod IP: to its actor */       \
-	X(HAIRPIN_REPLY, "hairpin_reply")     /* its reply, from the exposed  \
-						 port, back to the caller */   \
+	X(HAIRPIN, "hairpin")                 /* received from an actor that \
+						 called an exposed port of this\
+						 one at the pod IP */          \
+	X(HAIRPIN_REPLY, "hairpin_reply")     /* received: the answer of the \
+						 exposed port it called so */  \
 	X(DROP_HAIRPIN, "drop_hairpin")       /* a hairpin packet with no    \
 						 pair or service left */
 

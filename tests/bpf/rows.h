@@ -19,7 +19,7 @@
 
 /* ---- the suite: areas of rows, in the order they run, then the flows ---- */
 #define ROW_AREAS(X) X(snat) X(owner) X(dnat) X(pod) X(actor) X(hook) X(icmp) X(ident) \
-		     X(rst) X(forward) X(icmpcsum) X(ttl)
+		     X(rst) X(forward) X(icmpcsum) X(ttl) X(hairpin)
 
 #define ROW_AREA_DECL(a) extern const struct row a##_rows[]; extern const size_t a##_rows_n;
 ROW_AREAS(ROW_AREA_DECL)
