@@ -11,7 +11,9 @@
  *
  * When a hook runs (tail call from from_actor, TC ingress of ateomN):
  *   - the packet is untouched (before NAT): IPv4, source = the actor address,
- *     not a fragment, TCP, UDP or ICMP echo, not addressed to the worker;
+ *     not a fragment, TCP, UDP or ICMP echo, not addressed to the worker
+ *     (a call to an exposed port at the pod IP, or its answer from one, is
+ *     not the worker's: it hairpins to an actor, bpf/hairpin.h);
  *   - skb->cb[ATEOM_HOOK_CB_MAGIC_IDX] == ATEOM_HOOK_CB_MAGIC,
  *     skb->cb[ATEOM_HOOK_CB_ACTOR_ID] == the actor id,
  *     skb->cb[ATEOM_HOOK_CB_IFINDEX] == ateomN's ifindex (== skb->ifindex);

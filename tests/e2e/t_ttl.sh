@@ -22,6 +22,9 @@ test_traceroute() {
 	check_hop1 "traceroute (UDP)"
 	check_hop1 "traceroute -I" -I
 	check_hop1 "traceroute -T" -T -p 7000
+	local tp rc=0
+	tp=$(in_ns a-a1 tracepath -n -m 5 203.0.113.10 2>&1) || rc=$?
+	check_match "tracepath: hop 1 is the gateway" '^ 1: +10\.200\.0\.1 ' "$tp"
 	local s
 	s=$(status_json 1)
 	check_match "Time Exceeded answers counted (3 or more)" '^([3-9]|[1-9][0-9]+)$' \
