@@ -256,7 +256,8 @@ int from_actor(struct __sk_buff *skb)
 	/* Source routes and the like have no business leaving an actor. */
 	if (p.options)
 		return drop(a->id, ATEOM_STAT_DROP_IP_OPTIONS, skb->len);
-	if (to_worker(cfg, a, p.daddr) && !(r == PARSE_OK && hairpin_bound(cfg, ifindex, &p))) {
+	if (to_worker(cfg, a, p.daddr) &&
+	    !(r == PARSE_OK && p.daddr == cfg->pod_ip_be && hairpin_bound(cfg, ifindex, &p))) {
 		/* Fragments: no further than to the actor's own gateway either
 		 * (the worker's reassembly memory is the worker's). */
 		if (r == PARSE_FRAG)
@@ -305,7 +306,8 @@ int actor_resume(struct __sk_buff *skb)
 
 	/* The hook may not have kept its promise not to touch the packet. */
 	if (parse_ipv4(skb, &p) != PARSE_OK || p.saddr != a->actor_ip_be || p.options ||
-	    (to_worker(cfg, a, p.daddr) && !hairpin_bound(cfg, ifindex, &p)))
+	    (to_worker(cfg, a, p.daddr) &&
+	     !(p.daddr == cfg->pod_ip_be && hairpin_bound(cfg, ifindex, &p))))
 		return drop(a->id, ATEOM_STAT_DROP_POLICY, skb->len);
 	return actor_egress(skb, cfg, a, &p);
 }
