@@ -157,6 +157,12 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 	if (p->proto == IPPROTO_ICMP && p->icmp_type != ICMP_ECHO) {
 		if (!ICMP_IS_ERROR(p->icmp_type)) /* only echo requests start flows */
 			return drop(a->id, ATEOM_STAT_DROP_PROTO, p->len);
+		if (p->daddr == cfg->pod_ip_be) { /* about a hairpin call (hairpin.h) */
+			struct hairpin_dest d;
+
+			err = hairpin_icmp_error(skb, cfg, p, &d);
+			return hairpin_send(a, p, err != 0, &d, ATEOM_STAT_ICMP_ERROR);
+		}
 		return actor_icmp_error(skb, cfg, a, p);
 	}
 
@@ -257,7 +263,7 @@ int from_actor(struct __sk_buff *skb)
 	if (p.options)
 		return drop(a->id, ATEOM_STAT_DROP_IP_OPTIONS, skb->len);
 	if (to_worker(cfg, a, p.daddr) &&
-	    !(r == PARSE_OK && p.daddr == cfg->pod_ip_be && hairpin_bound(cfg, ifindex, &p))) {
+	    !(r == PARSE_OK && p.daddr == cfg->pod_ip_be && hairpin_bound(skb, cfg, &p))) {
 		/* Fragments: no further than to the actor's own gateway either
 		 * (the worker's reassembly memory is the worker's). */
 		if (r == PARSE_FRAG)
@@ -307,7 +313,7 @@ int actor_resume(struct __sk_buff *skb)
 	/* The hook may not have kept its promise not to touch the packet. */
 	if (parse_ipv4(skb, &p) != PARSE_OK || p.saddr != a->actor_ip_be || p.options ||
 	    (to_worker(cfg, a, p.daddr) &&
-	     !(p.daddr == cfg->pod_ip_be && hairpin_bound(cfg, ifindex, &p))))
+	     !(p.daddr == cfg->pod_ip_be && hairpin_bound(skb, cfg, &p))))
 		return drop(a->id, ATEOM_STAT_DROP_POLICY, skb->len);
 	return actor_egress(skb, cfg, a, &p);
 }

@@ -125,6 +125,24 @@ static void exposed_to_exposed(struct fx *f, const struct run *run)
 	expect_out(run, FX_POD_IP, FX_SVC_HTTP, FX_ACTOR_IP, 80);
 }
 
+/* ICMP errors the target sends about a call it got (hairpin_icmp_*): back
+ * to the caller, from the pod IP, quoting the call as the caller sent it.
+ * Checksums: outer IPv4, ICMP, quoted IPv4 and quoted L4 (check_want). */
+static const struct pb_spec q_udp_call_target = QUOTE_UDP(FX_POD_IP, PPORT_UDP, FX_ACTOR_IP,
+							  FX_SVC_DNS_TO);
+static const struct pb_spec q_udp_call_caller = QUOTE_UDP(FX_ACTOR_IP, APORT_UDP, FX_POD_IP,
+							  FX_SVC_DNS);
+static const struct pb_spec q_tcp_call_target = { .saddr = FX_POD_IP, .daddr = FX_ACTOR_IP,
+	.proto = IPPROTO_TCP, .sport = PPORT, .dport = 80, .ttl = 63, .tcp_flags = PB_ACK,
+	.payload = 20 };
+static const struct pb_spec q_tcp_call_caller = { .saddr = FX_ACTOR_IP, .daddr = FX_POD_IP,
+	.proto = IPPROTO_TCP, .sport = APORT, .dport = FX_SVC_A2, .ttl = 63, .tcp_flags = PB_ACK,
+	.payload = 20 };
+#define FROM_POD_IP_ERR(q) { .smac = FX_GW_MAC, .dmac = FX_ACTOR_MAC, .saddr = FX_POD_IP, \
+			     .daddr = FX_ACTOR_IP, .ttl = 63, PORT_UNREACH(q) }
+static const struct pb_spec want_udp_unreach = FROM_POD_IP_ERR(&q_udp_call_caller);
+static const struct pb_spec want_tcp_unreach = FROM_POD_IP_ERR(&q_tcp_call_caller);
+
 #define HP_X .x = { .custom = true }
 #define TO_POD_AT(p) FROM_ACTOR_IP, .daddr = FX_POD_IP, .dport = p
 /* Actor 2 from its exposed port 80 (pod port 9090) to the pod IP. */
@@ -174,7 +192,23 @@ const struct row hairpin_rows[] = {
 		  UDP_DATA },
 	  .verdict = FX_REDIRECT, HP_X, .check = answer_from_self_udp,
 	  .c = { C(1, ACTOR_RX), C(1, HAIRPIN_REPLY) } },
+	{ "hairpin_icmp_unreach_to_itself", FROM_ACTOR, DEV_A1, .prep = prep_hp_udp_to_self,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_POD_IP, PORT_UNREACH(&q_udp_call_target) },
+	  .verdict = FX_REDIRECT, .want = &want_udp_unreach,
+	  .c = { C(1, ACTOR_RX), C(1, ICMP_ERROR) } },
+	{ "hairpin_icmp_unreach_to_actor1", FROM_ACTOR, DEV_A2, .prep = prep_hp_to_a2,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_POD_IP, PORT_UNREACH(&q_tcp_call_target) },
+	  .verdict = FX_REDIRECT, .want = &want_tcp_unreach,
+	  .c = { C(2, ACTOR_RX), C(1, ICMP_ERROR) } },
 	/* -- what must not happen -- */
+	/* an error about a call that went through no pair: the worker's */
+	{ "hairpin_icmp_error_without_pair", FROM_ACTOR, DEV_A2,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_POD_IP, PORT_UNREACH(&q_tcp_call_target) },
+	  .verdict = FX_OK, .x = { .custom = true }, .c = { C(2, ACTOR_RX), C(2, TO_WORKER) } },
+	/* nor may another actor (not the pair's target) send one into it */
+	{ "hairpin_icmp_error_not_from_target", FROM_ACTOR, DEV_A1, .prep = prep_hp_to_a2,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_POD_IP, PORT_UNREACH(&q_tcp_call_target) },
+	  .verdict = FX_OK, .x = { .custom = true }, .c = { C(1, ACTOR_RX), C(1, TO_WORKER) } },
 	/* only the exposed port the pair was made toward answers: actor 1's
 	 * own exposed 80 is not actor 2's 9090 */
 	{ "hairpin_answer_from_another_service", FROM_ACTOR, DEV_A1, .prep = prep_hp_to_a2,

@@ -72,3 +72,38 @@ test_hairpin_isolation() {
 	check_no_get "a1 -> a2's unexposed 8081 at the pod IP: nothing" a-a1 tcp "$POD1" 8081
 	check_get "a1 -> the worker's 7070 at the pod IP: the worker" a-a1 tcp "$POD1" 7070 'tag=w1$'
 }
+
+# udp_call NS PORT: a connected UDP socket in NS calls POD1:PORT; prints
+# "answer", "refused" (an ICMP port unreachable reached the socket) or
+# "timeout".
+udp_call() {
+	in_ns "$1" "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.connect((sys.argv[1], int(sys.argv[2])))
+try:
+    s.send(b"hello\n")
+    s.recv(256)
+    print("answer")
+except ConnectionRefusedError:
+    print("refused")
+except socket.timeout:
+    print("timeout")' "$POD1" "$2"
+}
+
+# The target's ICMP errors about a hairpin call reach the caller, from the
+# pod IP: UDP to an exposed port nobody listens on is refused at once, as
+# it is from the pod network, instead of timing out.
+test_hairpin_icmp_error() {
+	std_topo he
+	e2e_actor a2
+	serve a-a2 udp 8053 --tag a2
+	up 1 a1 --expose 53:5353/udp
+	up 1 a2 --veth ateom1 --expose 9053:8053/udp --expose 9054:8054/udp
+	check_eq "a1 -> a2's 9053/udp (listening): answered" answer "$(udp_call a-a1 9053)"
+	check_eq "a1 -> a2's 9054/udp (nobody listening): refused" refused "$(udp_call a-a1 9054)"
+	check_eq "a1 -> its own 53/udp (nobody listening): refused" refused "$(udp_call a-a1 53)"
+	check_match "a1 counted the errors it got" '^[2-9]$' \
+		"$(jfield "$(status_json 1)" '[a for a in d["actors"] if a["name"] == "a1"][0]["counters"]["icmp_error"]["packets"]')"
+}
