@@ -16,7 +16,7 @@
 
 /* Bumped whenever a map layout or a program/map contract changes: a loader
  * refuses to reuse pinned objects whose config.abi differs. */
-#define ATEOM_ABI_VERSION 2
+#define ATEOM_ABI_VERSION 3
 
 /* Fixed MACs, identical on every worker so a snapshot restored anywhere
  * finds the same gateway. 02: = locally administered, unicast. */
