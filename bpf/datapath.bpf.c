@@ -29,6 +29,8 @@
 #include "ident.h"
 #include "frag.h"
 #include "capture.h"
+#include "ttl.h"
+#include "hairpin.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -97,6 +99,34 @@ static __always_inline int actor_icmp_error(struct __sk_buff *skb,
 	return bpf_redirect_neigh(cfg->pod_ifindex, NULL, 0, 0);
 }
 
+/* TTL 1: ICMP Time Exceeded from the gateway, back to the actor (ttl.h);
+ * never about an ICMP error (RFC 1122 3.2.2). */
+static __always_inline int ttl_expired(struct __sk_buff *skb, const struct ateom_actor *a,
+				       const struct pkt *p)
+{
+	if (p->proto == IPPROTO_ICMP && ICMP_IS_ERROR(p->icmp_type))
+		return drop(a->id, ATEOM_STAT_DROP_TTL, p->len);
+	if (!ttl_icmp_allowed(a->id, bpf_ktime_get_coarse_ns()))
+		return drop(a->id, ATEOM_STAT_DROP_TTL_RATELIMIT, p->len);
+	if (ttl_make_error(skb, a->worker_ip_be, p->saddr))
+		return drop(a->id, ATEOM_STAT_DROP_TTL, p->len);
+	count(a->id, ATEOM_STAT_TTL_EXCEEDED, p->len); /* the expired packet */
+	return bpf_redirect(skb->ifindex, 0);
+}
+
+/* A hairpin packet, translated, into its actor's netns (hairpin.h). The
+ * target's veth is not the one it came in on: redirect_peer (into the
+ * peer's netns from this ingress) is what delivers it without passing the
+ * worker's stack; to_actor would drop it on the veth's egress. */
+static __always_inline int hairpin_send(const struct ateom_actor *a, const struct pkt *p,
+					int err, const struct hairpin_dest *d, __u32 stat)
+{
+	if (err)
+		return drop(a->id, ATEOM_STAT_DROP_HAIRPIN, p->len);
+	count(d->actor_id, stat, p->len); /* the receiver's, as DNAT counts */
+	return bpf_redirect_peer(d->ifindex, 0);
+}
+
 /* From an exposed actor port: a static mapping back to pod:S, no state. */
 static __always_inline struct ateom_svc_rev *exposed_source(__u32 ifindex, const struct pkt *p)
 {
@@ -125,10 +155,16 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 	/* Check before translating or creating state for a packet that will
 	 * not leave. */
 	if (p->ttl <= 1)
-		return drop(a->id, ATEOM_STAT_DROP_TTL, p->len);
+		return ttl_expired(skb, a, p);
 	if (p->proto == IPPROTO_ICMP && p->icmp_type != ICMP_ECHO) {
 		if (!ICMP_IS_ERROR(p->icmp_type)) /* only echo requests start flows */
 			return drop(a->id, ATEOM_STAT_DROP_PROTO, p->len);
+		if (p->daddr == cfg->pod_ip_be) { /* about a hairpin call (hairpin.h) */
+			struct hairpin_dest d;
+
+			err = hairpin_icmp_error(skb, cfg, p, &d);
+			return hairpin_send(a, p, err != 0, &d, ATEOM_STAT_ICMP_ERROR);
+		}
 		return actor_icmp_error(skb, cfg, a, p);
 	}
 
@@ -149,6 +185,13 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 		if ((e->seen & ~before) & (ATEOM_SEEN_FIN | ATEOM_SEEN_RST))
 			nat_mirror_close(&key, e, now);
 	} else if ((rev = exposed_source(skb->ifindex, p))) {
+		if (p->daddr == cfg->pod_ip_be) { /* hairpin: an answer to a caller */
+			struct hairpin_dest d;
+
+			err = hairpin_answer(skb, cfg, p, rev->port_be, &d);
+			return hairpin_send(a, p, err < 0, &d, err ? ATEOM_STAT_HAIRPIN :
+							       ATEOM_STAT_HAIRPIN_REPLY);
+		}
 		if (rewrite_src(skb, p, cfg->pod_ip_be, rev->port_be))
 			return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
 		count(a->id, ATEOM_STAT_DNAT_REPLY, p->len);
@@ -167,6 +210,12 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 	}
 	addr = e->addr_be; /* copied: a deleted element's memory may be reused */
 	port = e->port_be;
+	if (p->daddr == cfg->pod_ip_be) { /* hairpin: on to the exposed port */
+		struct hairpin_dest d;
+
+		err = hairpin_forward(skb, p, addr, port, &d);
+		return hairpin_send(a, p, err, &d, ATEOM_STAT_HAIRPIN);
+	}
 	if (rewrite_src(skb, p, addr, port))
 		return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
 	count(a->id, ATEOM_STAT_SNAT, p->len);
@@ -215,7 +264,8 @@ int from_actor(struct __sk_buff *skb)
 	/* Source routes and the like have no business leaving an actor. */
 	if (p.options)
 		return drop(a->id, ATEOM_STAT_DROP_IP_OPTIONS, skb->len);
-	if (to_worker(cfg, a, p.daddr)) {
+	if (to_worker(cfg, a, p.daddr) &&
+	    !(r == PARSE_OK && p.daddr == cfg->pod_ip_be && hairpin_bound(skb, cfg, &p))) {
 		/* Fragments: no further than to the actor's own gateway either
 		 * (the worker's reassembly memory is the worker's). */
 		if (r == PARSE_FRAG)
@@ -285,7 +335,9 @@ int actor_resume(struct __sk_buff *skb)
 	r = parse_ipv4(skb, &p);
 	if ((r != PARSE_OK && (r != PARSE_FRAG || p.later_frag ||
 			       (p.proto == IPPROTO_ICMP && ICMP_IS_ERROR(p.icmp_type)))) ||
-	    p.saddr != a->actor_ip_be || p.options || to_worker(cfg, a, p.daddr))
+	    p.saddr != a->actor_ip_be || p.options ||
+	    (to_worker(cfg, a, p.daddr) &&
+	     !(p.daddr == cfg->pod_ip_be && hairpin_bound(skb, cfg, &p))))
 		return drop(a->id, ATEOM_STAT_DROP_POLICY, skb->len);
 	r = actor_egress(skb, cfg, a, &p);
 	return p.fragment ? frag_out_first(skb, cfg, a, &p, r) : r;
@@ -458,9 +510,11 @@ int from_pod(struct __sk_buff *skb)
 
 	if (!cfg)
 		return TC_ACT_UNSPEC;
+	/* Nobody on the pod network sends as the pod IP (hairpin.h: such a
+	 * packet could otherwise reach a hairpin pair). */
 	r = parse_ipv4(skb, &p);
-	if (r != PARSE_OK || p.daddr != cfg->pod_ip_be) {
-		if (r == PARSE_FRAG && p.daddr == cfg->pod_ip_be)
+	if (r != PARSE_OK || p.daddr != cfg->pod_ip_be || p.saddr == cfg->pod_ip_be) {
+		if (r == PARSE_FRAG && p.daddr == cfg->pod_ip_be && p.saddr != cfg->pod_ip_be)
 			return pod_frag(skb, cfg, &p);
 		return pod_pass(skb);
 	}

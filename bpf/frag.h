@@ -194,7 +194,9 @@ static __noinline int frag_out_first(struct __sk_buff *skb, const struct ateom_c
 	__u64 now;
 	__be16 id;
 
-	if (verdict != TC_ACT_REDIRECT)
+	/* (TTL 1: the redirect is the Time Exceeded back to the actor,
+	 * bpf/ttl.h; nothing of the datagram left.) */
+	if (verdict != TC_ACT_REDIRECT || p->ttl <= 1)
 		return verdict;
 	if (frag_hdr(skb, p, &h))
 		goto fail;
@@ -273,7 +275,7 @@ drop:
  * followers go. Two first fragments with one name (source, protocol, id)
  * but two destinations: the worker's wins; between two actors, neither
  * gets the followers. */
-static __noinline int frag_in_first(struct __sk_buff *skb, const struct ateom_config *cfg,
+static __always_inline int frag_in_first(struct __sk_buff *skb, const struct ateom_config *cfg,
 				    const struct pkt *p, __u32 ifindex, __u32 actor_id)
 {
 	__u8 what = ifindex ? ATEOM_FRAG_FORWARD : ATEOM_FRAG_WORKER;

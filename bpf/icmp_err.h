@@ -2,9 +2,9 @@
 /* ICMP errors (unreachable, frag-needed, time exceeded, parameter problem)
  * about a translated flow carry that flow's header inside. PMTU discovery
  * and traceroute depend on translating it too: the outer address, the inner
- * address and the inner port/id, with the inner IPv4 checksum and the outer
- * ICMP checksum kept right. (The inner TCP/UDP checksum is left as it is:
- * it is often cut off, and no stack checks it.)
+ * address and the inner port/id, with the inner IPv4 checksum, the inner
+ * TCP/UDP/ICMP checksum (where the quote holds it; a UDP checksum 0 stays
+ * 0) and the outer ICMP checksum kept right.
  *
  *   from_pod:   the error is about a packet we sent out translated
  *               (inner src = pod side): inner src and outer dst go back to
@@ -24,6 +24,7 @@ struct inner {
 	__be16 sport, dport;   /* ICMP echo: id as sport, 0 as dport */
 	__u16 ip_off;          /* inner IPv4 header, from the frame start */
 	__u16 sport_off, dport_off;
+	__u16 l4_csum_off;     /* inner L4 checksum; 0: not in the quote */
 	__u8 proto;
 };
 
@@ -33,15 +34,24 @@ static __always_inline int inner_parse(struct __sk_buff *skb, const struct pkt *
 				       struct inner *in)
 {
 	struct iphdr ip;
-	__u16 l4;
+	__u16 l4, end, csum;
 	__be16 ports[2];
 
 	in->ip_off = p->l4off + ICMP_HDR_LEN;
-	if (bpf_skb_load_bytes(skb, in->ip_off, &ip, sizeof(ip)))
+	if (bpf_skb_load_bytes(skb, ETH_HLEN + offsetof(struct iphdr, tot_len), &end, sizeof(end)) ||
+	    bpf_skb_load_bytes(skb, in->ip_off, &ip, sizeof(ip)))
 		return -1;
 	if (ip.version != 4 || ip.ihl < 5 || (ip.frag_off & bpf_htons(IP_OFFMASK)))
 		return -1;
 	l4 = in->ip_off + ip.ihl * 4;
+	/* The quote ends with the outer datagram, or with the quoted one. */
+	end = ETH_HLEN + bpf_ntohs(end);
+	if (in->ip_off + bpf_ntohs(ip.tot_len) < end)
+		end = in->ip_off + bpf_ntohs(ip.tot_len);
+	csum = l4 + (ip.protocol == IPPROTO_TCP ? offsetof(struct tcphdr, check) :
+		     ip.protocol == IPPROTO_UDP ? offsetof(struct udphdr, check) :
+		     offsetof(struct icmphdr, checksum));
+	in->l4_csum_off = csum + sizeof(__sum16) <= end ? csum : 0;
 	in->saddr = ip.saddr;
 	in->daddr = ip.daddr;
 	in->proto = ip.protocol;
@@ -77,6 +87,37 @@ static __always_inline void inner_reply_key(struct ateom_nat_key *k, const struc
 	nat_key(k, ifindex, dir, in->proto, in->daddr, in->dport, in->saddr, in->sport);
 }
 
+/* The quoted datagram's own checksum follows its translation: TCP and UDP
+ * cover the addresses (pseudo header) and ports, ICMP echo its id. Some
+ * stacks check it (a PMTU message carrying the whole header). Only where
+ * the quote holds it (a router's 8-byte quote of TCP does not); a UDP
+ * checksum 0 means none and stays 0. Incremental (RFC 1624), so a quote cut
+ * short after the checksum field is updated right too. */
+static __always_inline int inner_l4_csum(struct __sk_buff *skb, const struct pkt *p,
+					 const struct inner *in, __be32 old_addr, __be32 new_addr,
+					 __be16 old_port, __be16 new_port)
+{
+	__sum16 c_old, c_new;
+
+	if (!in->l4_csum_off)
+		return 0;
+	if (bpf_skb_load_bytes(skb, in->l4_csum_off, &c_old, sizeof(c_old)))
+		return -1;
+	if (in->proto == IPPROTO_UDP && !c_old)
+		return 0;
+	if (in->proto == IPPROTO_ICMP)
+		old_addr = new_addr; /* no pseudo header */
+	c_new = csum16_update(c_old, old_addr, new_addr, old_port, new_port);
+	if (in->proto == IPPROTO_UDP && !c_new)
+		c_new = (__sum16)0xffff;
+	if (c_new == c_old)
+		return 0;
+	if (bpf_l4_csum_replace(skb, p->csum_off, c_old, c_new, sizeof(c_new)) ||
+	    bpf_skb_store_bytes(skb, in->l4_csum_off, &c_new, sizeof(c_new), 0))
+		return -1;
+	return 0;
+}
+
 /* Rewrites an inner address and port; every inner change also changes the
  * outer ICMP checksum, which covers the whole ICMP payload. */
 static __always_inline int inner_rewrite(struct __sk_buff *skb, const struct pkt *p,
@@ -94,12 +135,11 @@ static __always_inline int inner_rewrite(struct __sk_buff *skb, const struct pkt
 	    bpf_l4_csum_replace(skb, p->csum_off, c_old, c_new, sizeof(c_new)) ||
 	    bpf_skb_store_bytes(skb, addr_off, &new_addr, sizeof(new_addr), 0))
 		return -1;
-	if (old_port == new_port)
-		return 0;
-	if (bpf_l4_csum_replace(skb, p->csum_off, old_port, new_port, sizeof(new_port)) ||
-	    bpf_skb_store_bytes(skb, port_off, &new_port, sizeof(new_port), 0))
+	if (old_port != new_port &&
+	    (bpf_l4_csum_replace(skb, p->csum_off, old_port, new_port, sizeof(new_port)) ||
+	     bpf_skb_store_bytes(skb, port_off, &new_port, sizeof(new_port), 0)))
 		return -1;
-	return 0;
+	return inner_l4_csum(skb, p, in, old_addr, new_addr, old_port, new_port);
 }
 
 /* Where a translated ICMP error goes: the actor's veth and id. */

@@ -53,9 +53,9 @@ static __always_inline __sum16 csum16_update(__sum16 check, __be32 old32, __be32
  * place; only the L4 checksum needs helpers (CHECKSUM_PARTIAL awareness),
  * and they come last because they invalidate packet pointers. The caller
  * has checked TTL > 1. */
-static __always_inline int rewrite_addr_port(struct __sk_buff *skb, const struct pkt *p,
-					     __u32 addr_off, __u16 port_off,
-					     __be32 addr, __be16 port)
+static __always_inline int rewrite_addr_port_ttl(struct __sk_buff *skb, const struct pkt *p,
+						 __u32 addr_off, __u16 port_off,
+						 __be32 addr, __be16 port, bool ttl_dec)
 {
 	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 	struct iphdr *ip = data + ETH_HLEN;
@@ -69,7 +69,8 @@ static __always_inline int rewrite_addr_port(struct __sk_buff *skb, const struct
 	old_addr = *addrp;
 	old_port = *portp;
 	old_ttlw = *(__be16 *)&ip->ttl; /* TTL and protocol share a word */
-	ip->ttl--;
+	if (ttl_dec)
+		ip->ttl--;
 	*addrp = addr;
 	*portp = port;
 	ip->check = csum16_update(ip->check, old_addr, addr, old_ttlw, *(__be16 *)&ip->ttl);
@@ -82,6 +83,13 @@ static __always_inline int rewrite_addr_port(struct __sk_buff *skb, const struct
 	    bpf_l4_csum_replace(skb, p->csum_off, old_port, port, l4_csum_flags(p) | sizeof(port)))
 		return -1;
 	return 0;
+}
+
+static __always_inline int rewrite_addr_port(struct __sk_buff *skb, const struct pkt *p,
+					     __u32 addr_off, __u16 port_off,
+					     __be32 addr, __be16 port)
+{
+	return rewrite_addr_port_ttl(skb, p, addr_off, port_off, addr, port, true);
 }
 
 /* Egress side of a translation (SNAT, replies of exposed ports): the

@@ -16,7 +16,7 @@
 
 /* Bumped whenever a map layout or a program/map contract changes: a loader
  * refuses to reuse pinned objects whose config.abi differs. */
-#define ATEOM_ABI_VERSION 3
+#define ATEOM_ABI_VERSION 4
 
 /* Fixed MACs, identical on every worker so a snapshot restored anywhere
  * finds the same gateway. 02: = locally administered, unicast. */
@@ -250,6 +250,14 @@ struct ateom_counter {
 #include "ateomnet_stats.h"
 
 #define ATEOM_STATS_ENTRIES ((ATEOM_MAX_ACTORS + 1) * ATEOM_STAT_MAX)
+
+/* ---- TTL expiry (bpf/ttl.h): ICMP Time Exceeded to the actor ----------
+ * At most a burst of ATEOM_TTL_ICMP_BURST errors per actor, refilled at
+ * ATEOM_TTL_ICMP_PER_SEC; each quotes up to ATEOM_TTL_QUOTE_MAX bytes of
+ * the expired datagram (so the error fits in 576 bytes, as Linux's do). */
+#define ATEOM_TTL_ICMP_BURST 16
+#define ATEOM_TTL_ICMP_PER_SEC 8
+#define ATEOM_TTL_QUOTE_MAX 548
 
 /* ---- egress_hooks: prog array, see ateomnet_hook.h --------------------- */
 #include "ateomnet_hook.h"

@@ -11,7 +11,9 @@
  *
  * When a hook runs (tail call from from_actor, TC ingress of ateomN):
  *   - the packet is untouched (before NAT): IPv4, source = the actor address,
- *     TCP, UDP or ICMP echo, not addressed to the worker; never a later
+ *     TCP, UDP or ICMP echo, not addressed to the worker (a call to an
+ *     exposed port at the pod IP, or its answer from one, is not the
+ *     worker's: it hairpins to an actor, bpf/hairpin.h); never a later
  *     fragment: the first fragment of a datagram (offset 0, MF set, L4
  *     header present) comes through the hook like any packet, and the
  *     datagram's other fragments follow its verdict without the hook

@@ -78,7 +78,18 @@
 	X(CAPTURE, "capture")                 /* TCP to the worker's proxy */  \
 	X(CAPTURE_REPLY, "capture_reply")     /* the proxy's reply, original  \
 						 destination as source */      \
-	X(DROP_CAPTURE, "drop_capture")       /* capture verdict not doable */
+	X(DROP_CAPTURE, "drop_capture")       /* capture verdict not doable */  \
+	X(TTL_EXCEEDED, "ttl_exceeded")       /* TTL 1 from the actor: ICMP  \
+						 time exceeded sent back */    \
+	X(DROP_TTL_RATELIMIT, "drop_ttl_ratelimit") /* ...not sent: over the \
+						 actor's ICMP error rate */    \
+	X(HAIRPIN, "hairpin")                 /* received from an actor that \
+						 called an exposed port of this\
+						 one at the pod IP */          \
+	X(HAIRPIN_REPLY, "hairpin_reply")     /* received: the answer of the \
+						 exposed port it called so */  \
+	X(DROP_HAIRPIN, "drop_hairpin")       /* a hairpin packet with no    \
+						 pair or service left */
 
 #define ATEOM_STAT_ENUM(id, name) ATEOM_STAT_##id,
 enum ateom_stat { ATEOM_STATS(ATEOM_STAT_ENUM) ATEOM_STAT_MAX };

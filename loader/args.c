@@ -405,11 +405,15 @@ enum flag_id {
 	F_EXPOSE, F_PIN_DIR, F_ATTACH, F_SNAT_PORTS, F_NAT_ENTRIES, F_MAX_ACTORS, F_NAT_QUOTA, F_EGRESS_HOOK, F_JSON,
 	F_FORCE, F_DRY_RUN, F_PIN_ROOT, F_HELP, F_VERSION,
 	F_EGRESS_MODE, F_ALLOW, F_DENY, F_RESOLVER, F_CAPTURE_PORT, F_ICMP_ECHO, F_ALWAYS_DENY,
-	F_CLUSTER_CIDR, F_CAPTURE_CGROUP, F_FOLLOW, F_TEXTFILE,
+	F_CLUSTER_CIDR, F_CAPTURE_CGROUP, F_FOLLOW, F_TEXTFILE, F_TIMEOUT,
 };
+#define F_COUNT (F_TIMEOUT + 1)
 /* Flags that may be given more than once. */
-#define F_REPEATABLE ((1u << F_EXPOSE) | (1u << F_ALLOW) | (1u << F_DENY) | \
-		      (1u << F_RESOLVER) | (1u << F_CLUSTER_CIDR))
+/* Flags as bits of a set (which were seen, which may repeat). */
+#define FBIT(f) (1ULL << (f))
+_Static_assert(F_COUNT <= 64, "flag sets are 64-bit");
+#define F_REPEATABLE (FBIT(F_EXPOSE) | FBIT(F_ALLOW) | FBIT(F_DENY) | FBIT(F_TIMEOUT) | \
+		      FBIT(F_RESOLVER) | FBIT(F_CLUSTER_CIDR))
 
 #define V(v) (1u << (v))
 #define V_UP V(VERB_UP)
@@ -438,6 +442,12 @@ static const struct flag {
 	{ "--max-actors",  F_MAX_ACTORS,  1, V_UP | V_PREPARE },
 	{ "--nat-quota",   F_NAT_QUOTA,   1, V_UP },
 	{ "--egress-hook", F_EGRESS_HOOK, 1, V_UP },
+	/* NAT pair idle timeouts (timeouts.h), datapath-wide */
+	{ "--timeout-tcp-est",   F_TIMEOUT, 1, V_UP | V_PREPARE },
+	{ "--timeout-tcp-syn",   F_TIMEOUT, 1, V_UP | V_PREPARE },
+	{ "--timeout-tcp-close", F_TIMEOUT, 1, V_UP | V_PREPARE },
+	{ "--timeout-udp",       F_TIMEOUT, 1, V_UP | V_PREPARE },
+	{ "--timeout-icmp",      F_TIMEOUT, 1, V_UP | V_PREPARE },
 	{ "--pin-dir",     F_PIN_DIR,     1, V_UP | V(VERB_DOWN) | V_INSPECT | V_PREPARE |
 					     V(VERB_POLICY) | V(VERB_EVENTS) | V(VERB_METRICS) },
 	{ "--json",        F_JSON,        0, V_UP | V(VERB_DOWN) | V_INSPECT | V(VERB_GC) |
@@ -694,6 +704,24 @@ static int apply(struct ateom_args *a, const struct flag *f, const char *v,
 			return -1;
 		strcpy(a->textfile, v);
 		return 0;
+	case F_TIMEOUT: {
+		int t = ateom_timeout_by_flag(f->name);
+
+		if (t < 0)
+			return fail(err, errlen, "%s: unknown timeout", f->name);
+		if (a->timeouts_set & (1u << t))
+			return fail(err, errlen, "%s given twice", f->name);
+		r = parse_dec(v, strlen(v), ATEOM_TIMEOUT_MAX_S, &n);
+		if (r == -1)
+			return fail(err, errlen, "%s %s: must be a decimal number of seconds "
+				    "(digits only, no leading zeros)", f->name, quote(q, v));
+		if (r == -2 || n < 1)
+			return fail(err, errlen, "%s %s: must be 1.." STR(ATEOM_TIMEOUT_MAX_S)
+				    " seconds", f->name, quote(q, v));
+		a->timeout_s[t] = (uint32_t)n;
+		a->timeouts_set |= 1u << t;
+		return 0;
+	}
 	case F_HELP:
 	case F_VERSION:
 		break; /* handled by the caller */
@@ -702,13 +730,13 @@ static int apply(struct ateom_args *a, const struct flag *f, const char *v,
 }
 
 /* Checks that span several flags, once all are known. */
-static int finish(struct ateom_args *a, unsigned int seen, int wplen,
+static int finish(struct ateom_args *a, unsigned long long seen, int wplen,
 		  int aplen, char *err, size_t errlen)
 {
 	char q[QBUF];
 
 	if ((a->verb == VERB_UP || a->verb == VERB_DOWN || a->verb == VERB_POLICY) &&
-	    !(seen & (1u << F_ACTOR)))
+	    !(seen & FBIT(F_ACTOR)))
 		return fail(err, errlen, "%s needs --actor NAME", ateom_verb_name(a->verb));
 	if (a->verb == VERB_POLICY && !a->pol.mode_given)
 		return fail(err, errlen, "policy needs --egress-mode allow|deny|capture (it "
@@ -720,7 +748,7 @@ static int finish(struct ateom_args *a, unsigned int seen, int wplen,
 			    "actor's hook slot: give one");
 	if (a->verb != VERB_UP)
 		return 0;
-	if (!(seen & (1u << F_NETNS)))
+	if (!(seen & FBIT(F_NETNS)))
 		return fail(err, errlen, "up needs --netns PATH");
 	if (!strcmp(a->veth, a->pod_if))
 		return fail(err, errlen, "--veth %s: must differ from --pod-if",
@@ -741,7 +769,7 @@ int ateom_parse_args(int argc, char **argv, struct ateom_args *a,
 		     char *err, size_t errlen)
 {
 	int wplen = DEFAULT_PREFIX, aplen = DEFAULT_PREFIX;
-	unsigned int seen = 0;
+	unsigned long long seen = 0;
 	char q[QBUF];
 	size_t i;
 	int k;
@@ -791,9 +819,9 @@ int ateom_parse_args(int argc, char **argv, struct ateom_args *a,
 			a->verb = f->id == F_HELP ? VERB_HELP : VERB_VERSION;
 			return 0;
 		}
-		if (!(F_REPEATABLE & (1u << f->id)) && (seen & (1u << f->id)))
+		if (!(F_REPEATABLE & FBIT(f->id)) && (seen & FBIT(f->id)))
 			return fail(err, errlen, "%s given twice", f->name);
-		seen |= 1u << f->id;
+		seen |= FBIT(f->id);
 		if (apply(a, f, val, &wplen, &aplen, err, errlen))
 			return -1;
 	}
@@ -821,6 +849,7 @@ const char *ateom_usage(void)
 "  gc      [--dry-run] [--pin-root DIR] [--json]\n"
 "                                  reclaim the pin dirs of workers whose netns\n"
 "                                  is gone (run anywhere on the node)\n"
+"  prepare [--pin-dir DIR] [--nat-entries N] [--timeout-NAME S]... [--json]\n"
 "  prepare [--pin-dir DIR] [--pod-if NAME] [--attach MODE] [--max-actors N]\n"
 "          [--nat-entries N] [--json]\n"
 "                                  load and pin the datapath ahead of time (at\n"
@@ -871,6 +900,11 @@ const char *ateom_usage(void)
 				STR(NAT_QUOTA_MIN) "..\n"
 "                          (default " STR(ATEOM_NAT_DEFAULT_QUOTA) "); the quotas of the actors up\n"
 "                          must fit in the table (two entries a pair)\n"
+"  --timeout-NAME SECONDS  idle time after which a NAT pair expires; NAME:\n"
+"                          tcp-est (default 432000), tcp-syn (240), tcp-close\n"
+"                          (1), udp (300), icmp (60). Datapath-wide: set by up\n"
+"                          or prepare for every actor of the worker; kept when\n"
+"                          not given (also a flag of prepare)\n"
 "\n"
 "Policy flags (up, policy; README \"Egress control\"):\n"
 "  --egress-mode allow|deny|capture\n"

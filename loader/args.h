@@ -14,6 +14,7 @@
 #include "ateomnet.h"
 #include "attach_mode.h"
 #include "policy_spec.h"
+#include "timeouts.h"
 
 
 enum ateom_verb { VERB_NONE, VERB_UP, VERB_DOWN, VERB_STATUS, VERB_NAT,
@@ -45,6 +46,9 @@ struct ateom_args {
 	uint32_t max_actors;          /* up, prepare; 0 = ATEOM_DEFAULT_MAX_ACTORS */
 	uint32_t nat_quota;           /* pairs; default ATEOM_NAT_DEFAULT_QUOTA */
 	char egress_hook[4096];       /* pinned hook program, "" = none */
+	/* up, prepare: --timeout-NAME SECONDS (bit t of timeouts_set: given) */
+	uint32_t timeout_s[ATEOM_TO_N];
+	uint32_t timeouts_set;
 	bool json;
 	bool force;                   /* purge: even with actors up */
 	bool dry_run;                 /* gc: report only */

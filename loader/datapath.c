@@ -11,6 +11,7 @@
 
 #include "datapath.h"
 #include "datapath.skel.h"
+#include "timeouts.h"
 #include "errmsg.h"
 #include "policy.h"
 
@@ -210,11 +211,7 @@ static int config_defaults(struct ateom_config *cfg)
 	cfg->snat_port_min = ATEOM_SNAT_PORT_MIN;
 	cfg->snat_port_max = ATEOM_SNAT_PORT_MAX;
 	cfg->flags = ATEOM_CFG_REDIRECT_PEER;
-	cfg->tcp_est_timeout_ns = 7200 * NSEC_PER_SEC;  /* TCP keepalive default */
-	cfg->tcp_syn_timeout_ns = 120 * NSEC_PER_SEC;   /* conntrack's SYN_SENT */
-	cfg->tcp_closing_timeout_ns = 1 * NSEC_PER_SEC; /* see pair_expired() */
-	cfg->udp_timeout_ns = 60 * NSEC_PER_SEC;
-	cfg->icmp_timeout_ns = 30 * NSEC_PER_SEC;
+	ateom_timeouts_default(cfg); /* timeouts.c: RFC 4787, 5382, 5508 */
 	cfg->gc_interval_ns = 1 * NSEC_PER_SEC;
 	/* The port choice's secret: once per datapath, never shown. */
 	if (getrandom(cfg->port_key, sizeof(cfg->port_key), 0) != sizeof(cfg->port_key))

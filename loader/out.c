@@ -279,6 +279,27 @@ static json_t *actor_json(const struct out_actor *x)
 			 "capture_port", (json_int_t)x->capture_port);
 }
 
+/* {"tcp_est": seconds, ...}: the flag names with '_'. */
+static json_t *timeouts_json(const uint32_t *secs)
+{
+	json_t *o = json_object();
+
+	for (int t = 0; o && t < ATEOM_TO_N; t++) {
+		char key[32];
+		char *c;
+
+		snprintf(key, sizeof(key), "%s", ateom_timeout_name(t));
+		for (c = key; *c; c++)
+			if (*c == '-')
+				*c = '_';
+		if (json_object_set_new(o, key, json_integer(secs[t]))) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
 static json_t *status_json(const struct out_status *r)
 {
 	json_t *actors = json_array();
@@ -292,12 +313,13 @@ static json_t *status_json(const struct out_status *r)
 			actors = NULL;
 		}
 	}
-	return json_pack("{s:o,s:b,s:o,s:I,s:o,s:s,s:o,s:I,s:I,s:o,s:o}",
+	return json_pack("{s:o,s:b,s:o,s:I,s:o,s:s,s:o,s:I,s:o,s:I,s:o,s:o}",
 			 "pin_dir", jstr(r->pin_dir), "loaded", 1, "pod_if", jstr(r->pod_if),
 			 "pod_ifindex", (json_int_t)r->pod_ifindex, "pod_ip", jip(r->pod_ip_be),
 			 "pod_attach", attach_mode_name(r->pod_attach),
 			 "snat_ports", json_sprintf("%u-%u", r->snat_min, r->snat_max),
 			 "remote_share", (json_int_t)r->remote_share,
+			 "timeouts", timeouts_json(r->timeout_s),
 			 "nat_entries", (json_int_t)r->nat_entries, "actors", actors,
 			 "counters", jcounters(r->counters));
 }
@@ -338,6 +360,10 @@ int out_status(FILE *f, bool json, const struct out_status *r)
 		"remote), %ld NAT entries, %d actor(s)\n",
 		r->pin_dir, r->pod_if, ip4(r->pod_ip_be, pip), attach_mode_name(r->pod_attach),
 		r->snat_min, r->snat_max, r->remote_share, r->nat_entries, r->n_actors);
+	fputs("timeouts:", f);
+	for (int t = 0; t < ATEOM_TO_N; t++)
+		fprintf(f, "%s %s %us", t ? "," : "", ateom_timeout_name(t), r->timeout_s[t]);
+	fputc('\n', f);
 	for (int i = 0; i < r->n_actors; i++)
 		actor_text(f, &r->actors[i]);
 	fputs("worker-wide:\n", f);

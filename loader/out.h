@@ -73,6 +73,7 @@ struct out_status {
 	enum attach_mode pod_attach;
 	uint16_t snat_min, snat_max;
 	uint32_t remote_share;         /* each actor's ports toward one remote */
+	uint32_t timeout_s[ATEOM_TO_N]; /* NAT pair idle timeouts (timeouts.h) */
 	long nat_entries;
 	const struct out_actor *actors;
 	int n_actors;

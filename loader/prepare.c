@@ -82,6 +82,20 @@ static void detach_pod(const struct ateom_args *a, const struct dp *dp)
 	nl_close(&nl);
 }
 
+/* --timeout-*: datapath-wide, so prepare may set them too (before or
+ * between activations). */
+static int set_timeouts(const struct dp *dp, const struct ateom_args *a)
+{
+	struct ateom_config cfg;
+
+	if (!a->timeouts_set)
+		return 0;
+	if (dp_config_get(dp, &cfg))
+		return -1;
+	ateom_timeouts_apply(&cfg, a->timeout_s, a->timeouts_set);
+	return dp_config_set(dp, &cfg);
+}
+
 int verb_prepare(const struct ateom_args *a)
 {
 	double t0 = sys_now_ms();
@@ -107,7 +121,8 @@ int verb_prepare(const struct ateom_args *a)
 	struct dp_sizes want = { .max_actors = a->max_actors, .nat_entries = a->nat_entries };
 	struct dp_sizes have;
 
-	if (dp_open_or_load(&dp, want) || dp_sizes_check(&dp, want) || dp_sizes_get(&dp, &have))
+	if (dp_open_or_load(&dp, want) || dp_sizes_check(&dp, want) || dp_sizes_get(&dp, &have) ||
+	    set_timeouts(&dp, a))
 		goto undo;
 	r.nat_entries = have.nat_entries;
 	r.max_actors = have.max_actors;

@@ -95,6 +95,8 @@ int verb_status(const struct ateom_args *a)
 	r.snat_min = cfg.snat_port_min;
 	r.snat_max = cfg.snat_port_max;
 	r.remote_share = cfg.remote_share;
+	for (int t = 0; t < ATEOM_TO_N; t++)
+		r.timeout_s[t] = ateom_timeout_get(&cfg, t);
 	r.actors = xs;
 	r.n_actors = n;
 	rc = out_status(stdout, a->json, &r);

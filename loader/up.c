@@ -362,6 +362,7 @@ static int up_write_maps(struct up_txn *t)
 	cfg.pod_ip_be = t->pod_ip_be;
 	cfg.snat_port_min = a->snat_min;
 	cfg.snat_port_max = a->snat_max;
+	ateom_timeouts_apply(&cfg, a->timeout_s, a->timeouts_set); /* worker-wide */
 	if (dp_config_set(&t->dp, &cfg))
 		return -1;
 	t->cfg_written = true;

@@ -86,6 +86,7 @@ int fx_open_sized(struct fx *f, uint32_t nat_entries)
 	f->services = bpf_map__fd(f->skel->maps.services);
 	f->svc_rev = bpf_map__fd(f->skel->maps.svc_rev);
 	f->snat_full = bpf_map__fd(f->skel->maps.snat_full);
+	f->ttl_rl = bpf_map__fd(f->skel->maps.ttl_rl);
 	f->remote_pairs = bpf_map__fd(f->skel->maps.remote_pairs);
 	f->worker_flows = bpf_map__fd(f->skel->maps.worker_flows);
 	f->nat = bpf_map__fd(f->skel->maps.nat);
@@ -207,7 +208,23 @@ int fx_reset(struct fx *f)
 	    bpf_map_update_elem(f->config, &zero, &none, BPF_ANY) ||
 	    fx_hook_set(f, ATEOM_HOOK_SLOT_RESUME, f->resume))
 		return -1;
+	for (uint32_t id = 0; id <= ATEOM_MAX_ACTORS; id++)
+		if (fx_ttl_rl_set(f, id, 0))
+			return -1;
 	return fx_stats_zero(f);
+}
+
+int fx_ttl_rl_set(struct fx *f, uint32_t id, uint64_t tat)
+{
+	return bpf_map_update_elem(f->ttl_rl, &id, &tat, BPF_ANY) ? -errno : 0;
+}
+
+uint64_t fx_ttl_rl_get(struct fx *f, uint32_t id)
+{
+	uint64_t tat = 0;
+
+	bpf_map_lookup_elem(f->ttl_rl, &id, &tat);
+	return tat;
 }
 
 void fx_std_config(const struct fx *f, struct ateom_config *c)

@@ -93,7 +93,7 @@ struct fx {
 	struct datapath_bpf *skel;
 	int from_actor, from_pod, resume, to_actor, gc_ctl; /* program fds */
 	int config, actors, services, svc_rev, nat, nat_gc, remote_pairs, snat_full, worker_flows, stats,
-	    hooks; /* map fds */
+	    hooks, ttl_rl; /* map fds */
 	int frag_out, frag_in; /* fragment tracking (bpf/frag.h) */
 	uint32_t nat_max;         /* the NAT table's max_entries */
 	uint32_t n_stats;         /* the stats map's entries: FX_STATS */
@@ -129,6 +129,11 @@ int fx_put_actor(struct fx *f, int ifindex, const struct ateom_actor *a);
 /* An exposed port: services and its reverse, svc_rev, as `up` writes them. */
 int fx_add_service(struct fx *f, uint8_t proto, uint16_t port, int ifindex,
 		   uint16_t actor_port, uint16_t actor_id);
+
+/* The TTL expiry rate limiter of actor id (bpf/ttl.h): its clock (0: a
+ * full bucket); fx_reset() fills every bucket. */
+int fx_ttl_rl_set(struct fx *f, uint32_t id, uint64_t tat);
+uint64_t fx_ttl_rl_get(struct fx *f, uint32_t id);
 
 /* The NAT garbage collector: runs nat_gc_ctl as the loader does (dp_gc);
  * returns the program's retval (0: done) or -errno. */

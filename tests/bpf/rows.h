@@ -19,7 +19,7 @@
 
 /* ---- the suite: areas of rows, in the order they run, then the flows ---- */
 #define ROW_AREAS(X) X(snat) X(owner) X(dnat) X(pod) X(actor) X(hook) X(icmp) X(ident) X(policy) \
-		     X(rst) X(forward) X(frag)
+		     X(rst) X(forward) X(frag) X(icmpcsum) X(ttl) X(hairpin)
 
 #define ROW_AREA_DECL(a) extern const struct row a##_rows[]; extern const size_t a##_rows_n;
 ROW_AREAS(ROW_AREA_DECL)
@@ -28,7 +28,7 @@ ROW_AREAS(ROW_AREA_DECL)
 /* Multi-packet flows and tests of other shapes, in groups: a group is a
  * file that defines `const struct CMUnitTest NAME_flows[]` and
  * FLOW_GROUP_END(NAME), plus X(NAME) here. */
-#define FLOW_GROUPS(X) X(basic) X(port) X(gc) X(ident) X(release) X(frag)
+#define FLOW_GROUPS(X) X(basic) X(port) X(gc) X(ident) X(release) X(frag) X(timeouts)
 #define FLOW_GROUP_DECL(g) extern const struct CMUnitTest g##_flows[]; \
 			   extern const size_t g##_flows_n;
 FLOW_GROUPS(FLOW_GROUP_DECL)

@@ -34,8 +34,9 @@ const struct row actor_rows[] = {
 	{ "actor_to_worker_ip", FROM_ACTOR, DEV_A1,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_WORKER_IP, .sport = APORT, .dport = 9000, TCP_SYN },
 	  TO_WORKER },
+	/* (a port nobody exposes: exposed ones hairpin, rows_hairpin.c) */
 	{ "actor_to_pod_ip", FROM_ACTOR, DEV_A1,
-	  .in = { FROM_ACTOR_IP, .daddr = FX_POD_IP, .sport = APORT, .dport = 8080, TCP_SYN },
+	  .in = { FROM_ACTOR_IP, .daddr = FX_POD_IP, .sport = APORT, .dport = 8443, TCP_SYN },
 	  TO_WORKER },
 	{ "actor_to_link_broadcast", FROM_ACTOR, DEV_A1,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_IP(10, 200, 0, 3), .sport = 68, .dport = 67,
@@ -137,10 +138,7 @@ const struct row actor_rows[] = {
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN,
 		  .vlan = 7 },
 	  ACTOR_DROP(DROP_NOT_IPV4) },
-	{ "actor_ttl1", FROM_ACTOR, DEV_A1,
-	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN,
-		  .ttl = 1 },
-	  ACTOR_DROP(DROP_TTL) },
+	/* TTL 1: answered with Time Exceeded, rows_ttl.c */
 	{ "actor_no_actor_entry", FROM_ACTOR, DEV_POD,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
 	  .verdict = FX_SHOT, .c = { C(0, DROP_NO_ACTOR) } },

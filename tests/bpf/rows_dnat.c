@@ -109,7 +109,6 @@ const struct row dnat_rows[] = {
 	{ "dnat_reply_other_proto_is_snat", FROM_ACTOR, DEV_A1,
 	  .in = { FROM_SVC(FX_SVC_DNS_TO), TCP_SYN }, .verdict = FX_REDIRECT, .x = SNAT_X,
 	  .c = SNAT_NEW_C(1), .nat_delta = 2, .pair = PAIR_SNAT, .actor = 1 },
-	{ "dnat_reply_ttl1_dropped", FROM_ACTOR, DEV_A1,
-	  .in = { FROM_SVC(80), TCP_DATA, .ttl = 1 }, ACTOR_DROP(DROP_TTL) },
+	/* TTL 1: answered with Time Exceeded (rows_ttl.c) */
 };
 ROW_AREA_END(dnat);

@@ -167,10 +167,6 @@ const struct row frag_rows[] = {
 		  UDP_DATA, .frag = PB_MF, .truncate = PB_ETH_HLEN + 24,
 		  .truncate_fix_len = true },
 	  ACTOR_DROP(DROP_TRUNC) },
-	{ "frag_actor_first_ttl_1", FROM_ACTOR, DEV_A1,
-	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT_UDP, .dport = 53,
-		  UDP_DATA, .frag = PB_MF, .ttl = 1 },
-	  ACTOR_DROP(DROP_TTL) },
 	/* ICMP errors are never fragmented by a sane stack. */
 	{ "frag_actor_first_icmp_error", FROM_ACTOR, DEV_A1, .prep = prep_snat_udp,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, PORT_UNREACH(&q_frag), .frag = PB_MF },

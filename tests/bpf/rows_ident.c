@@ -206,7 +206,7 @@ const struct row ident_rows[] = {
 	  .in = { FROM_ACTOR_IP, .daddr = FX_POD_IP, .sport = APORT, .dport = WPORT, TCP_SYN },
 	  TO_WORKER },
 	{ "ident_udp_to_pod_ip", FROM_ACTOR, DEV_A1,
-	  .in = { FROM_ACTOR_IP, .daddr = FX_POD_IP, .sport = APORT_UDP, .dport = 53, UDP_DATA },
+	  .in = { FROM_ACTOR_IP, .daddr = FX_POD_IP, .sport = APORT_UDP, .dport = 5300, UDP_DATA },
 	  TO_WORKER },
 	{ "ident_echo_to_pod_ip", FROM_ACTOR, DEV_A1,
 	  .in = { FROM_ACTOR_IP, .daddr = FX_POD_IP, ECHO(ICMP_ID) }, TO_WORKER },

@@ -267,6 +267,18 @@ static void check_actor63(const struct ateom_args *a)
 	assert_string_equal(a->actor, A63);
 }
 
+static void check_timeouts(const struct ateom_args *a)
+{
+	assert_int_equal(a->timeouts_set, (1u << ATEOM_TO_UDP) | (1u << ATEOM_TO_TCP_EST));
+	assert_int_equal(a->timeout_s[ATEOM_TO_UDP], 120);
+	assert_int_equal(a->timeout_s[ATEOM_TO_TCP_EST], 7440);
+}
+
+static void check_no_timeouts(const struct ateom_args *a)
+{
+	assert_int_equal(a->timeouts_set, 0);
+}
+
 #define UP "up", "--actor", "a1", "--netns", "/run/netns/x"
 
 static const struct parse_case parse_cases[] = {
@@ -415,6 +427,23 @@ static const struct parse_case parse_cases[] = {
 	  "--netns is not valid for \"prepare\"", 1, NULL },
 	{ "prepare takes no --veth", { "prepare", "--veth", "ateom0" },
 	  "--veth is not valid for \"prepare\"", 0, NULL },
+	/* ---- NAT timeouts (timeouts.h) ---- */
+	{ "up without timeouts keeps the datapath's", { UP }, NULL, 0, check_no_timeouts },
+	{ "up timeouts", { UP, "--timeout-udp", "120", "--timeout-tcp-est=7440" },
+	  NULL, 0, check_timeouts },
+	{ "prepare timeouts", { "prepare", "--timeout-tcp-est", "7440", "--timeout-udp", "120" },
+	  NULL, 0, check_timeouts },
+	{ "timeout 0", { UP, "--timeout-udp", "0" },
+	  "--timeout-udp \"0\": must be 1..315360000 seconds", 1, NULL },
+	{ "timeout not a number", { UP, "--timeout-icmp", "5m" },
+	  "--timeout-icmp \"5m\": must be a decimal number of seconds (digits only, no "
+	  "leading zeros)", 1, NULL },
+	{ "timeout twice", { UP, "--timeout-udp", "120", "--timeout-udp", "130" },
+	  "--timeout-udp given twice", 0, NULL },
+	{ "unknown timeout", { UP, "--timeout-sctp", "5" }, "unknown flag \"--timeout-sctp\"",
+	  0, NULL },
+	{ "down takes no timeout", { "down", "--actor", "a1", "--timeout-udp", "5" },
+	  "--timeout-udp is not valid for \"down\"", 0, NULL },
 	{ "prepare takes no --nat-quota", { "prepare", "--nat-quota", "64" },
 	  "--nat-quota is not valid for \"prepare\"", 0, NULL },
 	{ "prepare takes no --force", { "prepare", "--force" },
