@@ -37,7 +37,7 @@ bench_activation() {
 		for m in $BENCH_MODES; do
 			timed mode_up "$m" || return
 			record "a$i" "$m" act_up_ms "$ACT_MS"
-			[ "$m" != ebpf ] || record "a$i" ebpf act_up_self_ms "$(up_self_ms)"
+			case "$m" in ebpf*) record "a$i" "$m" act_up_self_ms "$(up_self_ms)" ;; esac
 			timed mode_down "$m" || return
 			record "a$i" "$m" act_down_ms "$ACT_MS"
 		done

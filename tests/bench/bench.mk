@@ -1,7 +1,7 @@
 # `make bench` (issue 4): the actor datapath modes side by side, figures in
 # build/bench/ (results.md, results.csv, chart.png). See tests/bench/run.sh.
 #
-#   make bench                                   all three modes
+#   make bench                                   all four modes
 #   make bench BENCH_MODES="nftables eth0-move"  without the eBPF loader
 #   make bench BENCH_ROUNDS=3 BENCH_SECS=1       quicker
 #
@@ -14,7 +14,7 @@
 
 EXTRA_PKGS += iperf3 sockperf gnuplot-nox nftables hyperfine
 
-BENCH_MODES ?= ebpf nftables eth0-move
+BENCH_MODES ?= ebpf nftables eth0-move ebpf-policy
 BENCH_TOOLS := $(BUILD)/bench/rr $(BUILD)/bench/cps
 
 $(BUILD)/bench:
@@ -27,7 +27,7 @@ $(BENCH_TOOLS): $(BUILD)/bench/%: tests/bench/%.c tests/bench/benchutil.h | $(BU
 bench-tools: $(BENCH_TOOLS)
 
 # BENCH_TARGETS is expanded in the recipe, after every fragment was read.
-bench: deps $(if $(filter ebpf,$(BENCH_MODES)),all) $(BENCH_TOOLS)
+bench: deps $(if $(filter ebpf%,$(BENCH_MODES)),all) $(BENCH_TOOLS)
 	$(if $(strip $(BENCH_TARGETS)),$(MAKE) --no-print-directory $(BENCH_TARGETS))
 	BUILD=$(BUILD) BENCH_MODES="$(BENCH_MODES)" tests/bench/run.sh
 

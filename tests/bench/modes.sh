@@ -8,6 +8,10 @@
 #   POD_IP     the worker's pod IP (topo_pod_ip 1)
 #
 #   ebpf       `ateomnet up` (this project): TC programs, no nft, no forwarding
+#   ebpf-policy  the same with an egress policy (issue 9): the policy program
+#              in the actor's hook slot, default deny, the internet host's
+#              and the node's /24 allowed, so every packet the actor sends
+#              goes through the hook and is allowed by a rule
 #   nftables   nft-bridge.sh: same veth pair, conntrack NAT, ip_forward=1
 #   eth0-move  the pod eth0 itself moved into the actor netns, no NAT: the floor
 #
@@ -25,13 +29,17 @@ MODE_TIMEOUT=30
 # every `up` is then cold and the datapath is gone once `up` returns.
 in_worker() { timeout "$MODE_TIMEOUT" nsenter --net="/run/netns/$TOPO_ID-w1" "$@"; }
 
-BENCH_ALL_MODES="ebpf nftables eth0-move"
+BENCH_ALL_MODES="ebpf nftables eth0-move ebpf-policy"
+# What ebpf-policy adds to `up`: what a user who wants the hook runs (plain
+# `--egress-mode allow` with no rule empties the slot).
+BENCH_POLICY=(--egress-mode deny --allow "${TOPO_INET%.*}.0/24" --allow "${TOPO_GW%.*}.0/24")
 
 mode_up() {
 	local flags=() e
 	for e in "${EXPOSE[@]}"; do flags+=(--expose "$e"); done
 	case "$1" in
-	ebpf)
+	ebpf | ebpf-policy)
+		[ "$1" = ebpf ] || flags+=("${BENCH_POLICY[@]}")
 		# --json: activation.sh also records ateomnet's own elapsed_ms.
 		MODE_UP_JSON=$(in_worker "$ATEOMNET" up --actor bench --netns "$APATH" \
 			--pin-dir "$PIN" "${flags[@]}" --json) ;;
@@ -53,7 +61,7 @@ mode_up() {
 
 mode_down() {
 	case "$1" in
-	ebpf)
+	ebpf | ebpf-policy)
 		in_worker "$ATEOMNET" down --actor bench --pin-dir "$PIN" >/dev/null ;;
 	nftables)
 		in_worker "$BENCH_DIR/nft-bridge.sh" down ;;

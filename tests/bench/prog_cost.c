@@ -21,6 +21,9 @@
 
 #include "fixture.h"
 
+/* hook_cost.c: the egress hook with and without the policy program. */
+int hook_cost(struct fx *f, double base);
+
 #define RUNS 20000
 
 static int cmp_u64(const void *a, const void *b)
@@ -138,6 +141,14 @@ int main(int argc, char **argv)
 	if (fx_open_sized(&f, 1 << 20))
 		return 1;
 	cost_all(&f);
+	{
+		struct fx_scn s;
+
+		fx_std_setup(&f);
+		fx_scenario(&f, FX_SCN_POD_PASS, &s);
+		if (hook_cost(&f, empty_ns(&f, &s, false)))
+			fprintf(stderr, "prog-cost: the egress hook figures failed\n");
+	}
 	for (size_t i = 0; i < sizeof(actors) / sizeof(actors[0]); i++) {
 		char label[32];
 

@@ -35,6 +35,17 @@ BEGIN {
 	describe("act_up_self_ms", "Activation: ebpf up, warm, as ateomnet itself measures it (no process start-up)", "ms", "lower")
 	describe("act_up_cold_self_ms", "Activation: ebpf up, cold, as ateomnet itself measures it", "ms", "lower")
 	describe("act_down_ms", "Activation: down", "ms", "lower")
+	describe("hook_empty_ns", "Egress hook (test_run, from_actor, established TCP): empty slot, no policy", "ns", "lower")
+	describe("hook_resume_only_ns", "Egress hook: a hook that only allows (tail call + resume)", "ns", "lower")
+	describe("hook_policy_nogen_ns", "Egress hook: policy program, no policy for the actor (breakdown)", "ns", "lower")
+	describe("hook_policy_deny_allowed_ns", "Egress hook: policy, deny mode, allowed by an --allow rule", "ns", "lower")
+	describe("hook_policy_allow_mode_ns", "Egress hook: policy, allow mode with a --deny rule elsewhere", "ns", "lower")
+	describe("hook_policy_denied_ns", "Egress hook: policy, denied by default (dropped)", "ns", "lower")
+	describe("hook_added_resume_only_ns", "Egress hook added: allow-only hook vs empty slot", "ns", "lower")
+	describe("hook_added_policy_nogen_ns", "Egress hook added: policy program, no policy (breakdown)", "ns", "lower")
+	describe("hook_added_policy_deny_allowed_ns", "Egress hook added: policy allowing by rule vs empty slot (target ≤ 30)", "ns", "lower")
+	describe("hook_added_policy_allow_mode_ns", "Egress hook added: policy, allow mode vs empty slot", "ns", "lower")
+	describe("hook_added_policy_denied_ns", "Egress hook added: policy denying vs empty slot (no NAT)", "ns", "lower")
 	n_modes = split(modes, MODE, " ")
 	print "metric,mode,n,median,min,max" > csv
 }
@@ -127,9 +138,12 @@ END {
 	head = "| metric | unit | better |"; rule = "|---|---|---|"
 	for (i = 1; i <= n_modes; i++) { head = head " " MODE[i] " |"; rule = rule "---|" }
 	ratios = ("ebpf" in HAVE)
-	if (ratios) for (i = 1; i <= n_modes; i++) if (MODE[i] != "ebpf") {
+	# ebpf against the baselines; ebpf-policy (the egress hook) against ebpf.
+	if (ratios) for (i = 1; i <= n_modes; i++) if (MODE[i] !~ /^ebpf/) {
 		head = head " ebpf/" MODE[i] " |"; rule = rule "---|"
 	}
+	hook = ratios && ("ebpf-policy" in HAVE)
+	if (hook) { head = head " ebpf-policy/ebpf |"; rule = rule "---|" }
 	print head; print rule
 	for (k = 1; k <= n_order; k++) {
 		m = ORDER[k]; line = ""; any = 0
@@ -138,8 +152,9 @@ END {
 			if ((m, MODE[i]) in MED) any = 1
 		}
 		if (!any) continue
-		if (ratios) for (i = 1; i <= n_modes; i++) if (MODE[i] != "ebpf")
+		if (ratios) for (i = 1; i <= n_modes; i++) if (MODE[i] !~ /^ebpf/)
 			line = line " " ratio(m, "ebpf", MODE[i]) " |"
+		if (hook) line = line " " ratio(m, "ebpf-policy", "ebpf") " |"
 		print "| " LABEL[m] " | " UNIT[m] " | " BETTER[m] " |" line
 	}
 	if (("probe_lo_p50_us", "control") in MED)

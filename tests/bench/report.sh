@@ -1,7 +1,8 @@
 #!/bin/bash
 # report.sh [DIR]: turn DIR/raw.csv (round,mode,metric,value; written by
 # run.sh) into DIR/results.csv (median, min, max per metric and mode),
-# DIR/results.md (markdown table with ratios ebpf/nftables, ebpf/eth0-move)
+# DIR/results.md (markdown table with ratios ebpf/nftables, ebpf/eth0-move,
+# and ebpf-policy/ebpf: the egress hook's cost)
 # and DIR/chart.png (the headline comparison). Can be rerun on its own.
 #
 # BENCH_QUIET_FACTOR (default 1.5): measurement groups whose control probe
@@ -18,7 +19,7 @@ RAW="$DIR/raw.csv"
 # Columns in a fixed order, only for the modes that have figures.
 present=$(cut -d, -f2 "$RAW" | sort -u)
 modes=""
-for m in ebpf nftables eth0-move; do
+for m in ebpf nftables eth0-move ebpf-policy; do
 	grep -qx "$m" <<<"$present" && modes+="${modes:+ }$m"
 done
 
