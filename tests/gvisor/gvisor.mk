@@ -1,14 +1,17 @@
 # Real gVisor actor lifecycle (issue 3): run, golden snapshot, restore on
-# another worker and again on the first, behind build/ateomnet.
-#   make e2e-gvisor                       (root; about 10 s)
+# another worker and again on the first, behind build/ateomnet; egress
+# capture through redsocks before and after the restore (issue 9); an actor
+# set up by the CNI plugin (issue 11).
+#   make e2e-gvisor                       (root; about 12 s)
 #   make e2e-gvisor GVISOR_NET=standin    ip/nftables stand-in, no ateomnet
 #   make e2e-gvisor GVISOR_DEBUG=1 GVISOR_KEEP=1   runsc debug logs, kept
 
 GVISOR_SRV := $(BUILD)/gvisor/testsrv
 GVISOR_NET ?= ateomnet
 # runsc: the sandbox; libc6-dev: libc.a for the static test server;
-# util-linux: unshare/nsenter; jq: reads `ateomnet status --json`.
-EXTRA_PKGS += runsc libc6-dev util-linux jq nftables
+# util-linux: unshare/nsenter; jq: reads `ateomnet status --json`;
+# redsocks, ncat, python3 (http.server), iproute2 (ss): the capture run.
+EXTRA_PKGS += runsc libc6-dev util-linux jq nftables redsocks ncat python3 iproute2
 
 $(BUILD)/gvisor:
 	mkdir -p $@

@@ -74,13 +74,14 @@ runsc_diag() {
 }
 
 # rs_remove_all: kill and delete every container of this run (the trap).
+# All killed first: a delete waits for its sandbox to be gone, and the
+# sandboxes then die side by side.
 rs_remove_all() {
-	local c
+	local c cs
 	[[ -d "$WORK/runsc" ]] || return 0
-	for c in $(rs list -quiet 2>/dev/null); do
-		rs kill "$c" KILL >/dev/null 2>&1 || true
-		rs delete -force "$c" >/dev/null 2>&1 || true
-	done
+	cs=$(rs list -quiet 2>/dev/null) || true
+	for c in $cs; do rs kill "$c" KILL >/dev/null 2>&1 || true; done
+	for c in $cs; do rs delete -force "$c" >/dev/null 2>&1 || true; done
 }
 
 # ---- replies --------------------------------------------------------------------

@@ -3,9 +3,9 @@
 # e2e-gvisor.sh when GVISOR_NET=standin. It gives the actor netns the same
 # view as the ateomnet CLI contract (veth ateom0 10.200.0.1/30 with MAC
 # 02:a7:e0:00:00:01, actor eth0 10.200.0.2/30 with MAC 02:a7:e0:00:00:02,
-# default route, SNAT behind the pod IP with ports 61000-65535, DNAT of pod
-# port 80 keeping the client IP), so a gVisor problem can be told apart from
-# a datapath problem. Unlike ateomnet it makes the worker netns a router
+# default route, SNAT behind the pod IP with ateomnet's default ports
+# 1024-32767, DNAT of pod port 80 keeping the client IP), so a gVisor
+# problem can be told apart from a datapath problem. Unlike ateomnet it makes the worker netns a router
 # (ip_forward + nftables), and only there.
 
 standin_up() { # standin_up WORKER(w1) ACTOR NETNS_PATH
@@ -28,7 +28,7 @@ standin_up() { # standin_up WORKER(w1) ACTOR NETNS_PATH
 			}
 			chain post {
 				type nat hook postrouting priority srcnat;
-				oifname "eth0" ip saddr 10.200.0.2 meta l4proto { tcp, udp } masquerade to :61000-65535
+				oifname "eth0" ip saddr 10.200.0.2 meta l4proto { tcp, udp } masquerade to :1024-32767
 				oifname "eth0" ip saddr 10.200.0.2 masquerade
 			}
 		}

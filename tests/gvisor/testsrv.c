@@ -9,8 +9,11 @@
  *                               must survive checkpoint/restore). Requests:
  *     GET /                       count=N peer=IP:P local=IP:P mac=MAC
  *     GET /ready                  ready=1 (readiness probe, not counted)
- *     GET /egress?host=H&port=P   count=N egress_src=IP:P local=IP:P
- *                                 (connects to H:P, a `whoami` responder)
+ *     GET /egress?host=H&port=P[&ms=T]
+ *                                 count=N egress_src=IP:P local=IP:P
+ *                                 (connects to H:P, a `whoami` responder;
+ *                                 connect timeout T ms, default 3000),
+ *                                 or egress_error=WHY
  *     GET /bulk?bytes=N           N bytes of text: big enough to make
  *                                 gVisor send GSO super-packets (host GSO).
  *   testsrv whoami PORT         the "internet" host: tells each peer its
@@ -18,6 +21,17 @@
  *   testsrv get HOST PORT PATH  tiny HTTP client with timeouts (the test's
  *                               curl): prints the reply body (Content-Length
  *                               bytes), exit 1 on error or short body.
+ *   testsrv http HOST PORT PATH [MS]
+ *                               the actor's own HTTP client, run inside the
+ *                               sandbox (runsc exec): an HTTP/1.0 GET read to
+ *                               the server's close; prints
+ *                               "http_status=S http_body=B" (B: the body's
+ *                               first line, spaces as commas) or
+ *                               "http_error=WHY" (exit 1). Connect timeout
+ *                               MS (default 3000).
+ *   testsrv egress HOST PORT [MS]  the /egress request, from inside the
+ *                               sandbox: "egress_src=IP:P" or
+ *                               "egress_error=WHY" (exit 1).
  *
  * gVisor 2022 refuses to checkpoint a sandbox holding a TCP endpoint that is
  * not closed or listening (TIME_WAIT included). So the actor never closes a
@@ -80,9 +94,9 @@ static int listen_on(unsigned port)
 	return fd;
 }
 
-/* Non-blocking connect + poll: a bounded connect that works the same on
- * Linux and in gVisor's netstack. Returns the fd or -1. */
-static int connect_to(const char *host, unsigned port)
+/* Non-blocking connect + poll: a bounded connect (ms) that works the same
+ * on Linux and in gVisor's netstack. Returns the fd or -1. */
+static int connect_ms(const char *host, unsigned port, int ms)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
 	struct pollfd pfd;
@@ -97,7 +111,7 @@ static int connect_to(const char *host, unsigned port)
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) && errno != EINPROGRESS)
 		goto fail;
 	pfd = (struct pollfd){ .fd = fd, .events = POLLOUT };
-	if (poll(&pfd, 1, IO_TIMEOUT_MS) != 1) {
+	if (poll(&pfd, 1, ms) != 1) {
 		errno = ETIMEDOUT;
 		goto fail;
 	}
@@ -111,6 +125,11 @@ static int connect_to(const char *host, unsigned port)
 fail:
 	close(fd);
 	return -1;
+}
+
+static int connect_to(const char *host, unsigned port)
+{
+	return connect_ms(host, port, IO_TIMEOUT_MS);
 }
 
 /* Read until EOF (or timeout), a full buffer, or until the text read so
@@ -207,19 +226,30 @@ static void local_mac(int fd, const struct sockaddr_in *addr, char *buf, size_t 
 	}
 }
 
+/* host=H&port=P[&ms=T] of a query: the destination and connect timeout. */
+static void parse_dest(const char *query, char *host, size_t hlen, unsigned *port, int *ms)
+{
+	const char *h = strstr(query, "host="), *p = strstr(query, "port="),
+		   *t = strstr(query, "ms=");
+
+	host[0] = 0;
+	if (h && hlen >= 64)
+		sscanf(h + 5, "%63[0-9.]", host);
+	*port = p ? strtoul(p + 5, NULL, 10) : 0;
+	*ms = t ? atoi(t + 3) : IO_TIMEOUT_MS;
+	if (*ms <= 0 || *ms > IO_TIMEOUT_MS)
+		*ms = IO_TIMEOUT_MS;
+}
+
 /* GET /egress?host=H&port=P: ask the whoami responder who we look like. */
 static void do_egress(const char *query, char *out, size_t len)
 {
-	char host[64] = "", line[64], *nl;
-	unsigned port = 0;
-	const char *h = strstr(query, "host="), *p = strstr(query, "port=");
-	int fd;
+	char host[64], line[64], *nl;
+	unsigned port;
+	int fd, ms;
 
-	if (h)
-		sscanf(h + 5, "%63[0-9.]", host);
-	if (p)
-		port = strtoul(p + 5, NULL, 10);
-	fd = connect_to(host, port);
+	parse_dest(query, host, sizeof(host), &port, &ms);
+	fd = connect_ms(host, port, ms);
 	if (fd < 0) {
 		snprintf(out, len, "egress_error=%s", strerror(errno));
 		return;
@@ -233,6 +263,43 @@ static void do_egress(const char *query, char *out, size_t len)
 		return;
 	}
 	snprintf(out, len, "egress_src=%s", line + 5);
+}
+
+/* host=H&port=P&path=/X[&ms=T]: an HTTP/1.0 client, so a request from
+ * inside the sandbox can go through a transparent proxy. Reads until the
+ * server closes: the actor must not close first (see top). */
+static void do_http(const char *query, char *out, size_t len)
+{
+	char host[64], path[128] = "/", req[256], resp[2048], *body, *nl;
+	const char *pa = strstr(query, "path=");
+	unsigned port;
+	int fd, ms, status = 0;
+
+	parse_dest(query, host, sizeof(host), &port, &ms);
+	if (pa)
+		sscanf(pa + 5, "%127[^& ]", path);
+	fd = connect_ms(host, port, ms);
+	if (fd < 0) {
+		snprintf(out, len, "http_error=%s", strerror(errno));
+		return;
+	}
+	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s:%u\r\n"
+		 "User-Agent: testsrv\r\n\r\n", path, host, port);
+	write_all(fd, req);
+	read_some(fd, resp, sizeof(resp), NULL);
+	close(fd);
+	body = strstr(resp, "\r\n\r\n");
+	if (sscanf(resp, "HTTP/1.%*d %d", &status) != 1 || !body) {
+		snprintf(out, len, "http_error=bad_reply");
+		return;
+	}
+	body += 4;
+	if ((nl = strchr(body, '\n')))
+		*nl = 0;
+	for (char *c = body; *c; c++)
+		if (*c == ' ' || *c == '\r')
+			*c = ',';
+	snprintf(out, len, "http_status=%d http_body=%.80s", status, body);
 }
 
 static void handle(int cfd, const struct sockaddr_in *peer)
@@ -345,6 +412,24 @@ static int get(const char *host, unsigned port, const char *path)
 	return 0;
 }
 
+/* testsrv http|egress HOST PORT [PATH] [MS]: one request from inside the
+ * sandbox; the same code as the server's /egress. */
+static int client(const char *mode, int argc, char **argv)
+{
+	char q[256], out[192];
+	int http = !strcmp(mode, "http");
+	const char *ms = argc > 4 + http ? argv[4 + http] : "3000";
+
+	snprintf(q, sizeof(q), "host=%s&port=%s&path=%s&ms=%s", argv[2], argv[3],
+		 http ? argv[4] : "/", ms);
+	if (http)
+		do_http(q, out, sizeof(out));
+	else
+		do_egress(q, out, sizeof(out));
+	printf("%s\n", out);
+	return strstr(out, "_error=") ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "serve";
@@ -356,6 +441,10 @@ int main(int argc, char **argv)
 		serve(strtoul(argv[2], NULL, 10), 1);
 	if (!strcmp(mode, "get") && argc == 5)
 		return get(argv[2], strtoul(argv[3], NULL, 10), argv[4]);
-	fprintf(stderr, "usage: testsrv [serve [PORT]] | whoami PORT | get HOST PORT PATH\n");
+	if ((!strcmp(mode, "http") && (argc == 5 || argc == 6)) ||
+	    (!strcmp(mode, "egress") && (argc == 4 || argc == 5)))
+		return client(mode, argc, argv);
+	fprintf(stderr, "usage: testsrv [serve [PORT]] | whoami PORT | get HOST PORT PATH\n"
+		"       | http HOST PORT PATH [MS] | egress HOST PORT [MS]\n");
 	return 2;
 }
