@@ -40,7 +40,7 @@ static long gc_visit(void *map, struct ateom_nat_key *k, struct ateom_nat_entry 
 		 * it mirrors the actor's FIN/RST), the pair cannot have
 		 * expired: idle counts from the later of the two halves. */
 		if (w->now - e->last_seen_ns <
-		    pair_timeout(w->cfg, k->proto, e->seen, mirrored_out(e->seen)))
+		    pair_timeout(w->cfg, k, e->seen, mirrored_out(e->seen)))
 			return 0;
 		if (pair_expire(w->cfg, k, e, w->now))
 			w->expired++;

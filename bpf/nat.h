@@ -181,9 +181,11 @@ static __always_inline void pair_delete(const struct ateom_nat_key *in, __u32 ow
  * last ACK); TCP never answered: the SYN timeout; otherwise the protocol's
  * idle timeout. seen_out: the OUT half's flags (or the IN half's mirror of
  * them: ATEOM_SEEN_OUT_*). */
-static __always_inline __u64 pair_timeout(const struct ateom_config *cfg, __u8 proto,
-					  __u8 seen_in, __u8 seen_out)
+static __always_inline __u64 pair_timeout(const struct ateom_config *cfg,
+					  const struct ateom_nat_key *in, __u8 seen_in, __u8 seen_out)
 {
+	__u8 proto = in->proto;
+
 	if (proto == IPPROTO_TCP) {
 		bool closed = ((seen_in | seen_out) & ATEOM_SEEN_RST) ||
 			      ((seen_in & ATEOM_SEEN_FIN) && (seen_out & ATEOM_SEEN_FIN));
@@ -194,7 +196,13 @@ static __always_inline __u64 pair_timeout(const struct ateom_config *cfg, __u8 p
 			return cfg->tcp_syn_timeout_ns;
 		return cfg->tcp_est_timeout_ns;
 	}
-	return proto == IPPROTO_UDP ? cfg->udp_timeout_ns : cfg->icmp_timeout_ns;
+	/* RFC 4787 REQ-5a: well-known ports may expire sooner. DNS and NTP
+	 * are one query, one answer (QUIC on 443 is not: it keeps 300 s); the
+	 * port record's source is the remote. */
+	if (proto == IPPROTO_UDP)
+		return in->sport_be == bpf_htons(53) || in->sport_be == bpf_htons(123) ?
+			       cfg->udp_query_timeout_ns : cfg->udp_timeout_ns;
+	return cfg->icmp_timeout_ns;
 }
 
 /* The actor's FIN/RST (OUT half flags) as the port record mirrors them. */
@@ -213,7 +221,8 @@ static __always_inline __u8 mirrored_out(__u8 seen_in)
 
 /* Has the pair (IN half ein, OUT half eout or NULL) been idle past its
  * timeout? Idle counts from the later of the two halves' last packets. */
-static __always_inline bool pair_expired(const struct ateom_config *cfg, __u8 proto,
+static __always_inline bool pair_expired(const struct ateom_config *cfg,
+					 const struct ateom_nat_key *in,
 					 const struct ateom_nat_entry *ein,
 					 const struct ateom_nat_entry *eout, __u64 now)
 {
@@ -222,7 +231,7 @@ static __always_inline bool pair_expired(const struct ateom_config *cfg, __u8 pr
 
 	if (eout && eout->last_seen_ns > last)
 		last = eout->last_seen_ns;
-	return now - last >= pair_timeout(cfg, proto, ein->seen, seen_out);
+	return now - last >= pair_timeout(cfg, in, ein->seen, seen_out);
 }
 
 /* The pair whose port record is `in` (entry ein), with its OUT half if that
@@ -245,7 +254,7 @@ static __always_inline bool pair_expire(const struct ateom_config *cfg,
 	if (eout && !(eout->addr_be == in->daddr_be && eout->port_be == in->dport_be &&
 		      eout->actor_ifindex == owner))
 		eout = NULL; /* that tuple has moved on to another port */
-	if (!pair_expired(cfg, in->proto, ein, eout, now))
+	if (!pair_expired(cfg, in, ein, eout, now))
 		return false;
 	pair_delete(in, owner, eout ? &out : NULL);
 	return true;

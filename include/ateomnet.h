@@ -73,6 +73,7 @@ struct ateom_config {
 	__u64 udp_timeout_ns;
 	__u64 icmp_timeout_ns;
 	__u64 gc_interval_ns;         /* the NAT garbage collector's period */
+	__u64 udp_query_timeout_ns;   /* UDP to DNS (53) or NTP (123) */
 	/* SipHash key of the SNAT port choice, drawn at load from getrandom:
 	 * the actor never learns it, so it cannot choose its pod port. */
 	__u64 port_key[2];

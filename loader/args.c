@@ -447,6 +447,7 @@ static const struct flag {
 	{ "--timeout-tcp-syn",   F_TIMEOUT, 1, V_UP | V_PREPARE },
 	{ "--timeout-tcp-close", F_TIMEOUT, 1, V_UP | V_PREPARE },
 	{ "--timeout-udp",       F_TIMEOUT, 1, V_UP | V_PREPARE },
+	{ "--timeout-udp-query", F_TIMEOUT, 1, V_UP | V_PREPARE },
 	{ "--timeout-icmp",      F_TIMEOUT, 1, V_UP | V_PREPARE },
 	{ "--pin-dir",     F_PIN_DIR,     1, V_UP | V(VERB_DOWN) | V_INSPECT | V_PREPARE |
 					     V(VERB_POLICY) | V(VERB_EVENTS) | V(VERB_METRICS) },
@@ -849,9 +850,8 @@ const char *ateom_usage(void)
 "  gc      [--dry-run] [--pin-root DIR] [--json]\n"
 "                                  reclaim the pin dirs of workers whose netns\n"
 "                                  is gone (run anywhere on the node)\n"
-"  prepare [--pin-dir DIR] [--nat-entries N] [--timeout-NAME S]... [--json]\n"
 "  prepare [--pin-dir DIR] [--pod-if NAME] [--attach MODE] [--max-actors N]\n"
-"          [--nat-entries N] [--json]\n"
+"          [--nat-entries N] [--timeout-tcp-est S]... [--json]\n"
 "                                  load and pin the datapath ahead of time (at\n"
 "                                  worker start) and attach it to the pod\n"
 "                                  interface (it passes everything while no\n"
@@ -900,11 +900,14 @@ const char *ateom_usage(void)
 				STR(NAT_QUOTA_MIN) "..\n"
 "                          (default " STR(ATEOM_NAT_DEFAULT_QUOTA) "); the quotas of the actors up\n"
 "                          must fit in the table (two entries a pair)\n"
-"  --timeout-NAME SECONDS  idle time after which a NAT pair expires; NAME:\n"
-"                          tcp-est (default 432000), tcp-syn (240), tcp-close\n"
-"                          (1), udp (300), icmp (60). Datapath-wide: set by up\n"
-"                          or prepare for every actor of the worker; kept when\n"
-"                          not given (also a flag of prepare)\n"
+"  --timeout-tcp-est S, --timeout-tcp-syn S, --timeout-tcp-close S,\n"
+"  --timeout-udp S, --timeout-udp-query S, --timeout-icmp S\n"
+"                          seconds a NAT pair may be idle before it expires:\n"
+"                          TCP with a reply (default 432000), without one\n"
+"                          (240), closed (1); UDP (300), UDP to DNS (53) or\n"
+"                          NTP (123) (30); ICMP (60).\n"
+"                          Datapath-wide: set by up or prepare for every\n"
+"                          actor of the worker; kept when not given\n"
 "\n"
 "Policy flags (up, policy; README \"Egress control\"):\n"
 "  --egress-mode allow|deny|capture\n"

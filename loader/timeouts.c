@@ -20,6 +20,11 @@ static const struct {
 	[ATEOM_TO_TCP_CLOSE] = { "tcp-close", 1 },
 	/* RFC 4787 REQ-5: >= 2 min, 5 min recommended */
 	[ATEOM_TO_UDP] = { "udp", 300 },
+	/* RFC 4787 REQ-5a: shorter for well-known destination ports; DNS
+	 * and NTP, one query and one answer. A DNS query per source port is
+	 * the common case: at 300 s an actor could make ~55 of them a second
+	 * within its quota, at 30 s (conntrack's UDP timeout) ~550 */
+	[ATEOM_TO_UDP_QUERY] = { "udp-query", 30 },
 	/* RFC 5508 REQ-1: >= 60 s (conntrack's: 30) */
 	[ATEOM_TO_ICMP] = { "icmp", 60 },
 };
@@ -45,6 +50,8 @@ static __u64 *field(struct ateom_config *c, enum ateom_timeout t)
 		return &c->tcp_closing_timeout_ns;
 	case ATEOM_TO_UDP:
 		return &c->udp_timeout_ns;
+	case ATEOM_TO_UDP_QUERY:
+		return &c->udp_query_timeout_ns;
 	default:
 		return &c->icmp_timeout_ns;
 	}

@@ -16,6 +16,7 @@ enum ateom_timeout {
 	ATEOM_TO_TCP_SYN,   /* TCP, no reply yet (transitory) */
 	ATEOM_TO_TCP_CLOSE, /* TCP, FIN both ways or RST */
 	ATEOM_TO_UDP,
+	ATEOM_TO_UDP_QUERY, /* UDP to DNS (53) or NTP (123) */
 	ATEOM_TO_ICMP,      /* echo (query) */
 	ATEOM_TO_N
 };

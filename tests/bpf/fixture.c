@@ -239,6 +239,7 @@ void fx_std_config(const struct fx *f, struct ateom_config *c)
 	c->tcp_syn_timeout_ns = 120 * FX_SEC;
 	c->tcp_closing_timeout_ns = 10 * FX_SEC;
 	c->udp_timeout_ns = 60 * FX_SEC;
+	c->udp_query_timeout_ns = 60 * FX_SEC; /* as UDP: rows use port 53 */
 	c->icmp_timeout_ns = 30 * FX_SEC;
 	c->gc_interval_ns = 1 * FX_SEC;
 	c->port_key[0] = FX_PORT_KEY0;

@@ -37,6 +37,7 @@ static void gc_config(uint64_t interval_ns)
 	c.tcp_est_timeout_ns = 7200 * FX_SEC;
 	c.tcp_closing_timeout_ns = 10 * FX_SEC;
 	c.udp_timeout_ns = 60 * FX_SEC;
+	c.udp_query_timeout_ns = 60 * FX_SEC; /* its UDP pairs go to port 53 */
 	c.icmp_timeout_ns = 30 * FX_SEC;
 	assert_int_equal(fx_set_config(&fx, &c), 0);
 }

@@ -23,6 +23,7 @@ struct to_pair {
 	uint8_t seen_in;
 	unsigned age;  /* idle seconds */
 	bool expired;
+	uint16_t rport; /* the remote's port; 0: 443 */
 };
 
 #define P(n) ((uint16_t)(fx.snat_min + (n)))
@@ -33,17 +34,19 @@ static void sweep_and_check(const struct to_pair *ps, size_t n)
 	struct ateom_nat_entry e;
 
 	for (size_t i = 0; i < n; i++) {
-		struct ateom_nat_key in = fx_key_in(FX_REMOTE_IP, FX_POD_IP, 443, P(i), ps[i].proto);
+		uint16_t rport = ps[i].rport ? ps[i].rport : 443;
+		struct ateom_nat_key in = fx_key_in(FX_REMOTE_IP, FX_POD_IP, rport, P(i), ps[i].proto);
 
 		assert_int_equal(fx_snat_pair_put(&fx, fx.if_a1, 1, ps[i].proto, ps[i].aport,
-						  FX_REMOTE_IP, 443, P(i), ago(ps[i].age)), 0);
+						  FX_REMOTE_IP, rport, P(i), ago(ps[i].age)), 0);
 		set_seen(&fx, &in, ps[i].seen_in);
 	}
 	assert_int_equal(fx_gc(&fx, true), 0);
 	sleep_150ms();
 	assert_int_equal(fx_gc(&fx, false), 0);
 	for (size_t i = 0; i < n; i++) {
-		struct ateom_nat_key in = fx_key_in(FX_REMOTE_IP, FX_POD_IP, 443, P(i), ps[i].proto);
+		uint16_t rport = ps[i].rport ? ps[i].rport : 443;
+		struct ateom_nat_key in = fx_key_in(FX_REMOTE_IP, FX_POD_IP, rport, P(i), ps[i].proto);
 		bool there = !fx_nat_get(&fx, &in, &e);
 
 		if (there == ps[i].expired)
@@ -76,6 +79,11 @@ static void timeouts_rfc_defaults(void **state)
 	struct to_pair ps[] = {
 		{ IPPROTO_UDP, APORT_UDP, 0, 290, false },
 		{ IPPROTO_UDP, APORT_UDP + 1, 0, 310, true },
+		/* DNS and NTP: REQ-5a's shorter timer, 30 s */
+		{ IPPROTO_UDP, APORT_UDP + 2, ATEOM_SEEN_REPLY, 25, false, 53 },
+		{ IPPROTO_UDP, APORT_UDP + 3, ATEOM_SEEN_REPLY, 35, true, 53 },
+		{ IPPROTO_UDP, APORT_UDP + 4, 0, 35, true, 123 },
+		{ IPPROTO_UDP, APORT_UDP + 5, 0, 35, false, 54 },
 		{ IPPROTO_TCP, APORT, TCP_EST, 0, false }, /* as old as can be, below */
 		{ IPPROTO_TCP, APORT + 2, 0, 230, false }, /* never answered */
 		{ IPPROTO_TCP, APORT + 3, 0, 250, true },
@@ -92,8 +100,9 @@ static void timeouts_rfc_defaults(void **state)
 	assert_int_equal(c.tcp_syn_timeout_ns, 240 * FX_SEC);
 	assert_int_equal(c.tcp_closing_timeout_ns, 1 * FX_SEC);
 	assert_int_equal(c.udp_timeout_ns, 300 * FX_SEC);
+	assert_int_equal(c.udp_query_timeout_ns, 30 * FX_SEC);
 	assert_int_equal(c.icmp_timeout_ns, 60 * FX_SEC);
-	ps[2].age = up > 3 * 3600 + 2 ? 3 * 3600 : up - 2;
+	ps[6].age = up > 3 * 3600 + 2 ? 3 * 3600 : up - 2;
 	sweep_and_check(ps, sizeof(ps) / sizeof(ps[0]));
 }
 

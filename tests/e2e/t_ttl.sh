@@ -40,7 +40,7 @@ test_timeouts() {
 	s=$(status_json 1)
 	check_eq "default timeouts (s): tcp_est tcp_syn tcp_close udp icmp" "432000 240 1 300 60" \
 		"$(jfield "$s" '" ".join(str(d["timeouts"][k]) for k in ("tcp_est", "tcp_syn", "tcp_close", "udp", "icmp"))')"
-	check_match "status text shows them" 'timeouts: tcp-est 432000s, tcp-syn 240s, tcp-close 1s, udp 300s, icmp 60s' \
+	check_match "status text shows them" 'timeouts: tcp-est 432000s, tcp-syn 240s, tcp-close 1s, udp 300s, udp-query 30s, icmp 60s' \
 		"$(atn w1 status --pin-dir "$(pin 1)")"
 	down 1 a1
 	up 1 a1 --timeout-udp 120 --timeout-tcp-est 7440

@@ -240,7 +240,7 @@ static void test_status_round_trip(void **state)
 		.loaded = true, .pod_if = "eth\"0", .pod_ifindex = 2,
 		.pod_ip_be = htonl(0xc000020b), .pod_attach = ATTACH_TCX, .snat_min = 1024,
 		.snat_max = 32767, .nat_entries = 11, .actors = xs, .n_actors = N_NASTY,
-		.counters = c, .timeout_s = { 432000, 240, 1, 300, 60 },
+		.counters = c, .timeout_s = { 432000, 240, 1, 300, 30, 60 },
 	};
 	json_t *j, *acts, *tos;
 	char *text;
@@ -253,7 +253,8 @@ static void test_status_round_trip(void **state)
 	assert_keys(j, "pin_dir loaded pod_if pod_ifindex pod_ip pod_attach snat_ports remote_share "
 		       "timeouts nat_entries actors counters");
 	tos = json_object_get(j, "timeouts");
-	assert_keys(tos, "tcp_est tcp_syn tcp_close udp icmp");
+	assert_keys(tos, "tcp_est tcp_syn tcp_close udp udp_query icmp");
+	assert_int_equal(json_integer_value(json_object_get(tos, "udp_query")), 30);
 	assert_int_equal(json_integer_value(json_object_get(tos, "tcp_est")), 432000);
 	assert_int_equal(json_integer_value(json_object_get(tos, "udp")), 300);
 	assert_str(j, "pin_dir", nasty[5]);
