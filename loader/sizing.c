@@ -31,4 +31,6 @@ void dp_sizes_apply(struct datapath_bpf *skel, struct dp_sizes s)
 				 s.max_actors > 1 ? s.nat_entries / 2 : 1);
 	/* Counters: worker-wide (id 0) plus one block per possible actor. */
 	bpf_map__set_max_entries(skel->maps.stats, (s.max_actors + 1) * ATEOM_STAT_MAX);
+	/* Per actor id, a capture table only while it captures. */
+	bpf_map__set_max_entries(skel->maps.capture_orig, s.max_actors + 1);
 }
