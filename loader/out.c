@@ -292,7 +292,7 @@ static json_t *status_json(const struct out_status *r)
 			actors = NULL;
 		}
 	}
-	return json_pack("{s:o,s:b,s:o,s:I,s:o,s:s,s:o,s:I,s:I,s:o,s:o}",
+	json_t *o = json_pack("{s:o,s:b,s:o,s:I,s:o,s:s,s:o,s:I,s:I,s:o,s:o}",
 			 "pin_dir", jstr(r->pin_dir), "loaded", 1, "pod_if", jstr(r->pod_if),
 			 "pod_ifindex", (json_int_t)r->pod_ifindex, "pod_ip", jip(r->pod_ip_be),
 			 "pod_attach", attach_mode_name(r->pod_attach),
@@ -300,6 +300,12 @@ static json_t *status_json(const struct out_status *r)
 			 "remote_share", (json_int_t)r->remote_share,
 			 "nat_entries", (json_int_t)r->nat_entries, "actors", actors,
 			 "counters", jcounters(r->counters));
+
+	if (o && json_object_set_new(o, "memory_bytes", json_integer((json_int_t)r->memory_bytes))) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
 }
 
 static void actor_text(FILE *f, const struct out_actor *x)
@@ -338,6 +344,8 @@ int out_status(FILE *f, bool json, const struct out_status *r)
 		"remote), %ld NAT entries, %d actor(s)\n",
 		r->pin_dir, r->pod_if, ip4(r->pod_ip_be, pip), attach_mode_name(r->pod_attach),
 		r->snat_min, r->snat_max, r->remote_share, r->nat_entries, r->n_actors);
+	fprintf(f, "kernel memory: %llu bytes (%.1f KiB; its maps and programs)\n",
+		(unsigned long long)r->memory_bytes, r->memory_bytes / 1024.0);
 	for (int i = 0; i < r->n_actors; i++)
 		actor_text(f, &r->actors[i]);
 	fputs("worker-wide:\n", f);

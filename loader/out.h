@@ -74,6 +74,7 @@ struct out_status {
 	uint16_t snat_min, snat_max;
 	uint32_t remote_share;         /* each actor's ports toward one remote */
 	long nat_entries;
+	uint64_t memory_bytes;         /* the datapath's kernel memory (memory.h) */
 	const struct out_actor *actors;
 	int n_actors;
 	const struct ateom_counter *counters; /* worker-wide, ATEOM_STAT_MAX */

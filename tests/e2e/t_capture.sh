@@ -93,6 +93,9 @@ test_capture_redsocks() {
 		'169\.254\.18\.2:40002->203\.0\.113\.10:7000' "$(cat "$T/redsocks.log")"
 	must atn w1 policy --actor a1 --pin-dir "$p" --egress-mode deny --allow 203.0.113.10
 	check_eq "a1 no longer captures: its table is gone" 2 "$(capture_tables "$p")"
+	check_eq "status memory counts policy/ and the capture table" \
+		"$("$E2E_ROOT/tests/lib/dp_memlock.py" "$p")" \
+		"$(jfield "$(status_json 1)" 'd["memory_bytes"]')"
 	down 1 a2
 	check_eq "a2 down: its table is gone" "" "$(capture_tables "$p")"
 }
