@@ -239,7 +239,7 @@ static void test_status_round_trip(void **state)
 	struct out_status r = {
 		.loaded = true, .pod_if = "eth\"0", .pod_ifindex = 2,
 		.pod_ip_be = htonl(0xc000020b), .pod_attach = ATTACH_TCX, .snat_min = 1024,
-		.snat_max = 32767, .nat_entries = 11, .actors = xs, .n_actors = N_NASTY,
+		.snat_max = 32767, .nat_entries = 11, .memory_bytes = 720384, .actors = xs, .n_actors = N_NASTY,
 		.counters = c,
 	};
 	json_t *j, *acts;
@@ -251,10 +251,11 @@ static void test_status_round_trip(void **state)
 	CAPTURE(text, out_status(f, true, &r));
 	j = parse(text);
 	assert_keys(j, "pin_dir loaded pod_if pod_ifindex pod_ip pod_attach snat_ports remote_share "
-		       "nat_entries actors counters");
+		       "nat_entries actors counters memory_bytes");
 	assert_str(j, "pin_dir", nasty[5]);
 	assert_str(j, "pod_if", "eth\"0");
 	assert_str(j, "snat_ports", "1024-32767");
+	assert_int(j, "memory_bytes", 720384);
 	acts = json_object_get(j, "actors");
 	assert_int_equal(json_array_size(acts), N_NASTY);
 	for (size_t i = 0; i < N_NASTY; i++) {
