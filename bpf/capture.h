@@ -3,7 +3,9 @@
  * verdict ATEOM_HOOK_CAPTURE). Like the actor's traffic to the worker
  * (ident.h), a captured packet goes up the worker's stack from the actor's
  * identity, but to worker-address:capture-port, its original destination
- * kept in capture_orig under {identity, actor port}. to_actor gives the
+ * kept in the actor's capture table (capture_map.h) under {identity,
+ * actor port}: an actor with no table (its mode is not capture) gets no
+ * capture. to_actor gives the
  * proxy's replies the original destination back as source, and the
  * cgroup/getsockopt program of bpf/policy.bpf.c answers SO_ORIGINAL_DST
  * from the same entry, so a proxy written for nftables REDIRECT works
@@ -42,16 +44,20 @@ static __always_inline int capture_to_worker(struct __sk_buff *skb, const struct
 		.daddr_be = p->daddr, .dport_be = p->dport, .capture_port = port,
 	}, *have;
 	struct ateom_capture_key k;
+	void *conns;
 
 	if (p->proto != IPPROTO_TCP || !port || !a->ident_ip_be)
 		return -1;
+	conns = capture_conns(a->id);
+	if (!conns)
+		return -1;
 	capture_key(&k, a->ident_ip_be, p->sport);
-	have = bpf_map_lookup_elem(&capture_orig, &k);
+	have = bpf_map_lookup_elem(conns, &k);
 	/* Written on a change only (a new connection on this port, another
 	 * destination): an established flow pays one lookup. */
 	if ((!have || have->daddr_be != want.daddr_be || have->dport_be != want.dport_be ||
 	     have->capture_port != port) &&
-	    bpf_map_update_elem(&capture_orig, &k, &want, BPF_ANY))
+	    bpf_map_update_elem(conns, &k, &want, BPF_ANY))
 		return -1;
 	if (capture_port_rewrite(skb, p, p->dport_off, p->dport, bpf_htons(port)) ||
 	    ident_rewrite(skb, p, IP_DST_OFF, p->daddr, a->worker_ip_be))
@@ -71,11 +77,15 @@ static __always_inline int capture_reply(struct __sk_buff *skb, const struct pkt
 	struct ateom_capture_key k;
 	__be32 daddr;
 	__be16 dport;
+	void *conns;
 
 	if (p->proto != IPPROTO_TCP || p->saddr != a->worker_ip_be)
 		return CAPTURE_NOT_OURS;
+	conns = capture_conns(a->id);
+	if (!conns)
+		return CAPTURE_NOT_OURS;
 	capture_key(&k, a->ident_ip_be, p->dport);
-	o = bpf_map_lookup_elem(&capture_orig, &k);
+	o = bpf_map_lookup_elem(conns, &k);
 	if (!o || bpf_htons(o->capture_port) != p->sport)
 		return CAPTURE_NOT_OURS;
 	daddr = o->daddr_be;

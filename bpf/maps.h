@@ -73,8 +73,10 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024); /* an LRU preallocates: sized for what the
-				    * worker itself opens to 10.200.0.2 */
+	__uint(max_entries, 256); /* an LRU preallocates (~90 B an entry):
+				   * sized for what the worker itself opens to
+				   * 10.200.0.2, whatever the number of actors
+				   * (that address routes to one ateomN) */
 	__type(key, struct ateom_wflow_key);
 	__type(value, __u64); /* last packet from the worker, refreshed 1/s */
 } worker_flows SEC(".maps");
@@ -107,7 +109,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, ATEOM_FRAG_OUT_ENTRIES);
+	__uint(max_entries, ATEOM_FRAG_OUT_ENTRIES); /* sized by the loader */
 	__type(key, struct ateom_frag_key);
 	__type(value, struct ateom_frag);
 } frag_out SEC(".maps");

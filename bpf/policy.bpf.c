@@ -301,15 +301,24 @@ int orig_dst(struct bpf_sockopt *ctx)
 	struct ateom_capture_orig *o;
 	struct ateom_capture_key k = {};
 	struct bpf_sock *sk = ctx->sk;
+	__u32 ident;
+	void *conns;
 
 	if (ctx->level != SOL_IP || ctx->optname != SO_ORIGINAL_DST || !sk)
 		return 1;
 	if (sk->family != AF_INET || sk->protocol != IPPROTO_TCP)
 		return 1;
+	/* The peer is an actor's identity, 169.254.18.ID: its table. */
+	ident = bpf_ntohl(sk->dst_ip4);
+	if ((ident & ~0xffU) != ATEOM_IDENT_BASE)
+		return 1;
+	conns = capture_conns(ident & 0xff);
+	if (!conns)
+		return 1;
 	k.ident_be = sk->dst_ip4;
 	k.aport_be = sk->dst_port;
 	k.proto = IPPROTO_TCP;
-	o = bpf_map_lookup_elem(&capture_orig, &k);
+	o = bpf_map_lookup_elem(conns, &k);
 	if (!o || o->capture_port != sk->src_port)
 		return 1;
 	if ((void *)(sa + 1) > ctx->optval_end)

@@ -24,7 +24,7 @@
 #define ATEOM_POL_CAPTURE_PORT 15001
 #define ATEOM_POL_EVENTS_PER_SEC 64   /* per actor; the rest only counted */
 #define ATEOM_POL_RINGBUF_BYTES (256 * 1024)
-#define ATEOM_CAPTURE_ENTRIES 65536   /* captured connections remembered */
+#define ATEOM_CAPTURE_ENTRIES 4096    /* captured connections remembered, per capturing actor */
 
 enum ateom_egress_mode {
 	ATEOM_EGRESS_ALLOW = 0,
@@ -117,8 +117,8 @@ struct ateom_pol_budget {
 	__u32 pad;
 };
 
-/* ---- capture_orig: LRU hash (datapath), captured TCP connections -------
- * Key as the worker sees the connection's peer: the actor's identity and
+/* ---- capture_orig: array of maps (datapath), actor id -> an LRU hash of
+ * its captured TCP connections (only while its mode is capture). Key as the worker sees the connection's peer: the actor's identity and
  * its port. Read by to_actor (replies get the original destination back as
  * source) and by the cgroup/getsockopt program (SO_ORIGINAL_DST). */
 struct ateom_capture_key {

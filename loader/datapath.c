@@ -36,7 +36,7 @@ static const struct { uint32_t key, value; } map_sizes[N_MAPS] = {
 	{ sizeof(struct ateom_wflow_key), sizeof(__u64) },
 	{ sizeof(__u32), sizeof(struct ateom_counter) },
 	{ sizeof(__u32), sizeof(__u32) },
-	{ sizeof(struct ateom_capture_key), sizeof(struct ateom_capture_orig) },
+	{ sizeof(__u32), sizeof(__u32) }, /* capture_orig: actor id -> a table's id */
 	{ sizeof(__u32), sizeof(struct ateom_config) },
 };
 

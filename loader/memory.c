@@ -1,89 +1,209 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * What the datapath costs the kernel. bpf_obj_get_info_by_fd() names each
- * object (map or program, its id), but neither bpf_map_info nor
- * bpf_prog_info carries the memory charged for it: the kernel reports that
- * only in the fd's fdinfo ("memlock:", since 6.4 the map's own estimate of
- * what it allocated: buckets, per-CPU copies, elements; for a program its
- * image pages). So each fd is asked both: the info call checks that it is
- * a live BPF object of the expected kind, fdinfo gives its size.
+ * What the datapath costs the kernel: every BPF object pinned under the pin
+ * dir (policy/ included), every map the pinned programs use (the fragment
+ * tables are not pinned) and every map held in a map-in-map (the capture
+ * tables), each counted once by its id. Neither bpf_map_info nor
+ * bpf_prog_info carries the memory charged for an object: the kernel
+ * reports it only in the fd's fdinfo ("memlock:", since 6.4 the map's own
+ * estimate of what it allocated: buckets, per-CPU copies, elements; for a
+ * program its image pages), so each fd's fdinfo is read. Links (tcx, the
+ * capture cgroup) are skipped: their programs are pinned themselves.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "errmsg.h"
 #include "memory.h"
 
-/* The "memlock:" of one fd, from /proc/self/fdinfo. */
-static int fd_memlock(int fd, uint64_t *out)
+enum obj_kind { OBJ_OTHER, OBJ_MAP, OBJ_PROG };
+
+struct fdinfo {
+	enum obj_kind kind;
+	uint32_t id, map_type;
+	uint64_t memlock;
+};
+
+/* The ids counted so far (maps and programs have separate id spaces). */
+struct seen {
+	uint32_t *ids[3];
+	size_t n[3], cap[3];
+	uint64_t sum;
+};
+
+static int fd_info(int fd, struct fdinfo *o)
 {
 	char path[64], line[128];
 	unsigned long long v;
-	int found = 0;
+	bool mem = false;
 	FILE *f;
 
+	memset(o, 0, sizeof(*o));
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
 	f = fopen(path, "re");
 	if (!f)
 		return ateom_fail("cannot read %s: %s", path, strerror(errno));
-	while (!found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "memlock: %llu", &v) == 1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "map_type: %llu", &v) == 1) {
+			o->kind = OBJ_MAP;
+			o->map_type = v;
+		} else if (sscanf(line, "prog_type: %llu", &v) == 1) {
+			o->kind = OBJ_PROG;
+		} else if (sscanf(line, "memlock: %llu", &v) == 1) {
+			o->memlock = v;
+			mem = true;
+		} else if (sscanf(line, "map_id: %llu", &v) == 1 ||
+			   sscanf(line, "prog_id: %llu", &v) == 1) {
+			o->id = v;
+		}
+	}
 	fclose(f);
-	if (!found)
-		return ateom_fail("%s has no memlock line", path);
-	*out = v;
+	/* A link (link_type:, prog_id:) stays OBJ_OTHER. */
+	if (o->kind != OBJ_OTHER && (!mem || !o->id))
+		return ateom_fail("%s has no memlock or id line", path);
 	return 0;
 }
 
-static int add_map(int fd, uint64_t *sum)
+/* 1 when id was new (and is now seen), 0 when counted already, -1. */
+static int see(struct seen *s, enum obj_kind k, uint32_t id)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	uint64_t b;
+	for (size_t i = 0; i < s->n[k]; i++)
+		if (s->ids[k][i] == id)
+			return 0;
+	if (s->n[k] == s->cap[k]) {
+		size_t cap = s->cap[k] ? s->cap[k] * 2 : 32;
+		uint32_t *m = realloc(s->ids[k], cap * sizeof(*m));
+
+		if (!m)
+			return ateom_fail("out of memory");
+		s->ids[k] = m;
+		s->cap[k] = cap;
+	}
+	s->ids[k][s->n[k]++] = id;
+	return 1;
+}
+
+static int add_fd(struct seen *s, int fd);
+
+static int add_map_id(struct seen *s, uint32_t id)
+{
+	int fd = bpf_map_get_fd_by_id(id), rc;
 
 	if (fd < 0)
-		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return ateom_fail("cannot inspect a datapath map: %s", strerror(errno));
-	if (fd_memlock(fd, &b))
-		return -1;
-	*sum += b;
+		return errno == ENOENT ? 0 : ateom_fail("cannot open map id %u: %s", id,
+							strerror(errno));
+	rc = add_fd(s, fd);
+	close(fd);
+	return rc;
+}
+
+/* The maps held in a map-in-map (a lookup from user space gives an id). */
+static int add_inner(struct seen *s, int fd)
+{
+	uint32_t key[16], next[16], inner;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	bool first = true;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.key_size > sizeof(key))
+		return ateom_fail("cannot inspect a map-in-map: %s", strerror(errno));
+	while (bpf_map_get_next_key(fd, first ? NULL : key, next) == 0) {
+		first = false;
+		memcpy(key, next, info.key_size);
+		if (bpf_map_lookup_elem(fd, key, &inner))
+			continue; /* an empty slot */
+		if (add_map_id(s, inner))
+			return -1;
+	}
 	return 0;
 }
 
-static int add_prog(const struct dp_prog *p, uint64_t *sum)
+static int add_prog_maps(struct seen *s, int fd)
 {
 	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-	uint64_t b;
+	__u32 len = sizeof(info), ids[64];
 
-	if (p->fd < 0)
-		return 0;
-	if (bpf_obj_get_info_by_fd(p->fd, &info, &len))
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return ateom_fail("cannot inspect a datapath program: %s", strerror(errno));
-	if (fd_memlock(p->fd, &b))
-		return -1;
-	*sum += b;
+	if (info.nr_map_ids > sizeof(ids) / sizeof(ids[0]))
+		return ateom_fail("a datapath program uses %u maps", info.nr_map_ids);
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+	info.map_ids = (__u64)(unsigned long)ids;
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return ateom_fail("cannot inspect a datapath program: %s", strerror(errno));
+	for (__u32 i = 0; i < info.nr_map_ids; i++)
+		if (add_map_id(s, ids[i]))
+			return -1;
 	return 0;
+}
+
+static int add_fd(struct seen *s, int fd)
+{
+	struct fdinfo o;
+	int r;
+
+	if (fd_info(fd, &o))
+		return -1;
+	if (o.kind == OBJ_OTHER)
+		return 0;
+	r = see(s, o.kind, o.id);
+	if (r <= 0)
+		return r;
+	s->sum += o.memlock;
+	if (o.kind == OBJ_PROG)
+		return add_prog_maps(s, fd);
+	if (o.map_type == BPF_MAP_TYPE_ARRAY_OF_MAPS || o.map_type == BPF_MAP_TYPE_HASH_OF_MAPS)
+		return add_inner(s, fd);
+	return 0;
+}
+
+/* Every pin under dir, subdirectories included. */
+static int add_dir(struct seen *s, const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int rc = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : ateom_fail("cannot read %s: %s", dir, strerror(errno));
+	while (!rc && (e = readdir(d))) {
+		int fd;
+
+		if (e->d_name[0] == '.' ||
+		    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= sizeof(path))
+			continue;
+		if (e->d_type == DT_DIR) {
+			rc = add_dir(s, path);
+			continue;
+		}
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue; /* unpinned meanwhile, or not a BPF object */
+		rc = add_fd(s, fd);
+		close(fd);
+	}
+	closedir(d);
+	return rc;
 }
 
 int dp_memory_bytes(const struct dp *dp, uint64_t *bytes)
 {
-	const int maps[] = { dp->config, dp->actors, dp->services, dp->svc_rev, dp->nat,
-			     dp->nat_gc, dp->remote_pairs, dp->snat_full, dp->worker_flows,
-			     dp->stats, dp->hooks };
-	const struct dp_prog *progs[] = { &dp->from_actor, &dp->from_pod, &dp->actor_resume,
-					  &dp->nat_gc_ctl, &dp->to_actor };
-	uint64_t sum = 0;
+	struct seen s = { 0 };
+	int rc = add_dir(&s, dp->dir);
 
-	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
-		if (add_map(maps[i], &sum))
-			return -1;
-	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
-		if (add_prog(progs[i], &sum))
-			return -1;
-	*bytes = sum;
-	return 0;
+	for (size_t i = 0; i < 3; i++)
+		free(s.ids[i]);
+	if (!rc)
+		*bytes = s.sum;
+	return rc;
 }

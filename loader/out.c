@@ -313,7 +313,7 @@ static json_t *status_json(const struct out_status *r)
 			actors = NULL;
 		}
 	}
-	return json_pack("{s:o,s:b,s:o,s:I,s:o,s:s,s:o,s:I,s:o,s:I,s:o,s:o}",
+	json_t *o = json_pack("{s:o,s:b,s:o,s:I,s:o,s:s,s:o,s:I,s:o,s:I,s:o,s:o}",
 			 "pin_dir", jstr(r->pin_dir), "loaded", 1, "pod_if", jstr(r->pod_if),
 			 "pod_ifindex", (json_int_t)r->pod_ifindex, "pod_ip", jip(r->pod_ip_be),
 			 "pod_attach", attach_mode_name(r->pod_attach),
@@ -322,6 +322,12 @@ static json_t *status_json(const struct out_status *r)
 			 "timeouts", timeouts_json(r->timeout_s),
 			 "nat_entries", (json_int_t)r->nat_entries, "actors", actors,
 			 "counters", jcounters(r->counters));
+
+	if (o && json_object_set_new(o, "memory_bytes", json_integer((json_int_t)r->memory_bytes))) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
 }
 
 static void actor_text(FILE *f, const struct out_actor *x)
@@ -364,6 +370,8 @@ int out_status(FILE *f, bool json, const struct out_status *r)
 	for (int t = 0; t < ATEOM_TO_N; t++)
 		fprintf(f, "%s %s %us", t ? "," : "", ateom_timeout_name(t), r->timeout_s[t]);
 	fputc('\n', f);
+	fprintf(f, "kernel memory: %llu bytes (%.1f KiB; its maps and programs)\n",
+		(unsigned long long)r->memory_bytes, r->memory_bytes / 1024.0);
 	for (int i = 0; i < r->n_actors; i++)
 		actor_text(f, &r->actors[i]);
 	fputs("worker-wide:\n", f);

@@ -75,6 +75,7 @@ struct out_status {
 	uint32_t remote_share;         /* each actor's ports toward one remote */
 	uint32_t timeout_s[ATEOM_TO_N]; /* NAT pair idle timeouts (timeouts.h) */
 	long nat_entries;
+	uint64_t memory_bytes;         /* the datapath's kernel memory (memory.h) */
 	const struct out_actor *actors;
 	int n_actors;
 	const struct ateom_counter *counters; /* worker-wide, ATEOM_STAT_MAX */

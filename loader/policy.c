@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include <arpa/inet.h>
 
+#include "capture.h"
 #include "errmsg.h"
 #include "policy.h"
 #include "policy.skel.h"
@@ -351,7 +352,13 @@ int pol_setup(const struct dp *dp, uint32_t id, const struct pol_spec *spec,
 			   "directory the proxy runs in) once per worker, for SO_ORIGINAL_DST");
 		goto out;
 	}
+	/* The table is there before the policy that captures into it, and
+	 * goes once no policy of this actor captures any more. */
+	if (spec->mode == ATEOM_EGRESS_CAPTURE && capture_table_set(dp->capture_orig, id, true))
+		goto out;
 	if (pol_apply(&p, id, spec))
+		goto out;
+	if (spec->mode != ATEOM_EGRESS_CAPTURE && capture_table_set(dp->capture_orig, id, false))
 		goto out;
 	*hook_fd = dup(p.prog);
 	rc = *hook_fd < 0 ? ateom_fail("dup: %s", strerror(errno)) : 0;

@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 
 #include "ateomnet.h"
+#include "ateomnet_frag.h"
 #include "datapath.skel.h"
 #include "sizing.h"
 
@@ -31,4 +32,10 @@ void dp_sizes_apply(struct datapath_bpf *skel, struct dp_sizes s)
 				 s.max_actors > 1 ? s.nat_entries / 2 : 1);
 	/* Counters: worker-wide (id 0) plus one block per possible actor. */
 	bpf_map__set_max_entries(skel->maps.stats, (s.max_actors + 1) * ATEOM_STAT_MAX);
+	/* Fragments: 16 slots per actor id (and the worker's id 0), as the
+	 * datapath keys them (include/ateomnet_frag.h). */
+	bpf_map__set_max_entries(skel->maps.frag_out,
+				 (s.max_actors + 1) * ATEOM_FRAG_SLOTS_PER_ACTOR);
+	/* Per actor id, a capture table only while it captures. */
+	bpf_map__set_max_entries(skel->maps.capture_orig, s.max_actors + 1);
 }

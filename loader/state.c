@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "capture.h"
 #include "errmsg.h"
 #include "sockdiag.h"
 #include "state.h"
@@ -225,7 +226,8 @@ int state_hook_set(const struct dp *dp, uint32_t id, int prog_fd)
 	if (prog_fd < 0) {
 		if (bpf_map_delete_elem(dp->hooks, &id) && errno != ENOENT)
 			return ateom_fail("cannot clear egress hook slot %u: %s", id, strerror(errno));
-		return 0;
+		/* No hook, no capture: its table goes too (capture.h). */
+		return capture_table_set(dp->capture_orig, id, false);
 	}
 	if (bpf_map_update_elem(dp->hooks, &id, &prog_fd, BPF_ANY))
 		return ateom_fail("cannot install the egress hook in slot %u: %s", id,

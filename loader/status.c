@@ -10,6 +10,7 @@
 
 #include "attach.h"
 #include "errmsg.h"
+#include "memory.h"
 #include "out.h"
 #include "pin.h"
 #include "policy.h"
@@ -81,7 +82,7 @@ int verb_status(const struct ateom_args *a)
 		if (gather_actor(&dp, pol.gen >= 0 ? &pol : NULL, &acts[i], &xs[i]))
 			goto out;
 	r.nat_entries = state_nat_count(&dp, 0);
-	if (r.nat_entries < 0)
+	if (r.nat_entries < 0 || dp_memory_bytes(&dp, &r.memory_bytes))
 		goto out;
 	if_indextoname(cfg.pod_ifindex, podname);
 	r.pod_attach = ATTACH_NONE;

@@ -10,6 +10,7 @@
 #include "rows.h"
 #include "datapath.skel.h"
 #include "policy.skel.h"
+#include "capture.h"
 
 #define CPORT_PROXY 15001
 #define RESOLVER FX_IP(198, 51, 100, 53)
@@ -71,14 +72,32 @@ static void policy_in(struct fx *f, uint8_t mode, uint32_t flags)
 	assert_int_equal(fx_hook_set(f, 1, fd), 0);
 }
 
-/* capture_orig is not the fixture's: emptied of the rows' key here, so a
- * row's check sees only what its own packet wrote. */
+/* Actor 1's capture table (capture_orig[1], loader/capture.c): the loader
+ * gives one to an actor whose mode is capture. */
+static int capture_conns_fd(struct fx *f)
+{
+	uint32_t id = 1, inner;
+	int fd;
+
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.capture_orig), &id,
+					     &inner), 0);
+	fd = bpf_map_get_fd_by_id(inner);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+/* No table: actor 1 does not capture. */
+static void capture_none(struct fx *f)
+{
+	assert_int_equal(capture_table_set(bpf_map__fd(f->skel->maps.capture_orig), 1, false), 0);
+}
+
+/* A new, empty table, so a row's check sees only what its own packet
+ * wrote. */
 static void capture_orig_clear(struct fx *f)
 {
-	struct ateom_capture_key k = { .ident_be = FX_IDENT_IP(1), .aport_be = htons(APORT),
-				       .proto = IPPROTO_TCP };
-
-	bpf_map_delete_elem(bpf_map__fd(f->skel->maps.capture_orig), &k);
+	capture_none(f);
+	assert_int_equal(capture_table_set(bpf_map__fd(f->skel->maps.capture_orig), 1, true), 0);
 }
 
 static void prep_deny(struct fx *f) { policy_in(f, ATEOM_EGRESS_DENY, 0); }
@@ -95,9 +114,12 @@ static void prep_capture_orig(struct fx *f)
 				       .proto = IPPROTO_TCP };
 	struct ateom_capture_orig v = { .daddr_be = FX_REMOTE_IP, .dport_be = htons(443),
 					.capture_port = CPORT_PROXY };
+	int fd;
 
-	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.capture_orig), &k, &v,
-					     BPF_ANY), 0);
+	capture_orig_clear(f);
+	fd = capture_conns_fd(f);
+	assert_int_equal(bpf_map_update_elem(fd, &k, &v, BPF_ANY), 0);
+	close(fd);
 }
 
 /* The capture entry actor_resume must have written. */
@@ -106,8 +128,10 @@ static void check_capture_orig(struct fx *f, const struct run *run)
 	struct ateom_capture_key k = { .ident_be = FX_IDENT_IP(1), .aport_be = htons(APORT),
 				       .proto = IPPROTO_TCP };
 	struct ateom_capture_orig v;
+	int fd = capture_conns_fd(f);
 
-	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.capture_orig), &k, &v), 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &v), 0);
+	close(fd);
 	assert_int_equal(v.daddr_be, FX_REMOTE_IP);
 	assert_int_equal(ntohs(v.dport_be), 443);
 	assert_int_equal(v.capture_port, CPORT_PROXY);
@@ -184,6 +208,11 @@ const struct row policy_rows[] = {
 	  .verdict = FX_OK, .check = check_capture_orig,
 	  .x = { .saddr = FX_IDENT_IP(1), .daddr = FX_WORKER_IP, .dport = CPORT_PROXY },
 	  .c = { C(1, CAPTURE) } },
+	/* An actor that does not capture has no table: nothing to write. */
+	{ "capture_resume_without_table_refused", RESUME, DEV_A1, .prep = capture_none,
+	  .cb = { ATEOM_HOOK_CB_MAGIC, 1, 0, ATEOM_HOOK_CAPTURE, CPORT_PROXY },
+	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_DATA },
+	  .verdict = FX_SHOT, .c = { C(1, DROP_CAPTURE) } },
 	{ "capture_resume_udp_refused", RESUME, DEV_A1,
 	  .cb = { ATEOM_HOOK_CB_MAGIC, 1, 0, ATEOM_HOOK_CAPTURE, CPORT_PROXY },
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT_UDP, .dport = 443, UDP_DATA },
@@ -197,6 +226,10 @@ const struct row policy_rows[] = {
 	{ "capture_reply_other_worker_port_untouched", TO_ACTOR, DEV_A1, .prep = prep_capture_orig,
 	  .in = { WORKER_WIRE, .saddr = FX_WORKER_IP, .daddr = FX_IDENT_IP(1),
 		  .sport = 4317, .dport = APORT, TCP_SYNACK },
+	  .verdict = FX_UNSPEC, .x = { .daddr = FX_ACTOR_IP }, .c = { C(1, FROM_WORKER) } },
+	{ "capture_reply_without_table_untouched", TO_ACTOR, DEV_A1, .prep = capture_none,
+	  .in = { WORKER_WIRE, .saddr = FX_WORKER_IP, .daddr = FX_IDENT_IP(1),
+		  .sport = CPORT_PROXY, .dport = APORT, TCP_SYNACK },
 	  .verdict = FX_UNSPEC, .x = { .daddr = FX_ACTOR_IP }, .c = { C(1, FROM_WORKER) } },
 };
 ROW_AREA_END(policy);

@@ -34,6 +34,13 @@ proxy_start() {
 		sh -c 'echo $$ >"$1/cgroup.procs" && exec redsocks -c "$2"' sh "$CG" "$T/redsocks.conf"
 }
 
+# capture_tables PIN: the actor ids that hold a capture table (capture_orig,
+# an array of maps: only an actor in capture mode has one).
+capture_tables() {
+	bpftool -j map dump pinned "$1/capture_orig" |
+		json '" ".join(str(int(e["key"][0], 16)) for e in d)'
+}
+
 test_capture_redsocks() {
 	std_topo cap
 	sized_for 1 2
@@ -73,4 +80,22 @@ test_capture_redsocks() {
 		"$(jfield "$st" '[a for a in d["actors"] if a["name"] == "a1"][0]["counters"]["capture_reply"]["packets"]')"
 	check_match "events: the dropped UDP" '"actor":"a1".*"port":7001,"proto":"udp","reason":"proto"' \
 		"$(atn w1 events --pin-dir "$p" --json)"
+
+	# Capture state: a table for a1 alone, gone when it stops capturing
+	# or goes down; a2 in capture gets its own (its flood evicts only its
+	# own connections).
+	check_eq "capture table: a1's only" 1 "$(capture_tables "$p")"
+	must atn w1 policy --actor a2 --pin-dir "$p" --egress-mode capture
+	check_eq "capture tables: a1's and a2's" "1 2" "$(capture_tables "$p")"
+	check_get "a2 (now capture): through the proxy" a-a2 tcp 203.0.113.10 7000 \
+		'^peer=192\.0\.2\.11:[0-9]+ local=203\.0\.113\.10:7000$' --bind-port 40002
+	check_match "redsocks: a2's original destination" \
+		'169\.254\.18\.2:40002->203\.0\.113\.10:7000' "$(cat "$T/redsocks.log")"
+	must atn w1 policy --actor a1 --pin-dir "$p" --egress-mode deny --allow 203.0.113.10
+	check_eq "a1 no longer captures: its table is gone" 2 "$(capture_tables "$p")"
+	check_eq "status memory counts policy/ and the capture table" \
+		"$("$E2E_ROOT/tests/lib/dp_memlock.py" "$p")" \
+		"$(jfield "$(status_json 1)" 'd["memory_bytes"]')"
+	down 1 a2
+	check_eq "a2 down: its table is gone" "" "$(capture_tables "$p")"
 }

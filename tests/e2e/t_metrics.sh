@@ -6,19 +6,10 @@
 # metric TEXT NAME{LABELS}: the value of one sample ("" when absent).
 metric() { awk -v k="$2" '$1 == k { print $2 }' <<<"$1"; }
 
-# memlock PIN: the maps' and programs' bytes_memlock, as bpftool reads them.
-memlock() {
-	local f sum=0 b
-	for f in "$1"/*; do
-		[[ -f "$f" ]] || continue
-		case "$(basename "$f")" in
-		prog_*) b=$(bpftool -j prog show pinned "$f" | json 'd["bytes_memlock"]') ;;
-		*) b=$(bpftool -j map show pinned "$f" | json 'd["bytes_memlock"]') ;;
-		esac
-		sum=$((sum + b))
-	done
-	echo "$sum"
-}
+# memlock PIN: the kernel memory of the datapath pinned there, as bpftool
+# reports it (bytes_memlock of its pins, the maps its programs use and the
+# maps inside its map-in-maps; tests/lib/dp_memlock.py).
+memlock() { "$E2E_ROOT/tests/lib/dp_memlock.py" "$1"; }
 
 test_metrics() {
 	std_topo mt
@@ -60,8 +51,12 @@ test_metrics() {
 		"$(grep -c 'X(DROP_' "$E2E_ROOT/include/ateomnet_stats.h")" \
 		"$(grep -c '^ateomnet_drops_total{actor="a1",reason=' <<<"$out")"
 	check_eq "drops: spoof 0" 0 "$(metric "$out" 'ateomnet_drops_total{actor="a1",reason="spoof"}')"
-	check_eq "datapath memory = the memlock bpftool reports for the pins" "$(memlock "$p")" \
-		"$(metric "$out" ateomnet_datapath_memory_bytes)"
+	check_eq "datapath memory = the memlock bpftool reports (pins, the maps they use)" \
+		"$(memlock "$p")" "$(metric "$out" ateomnet_datapath_memory_bytes)"
+	check_eq "status shows the same figure" "$(metric "$out" ateomnet_datapath_memory_bytes)" \
+		"$(jfield "$(status_json 1)" 'd["memory_bytes"]')"
+	check_match "status (text) shows it" '^kernel memory: [0-9]+ bytes' \
+		"$(atn w1 status --pin-dir "$p" 2>&1)"
 	n=$(grep -oE '^ateomnet_[a-z_]+\{[^}]*\}' <<<"$out" | grep -oE '[a-z_]+="' | tr -d '="' | sort -u | xargs)
 	check_eq "labels: only actor, direction, reason, verdict" "actor direction reason verdict" "$n"
 

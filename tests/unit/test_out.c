@@ -239,8 +239,8 @@ static void test_status_round_trip(void **state)
 	struct out_status r = {
 		.loaded = true, .pod_if = "eth\"0", .pod_ifindex = 2,
 		.pod_ip_be = htonl(0xc000020b), .pod_attach = ATTACH_TCX, .snat_min = 1024,
-		.snat_max = 32767, .nat_entries = 11, .actors = xs, .n_actors = N_NASTY,
-		.counters = c, .timeout_s = { 432000, 240, 1, 300, 30, 60 },
+		.snat_max = 32767, .nat_entries = 11, .memory_bytes = 720384, .actors = xs,
+		.n_actors = N_NASTY, .counters = c, .timeout_s = { 432000, 240, 1, 300, 30, 60 },
 	};
 	json_t *j, *acts, *tos;
 	char *text;
@@ -251,7 +251,7 @@ static void test_status_round_trip(void **state)
 	CAPTURE(text, out_status(f, true, &r));
 	j = parse(text);
 	assert_keys(j, "pin_dir loaded pod_if pod_ifindex pod_ip pod_attach snat_ports remote_share "
-		       "timeouts nat_entries actors counters");
+		       "timeouts nat_entries actors counters memory_bytes");
 	tos = json_object_get(j, "timeouts");
 	assert_keys(tos, "tcp_est tcp_syn tcp_close udp udp_query icmp");
 	assert_int_equal(json_integer_value(json_object_get(tos, "udp_query")), 30);
@@ -260,6 +260,7 @@ static void test_status_round_trip(void **state)
 	assert_str(j, "pin_dir", nasty[5]);
 	assert_str(j, "pod_if", "eth\"0");
 	assert_str(j, "snat_ports", "1024-32767");
+	assert_int(j, "memory_bytes", 720384);
 	acts = json_object_get(j, "actors");
 	assert_int_equal(json_array_size(acts), N_NASTY);
 	for (size_t i = 0; i < N_NASTY; i++) {
