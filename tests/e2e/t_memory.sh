@@ -8,8 +8,8 @@
 
 # Formula constants (README "Memory"); change them only with the README.
 MEM_QUOTA=16384         # default --nat-quota (pairs); two entries a pair
-MEM_FIXED=$((190 * 1024)) # programs (~120 KB) and the fixed small tables
-MEM_STAT_CPU=880        # per actor id (and id 0) per CPU: 55 counters x 16 B
+MEM_FIXED=$((230 * 1024)) # programs (~160 KB) and the fixed small tables
+MEM_STAT_CPU=960        # per actor id (and id 0) per CPU: 60 counters x 16 B
 MEM_HASH_CPU=300        # per CPU: the hash maps' bucket locks
 MEM_FLOW_LO=60          # bytes per live NAT entry, bounds
 MEM_FLOW_HI=400
@@ -50,7 +50,8 @@ check_sizes() {
 		"datapath.rodata=1" "egress_hooks=256" "frag_ids=1" "frag_in=1024" \
 		"frag_out=$((16 * (a + 1)))" "nat=$((2 * MEM_QUOTA * a))" "nat_gc=1" \
 		"remote_pairs=$remote" "services=$((16 * a))" "snat_full=256" \
-		"stats=$((stat_max * (a + 1)))" "svc_rev=$((16 * a))" "worker_flows=256" |
+		"stats=$((stat_max * (a + 1)))" "svc_rev=$((16 * a))" "ttl_rl=$((a + 1))" \
+		"worker_flows=256" |
 		sort | xargs)
 	check_eq "max actors $a: every map sized as README says" "$want" "$(sizes "$p")"
 }

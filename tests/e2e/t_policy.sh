@@ -21,7 +21,9 @@ print(a[0]["counters"][sys.argv[2]]["packets"] if a else "<no actor>")' "$2" "$3
 
 test_policy_two_actors() {
 	std_topo pol
-	sized_for 1 2
+	# The DNS pairs made below must outlive the whole test (the refusal
+	# checks compare the maps before and after): not the 30 s default.
+	must atn w1 prepare --pin-dir "$(pin 1)" --max-actors 2 --timeout-udp-query 600 >/dev/null
 	local p ev
 	p=$(pin 1)
 	e2e_actor a2
