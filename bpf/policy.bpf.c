@@ -261,22 +261,28 @@ static __always_inline int decide(struct __sk_buff *skb, __u32 id, __u32 gen, co
 SEC("tc")
 int policy(struct __sk_buff *skb)
 {
-	__u32 id = skb->cb[ATEOM_HOOK_CB_ACTOR_ID], *gen;
+	__u32 id = skb->cb[ATEOM_HOOK_CB_ACTOR_ID], *gen, g;
 	struct pkt p;
+	int r;
 
 	if (skb->cb[ATEOM_HOOK_CB_MAGIC_IDX] != ATEOM_HOOK_CB_MAGIC || !id ||
 	    id > ATEOM_MAX_ACTORS)
 		return TC_ACT_SHOT;
 	gen = bpf_map_lookup_elem(&pol_gen, &id);
-	if (!gen || !*gen)
+	g = gen ? *gen : 0; /* read once: a flip may land meanwhile */
+	if (!g)
 		return resume(skb, ATEOM_HOOK_ALLOW, 0);
-	/* from_actor parsed the packet already; the hook gets no copy. */
-	if (parse_ipv4(skb, &p) != PARSE_OK)
-		return TC_ACT_SHOT;
+	/* from_actor parsed the packet already; the hook gets no copy. A
+	 * first fragment carries its ports and is judged like any packet
+	 * (its followers follow the verdict, ateomnet_hook.h); anything else
+	 * breaks the contract and is dropped, counted as drop_policy. */
+	r = parse_ipv4(skb, &p);
+	if (r != PARSE_OK && !(r == PARSE_FRAG && !p.later_frag))
+		return resume(skb, ATEOM_HOOK_DROP, 0);
 	/* ICMP errors belong to flows the policy let through. */
 	if (p.proto == IPPROTO_ICMP && ICMP_IS_ERROR(p.icmp_type))
 		return resume(skb, ATEOM_HOOK_ALLOW, 0);
-	return decide(skb, id, *gen, &p);
+	return decide(skb, id, g, &p);
 }
 
 /* ---- SO_ORIGINAL_DST for the proxy (cgroup/getsockopt) ----------------- */

@@ -208,7 +208,7 @@ int fx_reset(struct fx *f)
 	    bpf_map_update_elem(f->config, &zero, &none, BPF_ANY) ||
 	    fx_hook_set(f, ATEOM_HOOK_SLOT_RESUME, f->resume))
 		return -1;
-	for (uint32_t id = 0; id <= ATEOM_MAX_ACTORS; id++)
+	for (uint32_t id = 0; id <= FX_ACTORS; id++)
 		if (fx_ttl_rl_set(f, id, 0))
 			return -1;
 	return fx_stats_zero(f);
