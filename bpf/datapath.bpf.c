@@ -493,10 +493,17 @@ static __noinline int pod_frag(struct __sk_buff *skb, const struct ateom_config 
 	} else {
 		v = pod_pass(skb); /* fragmented ICMP errors and pings too */
 	}
-	if (v == TC_ACT_REDIRECT)
+	if (v == TC_ACT_REDIRECT) {
 		frag_in_first(skb, cfg, p, ifindex, id);
-	else if (v == TC_ACT_UNSPEC)
-		frag_in_first(skb, cfg, p, 0, 0);
+	} else if (v == TC_ACT_UNSPEC) {
+		/* The worker's datagram is guarded (frag.h: its slot is not
+		 * given to an actor's) only where a worker socket would take
+		 * it: first fragments to closed ports, cheap to flood, must
+		 * not hold slots that actors' datagrams need. */
+		nat_key_in(&key, p);
+		if (worker_owns_port(skb, &key))
+			frag_in_first(skb, cfg, p, 0, 0);
+	}
 	return v;
 }
 

@@ -301,13 +301,24 @@ static __always_inline int frag_in_first(struct __sk_buff *skb, const struct ate
 		e->ifindex = 0;
 		return 0;
 	}
+	/* A live entry of the worker's, for another datagram, keeps its slot
+	 * against an actor's: a flood of first fragments (no spoofing needed)
+	 * must not free the worker's slot for a spoofed first fragment that
+	 * would then take the rest of the worker's datagram to an actor. The
+	 * actor's datagram loses its followers (they go to the worker). */
+	if (e && what == ATEOM_FRAG_FORWARD && e->verdict == ATEOM_FRAG_WORKER &&
+	    now - e->created_ns < ATEOM_FRAG_TIMEOUT_NS) {
+		count(0, ATEOM_STAT_FRAG_CONFLICT, 0);
+		return 0;
+	}
 	fresh = (struct ateom_frag){
 		.ifindex = ifindex, .peer_be = p->saddr, .id_be = h.id, .proto = p->proto,
 		.verdict = what, .addr_be = h.daddr, .actor_id = actor_id,
 		.end = h.len / 8, .created_ns = now,
 	};
-	/* Newest wins the slot: an entry lives as long as its datagram takes
-	 * to arrive (ms), so evicting a given one takes a flood. */
+	/* Otherwise the newest wins the slot: an entry lives as long as its
+	 * datagram takes to arrive (ms), so evicting a given one takes a
+	 * flood. */
 	bpf_map_update_elem(&frag_in, &k, &fresh, BPF_ANY);
 	if (ifindex)
 		count(actor_id, ATEOM_STAT_FRAG_FIRST, 0);

@@ -410,6 +410,7 @@ static void flow_frag_in_worker(void **state)
 	int n = split(&s, CHUNK, in);
 
 	(void)state;
+	worker_socket(IPPROTO_UDP, WORKER_PORT);
 	for (int i = 0; i < n; i++) {
 		send1(fx.from_pod, fx.if_pod, &in[i], FX_UNSPEC, &out);
 		assert_memory_equal(out.b, in[i].b, in[i].len);
@@ -437,6 +438,7 @@ static void flow_frag_in_worker_wins(void **state)
 	int n;
 
 	(void)state;
+	worker_socket(IPPROTO_UDP, WORKER_PORT);
 	split(&spoof, CHUNK, sp);
 	n = split(&real, CHUNK, in);
 	send1(fx.from_pod, fx.if_pod, &sp[0], FX_REDIRECT, NULL);

@@ -127,6 +127,20 @@ static void check_worker_noted(struct fx *f, const struct run *run)
 	assert_int_equal(fx_frag_count(f, true), 1);
 }
 
+/* Nothing guards a datagram no worker socket would take (a flood of them
+ * must not hold the slots actors' datagrams need). */
+static void check_nothing_noted(struct fx *f, const struct run *run)
+{
+	(void)run;
+	assert_int_equal(fx_frag_count(f, true), 0);
+}
+
+static void prep_worker_udp(struct fx *f)
+{
+	(void)f;
+	worker_socket(IPPROTO_UDP, WORKER_PORT);
+}
+
 #define FRAG_OUT_C(b) { C(b, ACTOR_RX), C(b, FRAG_OUT) }
 
 static const struct pb_spec q_frag = QUOTE_UDP(FX_REMOTE_IP, 53, FX_POD_IP, APORT_UDP);
@@ -193,8 +207,10 @@ const struct row frag_rows[] = {
 	  .in = FOLLOW_IN(PB_MF), .verdict = FX_REDIRECT,
 	  .x = { .daddr = FX_ACTOR_IP, .custom = true }, .check = check_follow_in,
 	  .c = { C(1, FRAG_IN) } },
-	{ "frag_pod_first_to_worker_port", FROM_POD, DEV_POD, .in = FIRST_IN(WORKER_PORT),
-	  POD_PASS, .check = check_worker_noted },
+	{ "frag_pod_first_to_worker_port", FROM_POD, DEV_POD, .prep = prep_worker_udp,
+	  .in = FIRST_IN(WORKER_PORT), POD_PASS, .check = check_worker_noted },
+	{ "frag_pod_first_to_closed_port", FROM_POD, DEV_POD, .in = FIRST_IN(WORKER_PORT),
+	  POD_PASS, .check = check_nothing_noted },
 	{ "frag_pod_follower_untracked", FROM_POD, DEV_POD, .in = FOLLOW_IN(PB_MF), POD_PASS },
 	{ "frag_pod_first_trunc_udp_header", FROM_POD, DEV_POD,
 	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = CPORT, .dport = FX_SVC_DNS, UDP_DATA,
@@ -202,7 +218,7 @@ const struct row frag_rows[] = {
 	  POD_PASS },
 	{ "frag_pod_first_icmp_error", FROM_POD, DEV_POD, .prep = prep_snat_udp,
 	  .in = { TO_POD_IP, .saddr = FX_ROUTER_IP, PORT_UNREACH(&q_frag), .frag = PB_MF },
-	  POD_PASS, .check = check_worker_noted },
+	  POD_PASS, .check = check_nothing_noted },
 	{ "frag_pod_follower_into_tcp_header", FROM_POD, DEV_POD,
 	  .in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .proto = IPPROTO_TCP, .payload = 24,
 		  .tcp_flags = PB_ACK, .frag = 1 | PB_MF },
