@@ -162,6 +162,12 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct pkt *p)
 		th = data + (p->l4off & HDR_OFF_MASK);
 		if ((void *)(th + 1) > end)
 			return PARSE_TRUNC;
+		/* The header must be inside the datagram, not read from the
+		 * frame's padding: a tiny first fragment (RFC 1858) would
+		 * otherwise pass its flags (SYN or not) off as the next
+		 * fragment's bytes. */
+		if (tot_len < ihl + sizeof(*th))
+			return PARSE_TRUNC;
 		p->sport = th->source;
 		p->dport = th->dest;
 		p->tcp_flags = ((__u8 *)th)[13];

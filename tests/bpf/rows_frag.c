@@ -209,6 +209,12 @@ const struct row frag_rows[] = {
 	  .c = { C(1, FRAG_IN) } },
 	{ "frag_pod_first_to_worker_port", FROM_POD, DEV_POD, .prep = prep_worker_udp,
 	  .in = FIRST_IN(WORKER_PORT), POD_PASS, .check = check_worker_noted },
+	/* RFC 1858: a first fragment too short for its TCP header, whose
+	 * flags would be read from the frame's padding. */
+	{ "frag_actor_first_tiny_tcp", FROM_ACTOR, DEV_A1,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN,
+		  .frag = PB_MF, .ip_tot_len = 20 + 12 },
+	  ACTOR_DROP(DROP_TRUNC) },
 	{ "frag_pod_first_to_closed_port", FROM_POD, DEV_POD, .in = FIRST_IN(WORKER_PORT),
 	  POD_PASS, .check = check_nothing_noted },
 	{ "frag_pod_follower_untracked", FROM_POD, DEV_POD, .in = FOLLOW_IN(PB_MF), POD_PASS },

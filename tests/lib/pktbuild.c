@@ -214,6 +214,14 @@ size_t pb_build(void *buf, size_t cap, const struct pb_spec *s)
 			put16(ip + 10, (uint16_t)~pb_fold(pb_sum(ip, ihl, 0)));
 		}
 	}
+	if (s->ip_tot_len) {
+		uint8_t *ip = f + l2;
+		size_t ihl = (size_t)(ip[0] & 0xf) * 4;
+
+		put16(ip + 2, s->ip_tot_len);
+		put16(ip + 10, 0);
+		put16(ip + 10, (uint16_t)~pb_fold(pb_sum(ip, ihl, 0)));
+	}
 	return n;
 }
 

@@ -69,6 +69,8 @@ struct pb_spec {
 				       * the MACs and the IPv4 ethertype */
 	uint16_t truncate;            /* > 0: cut the frame to this length */
 	bool truncate_fix_len;        /* ...and make IPv4 tot_len agree */
+	uint16_t ip_tot_len;          /* > 0: IPv4 tot_len says this; the rest
+				       * of the frame is padding */
 };
 
 /* Builds the frame into buf; returns its length, 0 if it does not fit. */
