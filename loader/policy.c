@@ -313,12 +313,12 @@ bool pol_cgroup_attached(const struct dp *dp)
 	return access(path, F_OK) == 0;
 }
 
-int pol_attach_cgroup(const struct dp *dp, const struct pol *p, const char *cgroup)
+/* A new link of the SO_ORIGINAL_DST program to cgroup (the worker's
+ * pinned one, if any, stays attached until cgroup_commit): its fd, or -1. */
+static int cgroup_link(const struct pol *p, const char *cgroup)
 {
-	char path[PATH_MAX];
 	int cg, link;
 
-	path_of(dp->dir, CGROUP_LINK, path, sizeof(path));
 	cg = open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cg < 0)
 		return ateom_fail("--capture-cgroup %s: %s", cgroup, strerror(errno));
@@ -327,42 +327,63 @@ int pol_attach_cgroup(const struct dp *dp, const struct pol *p, const char *cgro
 	if (link < 0)
 		return ateom_fail("--capture-cgroup %s: cannot attach the SO_ORIGINAL_DST program "
 				  "(a cgroup v2 directory?): %s", cgroup, strerror(errno));
-	unlink(path); /* a link to another cgroup is replaced */
-	if (bpf_obj_pin(link, path)) {
-		close(link);
+	return link;
+}
+
+/* The new link replaces the pinned one (the old link goes with its pin). */
+static int cgroup_commit(const struct dp *dp, int link)
+{
+	char path[PATH_MAX];
+
+	path_of(dp->dir, CGROUP_LINK, path, sizeof(path));
+	unlink(path);
+	if (bpf_obj_pin(link, path))
 		return ateom_fail("cannot pin %s: %s", path, strerror(errno));
-	}
-	close(link);
 	return 0;
 }
+
 
 int pol_setup(const struct dp *dp, uint32_t id, const struct pol_spec *spec,
 	      const char *cgroup, int *hook_fd)
 {
+	bool capture = spec->mode == ATEOM_EGRESS_CAPTURE, had_table;
+	uint32_t inner_id;
+	int rc = -1, link = -1;
 	struct pol p;
-	int rc = -1;
 
 	if (pol_open(dp, &p, true))
 		return -1;
+	/* Refusals change nothing: the new cgroup link stays unpinned (the
+	 * worker's current one in place) and a table made for this call goes,
+	 * until the policy itself is in. */
 	if (cgroup && cgroup[0]) {
-		if (pol_attach_cgroup(dp, &p, cgroup))
+		link = cgroup_link(&p, cgroup);
+		if (link < 0)
 			goto out;
-	} else if (spec->mode == ATEOM_EGRESS_CAPTURE && !pol_cgroup_attached(dp)) {
+	} else if (capture && !pol_cgroup_attached(dp)) {
 		ateom_fail("--egress-mode capture: give --capture-cgroup DIR (the cgroup v2 "
 			   "directory the proxy runs in) once per worker, for SO_ORIGINAL_DST");
 		goto out;
 	}
 	/* The table is there before the policy that captures into it, and
 	 * goes once no policy of this actor captures any more. */
-	if (spec->mode == ATEOM_EGRESS_CAPTURE && capture_table_set(dp->capture_orig, id, true))
+	had_table = !bpf_map_lookup_elem(dp->capture_orig, &id, &inner_id);
+	if (capture && capture_table_set(dp->capture_orig, id, true))
 		goto out;
-	if (pol_apply(&p, id, spec))
+	if (pol_apply(&p, id, spec)) {
+		if (capture && !had_table)
+			capture_table_set(dp->capture_orig, id, false);
+		goto out;
+	}
+	if (link >= 0 && cgroup_commit(dp, link))
 		goto out;
 	if (spec->mode != ATEOM_EGRESS_CAPTURE && capture_table_set(dp->capture_orig, id, false))
 		goto out;
 	*hook_fd = dup(p.prog);
 	rc = *hook_fd < 0 ? ateom_fail("dup: %s", strerror(errno)) : 0;
 out:
+	if (link >= 0)
+		close(link);
 	pol_close(&p);
 	return rc;
 }

@@ -31,8 +31,6 @@ int pol_apply(const struct pol *p, uint32_t id, const struct pol_spec *spec);
 int pol_clear(const struct pol *p, uint32_t id);
 /* Actor id's policy in force: 1 and *c filled, 0 none, -1. */
 int pol_get(const struct pol *p, uint32_t id, struct ateom_pol_conf *c);
-/* Attaches orig_dst to the cgroup v2 dir (once: a pinned link stays). */
-int pol_attach_cgroup(const struct dp *dp, const struct pol *p, const char *cgroup);
 bool pol_cgroup_attached(const struct dp *dp);
 
 /* For `up` and `policy`: writes actor id's policy (spec active), attaches

@@ -91,6 +91,18 @@ test_capture_redsocks() {
 		'^peer=192\.0\.2\.11:[0-9]+ local=203\.0\.113\.10:7000$' --bind-port 40002
 	check_match "redsocks: a2's original destination" \
 		'169\.254\.18\.2:40002->203\.0\.113\.10:7000' "$(cat "$T/redsocks.log")"
+	# A refused policy changes nothing: not the worker's cgroup link (a
+	# new cgroup given with it), not a capture table (a1 had none).
+	local rules=() n
+	for n in $(seq 8 24); do rules+=(--allow "10.0.0.0/$n"); done
+	mkdir "$CG-other"
+	refuses "policy with 17 rules over one prefix and a new cgroup" 1 1 \
+		atn w1 policy --actor a1 --pin-dir "$p" --egress-mode deny "${rules[@]}" \
+		--capture-cgroup "$CG-other"
+	rmdir "$CG-other"
+	check_match "... says why" 'rules' "$REFUSE_ERR"
+	check_eq "... the worker's cgroup link still there" 1 \
+		"$(bpftool -j cgroup show "$CG" | "$PY" -c 'import json,sys; print(sum(1 for x in json.load(sys.stdin) if x.get("attach_type") == "cgroup_getsockopt"))')"
 	must atn w1 policy --actor a1 --pin-dir "$p" --egress-mode deny --allow 203.0.113.10
 	check_eq "a1 no longer captures: its table is gone" 2 "$(capture_tables "$p")"
 	check_eq "status memory counts policy/ and the capture table" \
