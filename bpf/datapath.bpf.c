@@ -337,7 +337,7 @@ int actor_resume(struct __sk_buff *skb)
 			       (p.proto == IPPROTO_ICMP && ICMP_IS_ERROR(p.icmp_type)))) ||
 	    p.saddr != a->actor_ip_be || p.options ||
 	    (to_worker(cfg, a, p.daddr) &&
-	     !(p.daddr == cfg->pod_ip_be && hairpin_bound(skb, cfg, &p))))
+	     !(r == PARSE_OK && p.daddr == cfg->pod_ip_be && hairpin_bound(skb, cfg, &p))))
 		return drop(a->id, ATEOM_STAT_DROP_POLICY, skb->len);
 	r = actor_egress(skb, cfg, a, &p);
 	return p.fragment ? frag_out_first(skb, cfg, a, &p, r) : r;

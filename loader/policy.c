@@ -50,8 +50,9 @@ void pol_unpin(const char *dir)
 {
 	char path[PATH_MAX];
 
+	/* pol_gen, pinned last, goes first: without it the dir is incomplete. */
 	for (size_t i = N_PINS; i-- > 0;) {
-		path_of(dir, names[N_PINS - 1 - i], path, sizeof(path));
+		path_of(dir, names[i], path, sizeof(path));
 		unlink(path);
 	}
 	path_of(dir, CGROUP_LINK, path, sizeof(path));
