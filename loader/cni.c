@@ -7,6 +7,7 @@
  * message goes into the error's "msg" (and, as for the CLI, to stderr).
  */
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,16 @@ static int cmd_version(void)
 	/* The request's cniVersion is not needed: the answer lists them all. */
 	return emit(json_pack("{s:s,s:[s,s,s]}", "cniVersion", "1.1.0", "supportedVersions",
 			      "0.4.0", "1.0.0", "1.1.0")) ? 1 : 0;
+}
+
+int cni_fail(int code, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return code;
 }
 
 int cni_main(void)

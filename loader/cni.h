@@ -37,6 +37,9 @@ struct cni_req {
 };
 
 int cni_main(void);
+/* Writes the message into err and returns code (a CNI error code). */
+__attribute__((format(printf, 4, 5)))
+int cni_fail(int code, char *err, size_t errlen, const char *fmt, ...);
 
 /* cni_conf.c: parses the config on stdin and the environment into req.
  * needs_env: the command needs CNI_CONTAINERID/NETNS/IFNAME. On failure

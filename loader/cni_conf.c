@@ -25,16 +25,6 @@
 
 #define CNI_STATE_DIR "/var/lib/cni/ateomnet"
 
-__attribute__((format(printf, 4, 5)))
-static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return code;
-}
 
 int cni_actor_name(const char *id, char *out, size_t len)
 {
@@ -111,7 +101,7 @@ static int opt_field(struct argv *av, json_t *conf, const char *key, const char 
 		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
 		push(av, flag, num);
 	} else {
-		return fail(CNI_ERR_CONFIG, err, errlen, "config field \"%s\" must be a %s", key,
+		return cni_fail(CNI_ERR_CONFIG, err, errlen, "config field \"%s\" must be a %s", key,
 			    json_is_number(v) ? "whole number" : "string");
 	}
 	return 0;
@@ -128,7 +118,7 @@ static int port_mappings(struct argv *av, json_t *conf, int *n, char *err, size_
 	if (!pm || json_is_null(pm))
 		return 0;
 	if (!json_is_array(pm))
-		return fail(CNI_ERR_CONFIG, err, errlen,
+		return cni_fail(CNI_ERR_CONFIG, err, errlen,
 			    "runtimeConfig.portMappings must be an array");
 	json_array_foreach(pm, i, m) {
 		json_int_t host = -1, cont = -1;
@@ -138,10 +128,10 @@ static int port_mappings(struct argv *av, json_t *conf, int *n, char *err, size_
 		if (json_unpack(m, "{s:I,s:I,s?s}", "hostPort", &host, "containerPort", &cont,
 				"protocol", &proto) || host < 1 || host > 65535 || cont < 1 ||
 		    cont > 65535)
-			return fail(CNI_ERR_CONFIG, err, errlen, "runtimeConfig.portMappings[%zu]: "
+			return cni_fail(CNI_ERR_CONFIG, err, errlen, "runtimeConfig.portMappings[%zu]: "
 				    "needs hostPort and containerPort, 1..65535", i);
 		if (strcasecmp(proto, "tcp") && strcasecmp(proto, "udp"))
-			return fail(CNI_ERR_CONFIG, err, errlen, "runtimeConfig.portMappings[%zu]: "
+			return cni_fail(CNI_ERR_CONFIG, err, errlen, "runtimeConfig.portMappings[%zu]: "
 				    "protocol must be tcp or udp, not \"%.32s\"", i, proto);
 		snprintf(val, sizeof(val), "%lld:%lld/%s", (long long)host, (long long)cont,
 			 strcasecmp(proto, "udp") ? "tcp" : "udp");
@@ -173,9 +163,9 @@ static int actor_name(struct cni_req *req, char *out, size_t len, char *err, siz
 		return 0;
 	}
 	if (v)
-		return fail(CNI_ERR_CONFIG, err, errlen, "args.cni.actor must be a string");
+		return cni_fail(CNI_ERR_CONFIG, err, errlen, "args.cni.actor must be a string");
 	if (!req->container_id || cni_actor_name(req->container_id, out, len))
-		return fail(CNI_ERR_ENV, err, errlen, "CNI_CONTAINERID \"%.64s\" has no letter or "
+		return cni_fail(CNI_ERR_ENV, err, errlen, "CNI_CONTAINERID \"%.64s\" has no letter or "
 			    "digit to make an actor name of (or set ATEOM_ACTOR in CNI_ARGS)",
 			    req->container_id ? req->container_id : "");
 	return 0;
@@ -186,7 +176,7 @@ static int need_env(const char *name, const char **out, char *err, size_t errlen
 	*out = getenv(name);
 	if (*out && **out)
 		return 0;
-	return fail(CNI_ERR_ENV, err, errlen, "%s is not set (the runtime must set it for %s)",
+	return cni_fail(CNI_ERR_ENV, err, errlen, "%s is not set (the runtime must set it for %s)",
 		    name, getenv("CNI_COMMAND"));
 }
 
@@ -197,25 +187,25 @@ static int read_conf(struct cni_req *req, FILE *in, char *err, size_t errlen)
 
 	req->conf = json_loadf(in, JSON_REJECT_DUPLICATES, &je);
 	if (!req->conf)
-		return fail(CNI_ERR_DECODE, err, errlen, "the network config on stdin is not "
+		return cni_fail(CNI_ERR_DECODE, err, errlen, "the network config on stdin is not "
 			    "JSON: %s (line %d)", je.text, je.line);
 	if (!json_is_object(req->conf))
-		return fail(CNI_ERR_DECODE, err, errlen, "the network config must be a JSON object");
+		return cni_fail(CNI_ERR_DECODE, err, errlen, "the network config must be a JSON object");
 	if (json_unpack_ex(req->conf, &je, 0, "{s:s,s:s,s?s,s?s}", "cniVersion", &ver,
 			   "name", &name, "type", &type, "stateDir", &sd))
-		return fail(CNI_ERR_CONFIG, err, errlen, "network config: %s", je.text);
+		return cni_fail(CNI_ERR_CONFIG, err, errlen, "network config: %s", je.text);
 	snprintf(req->version, sizeof(req->version), "%s", ver);
 	snprintf(req->name, sizeof(req->name), "%s", name);
 	if (!supported(ver))
-		return fail(CNI_ERR_VERSION, err, errlen, "cniVersion \"%.16s\" is not supported "
+		return cni_fail(CNI_ERR_VERSION, err, errlen, "cniVersion \"%.16s\" is not supported "
 			    "(supported: 0.4.0, 1.0.0, 1.1.0)", ver);
 	if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
-		return fail(CNI_ERR_CONFIG, err, errlen, "network name \"%.64s\" must be a "
+		return cni_fail(CNI_ERR_CONFIG, err, errlen, "network name \"%.64s\" must be a "
 			    "non-empty name without '/'", name);
 	if (type && strcmp(type, "ateomnet"))
-		return fail(CNI_ERR_CONFIG, err, errlen, "type is \"%.32s\", not \"ateomnet\"", type);
+		return cni_fail(CNI_ERR_CONFIG, err, errlen, "type is \"%.32s\", not \"ateomnet\"", type);
 	if (sd[0] != '/')
-		return fail(CNI_ERR_CONFIG, err, errlen, "stateDir must be an absolute path");
+		return cni_fail(CNI_ERR_CONFIG, err, errlen, "stateDir must be an absolute path");
 	snprintf(req->state_dir, sizeof(req->state_dir), "%s/%s", sd, name);
 	return 0;
 }
@@ -274,7 +264,7 @@ int cni_conf_read(struct cni_req *req, FILE *in, bool needs_netns, char *err, si
 			key = "pinDir";
 		if (!strncmp(perr, "--expose", 8))
 			key = "runtimeConfig.portMappings";
-		rc = fail(CNI_ERR_CONFIG, err, errlen, "invalid network config (%s): %s", key, perr);
+		rc = cni_fail(CNI_ERR_CONFIG, err, errlen, "invalid network config (%s): %s", key, perr);
 	}
 	argv_free(&av);
 	if (rc)
@@ -282,7 +272,7 @@ int cni_conf_read(struct cni_req *req, FILE *in, bool needs_netns, char *err, si
 	if (add && n_maps == 0)
 		req->args.n_expose = 0; /* no portMappings: nothing exposed (not up's 80) */
 	if (ateom_valid_ifname(req->ifname, "CNI_IFNAME", perr, sizeof(perr)))
-		return fail(CNI_ERR_ENV, err, errlen, "%s", perr);
+		return cni_fail(CNI_ERR_ENV, err, errlen, "%s", perr);
 	snprintf(req->args.actor_if, sizeof(req->args.actor_if), "%s", req->ifname);
 	return 0;
 }

@@ -26,16 +26,6 @@
 #include "sys.h"
 #include "verbs.h"
 
-__attribute__((format(printf, 4, 5)))
-static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return code;
-}
 
 static bool valid(json_t *list, const char *id, const char *ifname)
 {
@@ -66,9 +56,9 @@ static int collect(struct cni_req *req, const char *path, const char *actor, cha
 	if (json_is_string(pin))
 		snprintf(a2, sizeof(a2), "--pin-dir=%s", json_string_value(pin));
 	if (ateom_parse_args(json_is_string(pin) ? 4 : 3, argv, args, perr, sizeof(perr)))
-		return fail(CNI_ERR_CONFIG, err, errlen, "GC: %s: %s", path, perr);
+		return cni_fail(CNI_ERR_CONFIG, err, errlen, "GC: %s: %s", path, perr);
 	if (ateom_down(args, &r))
-		return fail(CNI_ERR_RUNTIME, err, errlen, "GC: actor %s: %s", actor, ateom_errmsg());
+		return cni_fail(CNI_ERR_RUNTIME, err, errlen, "GC: actor %s: %s", actor, ateom_errmsg());
 	unlink(path);
 	return 0;
 }
@@ -81,10 +71,10 @@ int cni_gc(struct cni_req *req, char *err, size_t errlen)
 	int rc = 0;
 
 	if (list && !json_is_array(list))
-		return fail(CNI_ERR_CONFIG, err, errlen, "cni.dev/valid-attachments must be an array");
+		return cni_fail(CNI_ERR_CONFIG, err, errlen, "cni.dev/valid-attachments must be an array");
 	d = opendir(req->state_dir);
 	if (!d)
-		return errno == ENOENT ? 0 : fail(CNI_ERR_IO, err, errlen, "GC: cannot read %s: %s",
+		return errno == ENOENT ? 0 : cni_fail(CNI_ERR_IO, err, errlen, "GC: cannot read %s: %s",
 						  req->state_dir, strerror(errno));
 	while (!rc && (de = readdir(d))) {
 		char path[2048];
@@ -118,14 +108,14 @@ int cni_status(struct cni_req *req, char *err, size_t errlen)
 
 	if (sys_check_caps() ||
 	    pin_dir_resolve(json_is_string(pin) ? json_string_value(pin) : "", dir, sizeof(dir)))
-		return fail(CNI_ERR_UNAVAILABLE, err, errlen, "%s", ateom_errmsg());
+		return cni_fail(CNI_ERR_UNAVAILABLE, err, errlen, "%s", ateom_errmsg());
 	if (nl_open(&nl))
-		return fail(CNI_ERR_UNAVAILABLE, err, errlen, "cannot open netlink");
+		return cni_fail(CNI_ERR_UNAVAILABLE, err, errlen, "cannot open netlink");
 	if (nl_link_get(&nl, pod_if, &l))
-		rc = fail(CNI_ERR_UNAVAILABLE, err, errlen, "the pod interface %s does not exist "
+		rc = cni_fail(CNI_ERR_UNAVAILABLE, err, errlen, "the pod interface %s does not exist "
 			  "in this network namespace (podInterface)", pod_if);
 	else if (nl_addr_get_v4(&nl, l.ifindex, &ip, &plen))
-		rc = fail(CNI_ERR_UNAVAILABLE, err, errlen, "the pod interface %s has no IPv4 "
+		rc = cni_fail(CNI_ERR_UNAVAILABLE, err, errlen, "the pod interface %s has no IPv4 "
 			  "address yet", pod_if);
 	nl_close(&nl);
 	if (rc)
@@ -133,7 +123,7 @@ int cni_status(struct cni_req *req, char *err, size_t errlen)
 	dp_init(&dp, dir);
 	if (pin_dir_exists(dir) && dp_pinned(&dp)) {
 		if (dp_open(&dp))
-			rc = fail(CNI_ERR_UNAVAILABLE, err, errlen, "the datapath pinned in %s "
+			rc = cni_fail(CNI_ERR_UNAVAILABLE, err, errlen, "the datapath pinned in %s "
 				  "cannot be used: %s", dir, ateom_errmsg());
 		dp_close(&dp);
 	}
