@@ -73,7 +73,7 @@ int dp_memory_bytes(const struct dp *dp, uint64_t *bytes)
 {
 	const int maps[] = { dp->config, dp->actors, dp->services, dp->svc_rev, dp->nat,
 			     dp->nat_gc, dp->remote_pairs, dp->snat_full, dp->worker_flows,
-			     dp->stats, dp->hooks };
+			     dp->stats, dp->hooks, dp->capture_orig };
 	const struct dp_prog *progs[] = { &dp->from_actor, &dp->from_pod, &dp->actor_resume,
 					  &dp->nat_gc_ctl, &dp->to_actor };
 	uint64_t sum = 0;
