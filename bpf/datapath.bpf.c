@@ -31,6 +31,7 @@
 #include "capture.h"
 #include "ttl.h"
 #include "hairpin.h"
+#include "hook_cache.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -139,14 +140,38 @@ static __always_inline struct ateom_svc_rev *exposed_source(__u32 ifindex, const
 	return bpf_map_lookup_elem(&svc_rev, &rk);
 }
 
-/* Step 5-6 of from_actor: translate and send out of the pod eth0. */
+/* The actor's answer from exposed port rev: back as pod:S. */
+static __always_inline int exposed_reply(struct __sk_buff *skb, const struct ateom_config *cfg,
+					 const struct ateom_actor *a, struct pkt *p,
+					 const struct ateom_svc_rev *rev)
+{
+	int err;
+
+	if (p->daddr == cfg->pod_ip_be) { /* hairpin: an answer to a caller */
+		struct hairpin_dest d;
+
+		err = hairpin_answer(skb, cfg, p, rev->port_be, &d);
+		return hairpin_send(a, p, err < 0, &d, err ? ATEOM_STAT_HAIRPIN :
+						       ATEOM_STAT_HAIRPIN_REPLY);
+	}
+	if (rewrite_src(skb, p, cfg->pod_ip_be, rev->port_be))
+		return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
+	count(a->id, ATEOM_STAT_DNAT_REPLY, p->len);
+	return bpf_redirect_neigh(cfg->pod_ifindex, NULL, 0, 0);
+}
+
+/* Step 5-6 of from_actor: translate and send out of the pod eth0. The
+ * caller looked the actor's OUT pair up (key, e: NULL if none); the packet
+ * was let through under hook generation gen, which the pair keeps
+ * (hook_cache.h). */
 static __always_inline int actor_egress(struct __sk_buff *skb,
 					const struct ateom_config *cfg,
-					struct ateom_actor *a, struct pkt *p)
+					struct ateom_actor *a, struct pkt *p,
+					const struct ateom_nat_key *key,
+					struct ateom_nat_entry *e, __u32 gen)
 {
-	struct ateom_nat_entry *e, fresh;
+	struct ateom_nat_entry fresh;
 	struct ateom_svc_rev *rev;
-	struct ateom_nat_key key;
 	__be32 addr;
 	__be16 port;
 	__u64 now;
@@ -172,34 +197,23 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 	 * can exist for an exposed source port: svc_rev is written before the
 	 * actor entry, and a new pair is only made after asking it. */
 	now = bpf_ktime_get_coarse_ns();
-	nat_key_out(&key, skb->ifindex, p);
-	e = bpf_map_lookup_elem(&nat, &key);
 	if (e) {
-		if (nat_out_check(a, &key, e, now))
+		if (nat_out_check(a, key, e, now))
 			return drop(a->id, ATEOM_STAT_DROP_BAD_PAIR, p->len);
 		__u8 before = e->seen;
 
 		if (tcp_is_syn(p))
-			nat_new_connection(&key, e, p->tcp_seq);
-		nat_touch(&key, e, p, now, true);
+			nat_new_connection(key, e, p->tcp_seq);
+		nat_touch(key, e, p, now, true);
 		if ((e->seen & ~before) & (ATEOM_SEEN_FIN | ATEOM_SEEN_RST))
-			nat_mirror_close(&key, e, now);
+			nat_mirror_close(key, e, now);
 	} else if ((rev = exposed_source(skb->ifindex, p))) {
-		if (p->daddr == cfg->pod_ip_be) { /* hairpin: an answer to a caller */
-			struct hairpin_dest d;
-
-			err = hairpin_answer(skb, cfg, p, rev->port_be, &d);
-			return hairpin_send(a, p, err < 0, &d, err ? ATEOM_STAT_HAIRPIN :
-							       ATEOM_STAT_HAIRPIN_REPLY);
-		}
-		if (rewrite_src(skb, p, cfg->pod_ip_be, rev->port_be))
-			return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
-		count(a->id, ATEOM_STAT_DNAT_REPLY, p->len);
-		return bpf_redirect_neigh(cfg->pod_ifindex, NULL, 0, 0);
+		return exposed_reply(skb, cfg, a, p, rev);
 	} else {
+		fresh.hook_gen = gen; /* snat_create's OUT half carries it */
 		err = snat_create(skb, cfg, a, skb->ifindex, p, now, &fresh);
 		if (err == -EEXIST)
-			e = bpf_map_lookup_elem(&nat, &key);
+			e = bpf_map_lookup_elem(&nat, key);
 		else if (err < 0)
 			return drop(a->id, snat_drop_reason(err), p->len);
 		else
@@ -208,6 +222,7 @@ static __always_inline int actor_egress(struct __sk_buff *skb,
 			return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
 		count(a->id, err == 1 ? ATEOM_STAT_NAT_REPAIR : ATEOM_STAT_SNAT_NEW, 0);
 	}
+	hook_stamp(e, gen);
 	addr = e->addr_be; /* copied: a deleted element's memory may be reused */
 	port = e->port_be;
 	if (p->daddr == cfg->pod_ip_be) { /* hairpin: on to the exposed port */
@@ -229,8 +244,11 @@ int from_actor(struct __sk_buff *skb)
 {
 	__u32 ifindex = skb->ifindex;
 	struct ateom_config *cfg = get_config();
+	struct ateom_nat_entry *e;
+	struct ateom_nat_key key;
 	struct ateom_actor *a;
 	struct pkt p = {}; /* clang spills fields the ARP path leaves unset */
+	__u32 gen;
 	int r;
 
 	if (!cfg)
@@ -239,6 +257,9 @@ int from_actor(struct __sk_buff *skb)
 	if (!a)
 		return drop(0, ATEOM_STAT_DROP_NO_ACTOR, skb->len);
 	count(a->id, ATEOM_STAT_ACTOR_RX, skb->len);
+	/* Read once, before the hook runs: a bump from here on makes the
+	 * next packet ask the hook again (hook_cache.h). */
+	gen = READ_ONCE_U32(a->hook_gen);
 
 	/* The kernel took an 802.1Q tag off into the skb on receive and would
 	 * put it back on the pod eth0: the actor must not pick VLANs there. */
@@ -288,14 +309,35 @@ int from_actor(struct __sk_buff *skb)
 			return drop(a->id, parse_drop_reason(r), skb->len);
 	}
 
+	nat_key_out(&key, ifindex, &p);
+	e = bpf_map_lookup_elem(&nat, &key);
+	if (r == PARSE_OK) {
+		/* Past the hook (hook_cache.h): a flow it let through under
+		 * this generation, or an exposed port's answer to its client. */
+		if (hook_cached(e, gen, &p)) {
+			count(a->id, ATEOM_STAT_HOOK_CACHED, 0);
+			return actor_egress(skb, cfg, a, &p, &key, e, gen);
+		}
+		if (!e && (a->flags & ATEOM_ACTOR_HOOKED) && p.ttl > 1 &&
+		    p.proto != IPPROTO_ICMP) {
+			struct ateom_svc_rev *rev = exposed_source(ifindex, &p);
+
+			if (rev && svc_flow_known(cfg, a, &p)) {
+				count(a->id, ATEOM_STAT_HOOK_REPLY, 0);
+				return exposed_reply(skb, cfg, a, &p, rev);
+			}
+		}
+	}
+
 	/* Egress hook (ateomnet_hook.h): an empty slot falls through. */
 	skb->cb[ATEOM_HOOK_CB_MAGIC_IDX] = ATEOM_HOOK_CB_MAGIC;
 	skb->cb[ATEOM_HOOK_CB_ACTOR_ID] = a->id;
 	skb->cb[ATEOM_HOOK_CB_IFINDEX] = ifindex;
 	skb->cb[ATEOM_HOOK_CB_VERDICT] = ATEOM_HOOK_NONE;
+	skb->cb[ATEOM_HOOK_CB_ARG] = hook_gen_encode(gen);
 	bpf_tail_call(skb, &egress_hooks, a->id);
 
-	r = actor_egress(skb, cfg, a, &p);
+	r = actor_egress(skb, cfg, a, &p, &key, e, gen);
 	return p.fragment ? frag_out_first(skb, cfg, a, &p, r) : r;
 }
 
@@ -305,6 +347,8 @@ int actor_resume(struct __sk_buff *skb)
 {
 	__u32 ifindex = skb->ifindex;
 	struct ateom_config *cfg = get_config();
+	struct ateom_nat_entry *e;
+	struct ateom_nat_key key;
 	struct ateom_actor *a;
 	struct pkt p;
 	int r;
@@ -319,7 +363,8 @@ int actor_resume(struct __sk_buff *skb)
 	skb->cb[ATEOM_HOOK_CB_MAGIC_IDX] = 0;
 	if (skb->cb[ATEOM_HOOK_CB_VERDICT] == ATEOM_HOOK_CAPTURE) {
 		/* To the worker's proxy (capture.h), checked as below. */
-		if (parse_ipv4(skb, &p) != PARSE_OK || p.saddr != a->actor_ip_be || p.options ||
+		if (skb->cb[ATEOM_HOOK_CB_ARG] > 0xffff || /* not a port: not set */
+		    parse_ipv4(skb, &p) != PARSE_OK || p.saddr != a->actor_ip_be || p.options ||
 		    to_worker(cfg, a, p.daddr) ||
 		    capture_to_worker(skb, &p, a, skb->cb[ATEOM_HOOK_CB_ARG]))
 			return drop(a->id, ATEOM_STAT_DROP_CAPTURE, skb->len);
@@ -339,7 +384,10 @@ int actor_resume(struct __sk_buff *skb)
 	    (to_worker(cfg, a, p.daddr) &&
 	     !(r == PARSE_OK && p.daddr == cfg->pod_ip_be && hairpin_bound(skb, cfg, &p))))
 		return drop(a->id, ATEOM_STAT_DROP_POLICY, skb->len);
-	r = actor_egress(skb, cfg, a, &p);
+	nat_key_out(&key, ifindex, &p);
+	e = bpf_map_lookup_elem(&nat, &key);
+	/* The generation from_actor read before the hook ran. */
+	r = actor_egress(skb, cfg, a, &p, &key, e, hook_gen_decode(skb->cb[ATEOM_HOOK_CB_ARG]));
 	return p.fragment ? frag_out_first(skb, cfg, a, &p, r) : r;
 }
 
@@ -403,6 +451,7 @@ static __always_inline int pod_to_service(struct __sk_buff *skb,
 {
 	if (p->ttl <= 1)
 		return drop(svc->actor_id, ATEOM_STAT_DROP_TTL, p->len);
+	svc_flow_note(cfg, svc, p); /* its answers may pass the hook */
 	if (set_actor_macs(skb) || rewrite_dst(skb, p, svc->actor_ip_be, svc->actor_port_be))
 		return drop(svc->actor_id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
 	count(svc->actor_id, ATEOM_STAT_DNAT, p->len);
@@ -603,6 +652,21 @@ int nat_gc_ctl(struct __sk_buff *skb)
 		if (!a)
 			return 1;
 		__sync_fetch_and_or(&a->flags, ATEOM_ACTOR_READY);
+		return 0;
+	}
+	case ATEOM_GC_HOOK_GEN: { /* in place, as above */
+		__u32 ifindex = skb->cb[0];
+		struct ateom_actor *a = bpf_map_lookup_elem(&actors, &ifindex);
+		__u32 gen;
+
+		if (!a)
+			return 1;
+		if (skb->cb[1])
+			__sync_fetch_and_or(&a->flags, ATEOM_ACTOR_HOOKED);
+		else
+			__sync_fetch_and_and(&a->flags, ~ATEOM_ACTOR_HOOKED);
+		gen = a->hook_gen % 0xffff + 1; /* 1..65535: never 0 (= none) */
+		WRITE_ONCE_U32(a->hook_gen, gen);
 		return 0;
 	}
 	default:

@@ -43,6 +43,15 @@ struct {
 	__type(value, struct ateom_svc_rev);
 } svc_rev SEC(".maps");
 
+/* Clients of exposed ports, per actor region (ateomnet.h, bpf/hook_cache.h);
+ * sized by the loader: (max actors + 1) * ATEOM_SVC_FLOW_BUCKETS. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, (ATEOM_MAX_ACTORS + 1) * ATEOM_SVC_FLOW_BUCKETS);
+	__type(key, __u32);
+	__type(value, struct ateom_svc_flow_bucket);
+} svc_flows SEC(".maps");
+
 /* Not an LRU: an LRU evicts whatever it likes under pressure (one actor's
  * flood would evict another's pairs, or half a pair), and preallocates every
  * entry. Entries are allocated as flows appear; the quota admits them and

@@ -568,6 +568,7 @@ static __always_inline int snat_create(struct __sk_buff *skb, const struct ateom
 			.type = ATEOM_NAT_SNAT_REPLY,
 			.actor_ifindex = ifindex,
 			.actor_id = actor->id,
+			.hook_gen = res->hook_gen, /* the caller's stamp */
 			.last_seen_ns = now,
 		},
 		.now = now,

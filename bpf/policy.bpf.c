@@ -101,7 +101,8 @@ static __always_inline void count(__u32 actor_id, __u32 stat, __u32 bytes)
 static __always_inline int resume(struct __sk_buff *skb, __u32 verdict, __u32 arg)
 {
 	skb->cb[ATEOM_HOOK_CB_VERDICT] = verdict;
-	skb->cb[ATEOM_HOOK_CB_ARG] = arg;
+	if (verdict == ATEOM_HOOK_CAPTURE) /* else the datapath's generation */
+		skb->cb[ATEOM_HOOK_CB_ARG] = arg;
 	bpf_tail_call(skb, &egress_hooks, ATEOM_HOOK_SLOT_RESUME);
 	return TC_ACT_SHOT; /* resume missing: fail closed */
 }

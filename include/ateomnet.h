@@ -16,7 +16,7 @@
 
 /* Bumped whenever a map layout or a program/map contract changes: a loader
  * refuses to reuse pinned objects whose config.abi differs. */
-#define ATEOM_ABI_VERSION 4
+#define ATEOM_ABI_VERSION 5
 
 /* Fixed MACs, identical on every worker so a snapshot restored anywhere
  * finds the same gateway. 02: = locally administered, unicast. */
@@ -99,6 +99,11 @@ struct ateom_actor {
 	__u32 nat_quota;      /* most NAT pairs this actor may hold */
 	__u32 nat_pairs;      /* pairs it holds now: the datapath counts them
 			       * (atomically) as it creates and deletes them */
+	/* The egress hook's generation (1..65535): the loader bumps it in
+	 * place (ATEOM_GC_HOOK_GEN) whenever the actor's hook slot or policy
+	 * changes; an OUT pair stamped with it skips the hook (verdict cache,
+	 * bpf/hook_cache.h). */
+	__u32 hook_gen;
 };
 
 #define ATEOM_ACTOR_ATTACH_TCX (1U << 0) /* else clsact + cls_bpf */
@@ -106,6 +111,9 @@ struct ateom_actor {
  * left (from_pod, attached until purge, no longer tells). The datapath
  * does not look at it. */
 #define ATEOM_ACTOR_READY (1U << 1)
+/* The actor's hook slot is filled: its exposed ports' replies skip the hook
+ * only toward clients that reached them (svc_flows, bpf/hook_cache.h). */
+#define ATEOM_ACTOR_HOOKED (1U << 2)
 
 /* ---- services: hash, key = proto + pod port ------------------------------ */
 struct ateom_svc_key {
@@ -135,6 +143,26 @@ struct ateom_svc_rev_key {
 struct ateom_svc_rev {
 	__be16 port_be;       /* the pod port */
 	__u16 pad;
+};
+
+/* ---- svc_flows: array, the clients that reached an actor's exposed ports -
+ * So that an actor with an egress hook answers them without the hook, and
+ * nobody else from the same port (bpf/hook_cache.h). Per actor id a region
+ * of ATEOM_SVC_FLOW_BUCKETS buckets (half TCP, half UDP) of
+ * ATEOM_SVC_FLOW_WAYS records: a flood to one actor's ports can only evict
+ * that actor's records. */
+#define ATEOM_SVC_FLOW_BUCKETS 256 /* per actor, a power of two */
+#define ATEOM_SVC_FLOW_WAYS 4
+
+struct ateom_svc_flow {
+	/* client address (high 32 bits, network order as loaded), client
+	 * port, actor port: one 8-byte word, written and read whole */
+	__u64 tuple;
+	__u64 last_ns;        /* last inbound packet, refreshed at most 1/s */
+};
+
+struct ateom_svc_flow_bucket {
+	struct ateom_svc_flow way[ATEOM_SVC_FLOW_WAYS];
 };
 
 /* ---- nat: hash, one entry per direction of an SNAT pair ----------------- */
@@ -170,7 +198,9 @@ struct ateom_nat_entry {
 	__u8 seen;            /* ATEOM_SEEN_* in this direction */
 	__u32 actor_ifindex;
 	__u16 actor_id;
-	__u16 pad;
+	/* OUT half: the actor's hook_gen under which the hook let this flow
+	 * through (0 = never): equal to the actor's now = skip the hook. */
+	__u16 hook_gen;
 	/* TCP, what a RST from the remote must carry to close the pair (only
 	 * the real peer knows them): on the OUT half, the last acknowledgment
 	 * number the actor sent (its SYN's sequence + 1 before that); on the
@@ -233,6 +263,10 @@ struct ateom_remote_pairs_key {
 #define ATEOM_GC_START 1
 #define ATEOM_GC_RELEASE 2
 #define ATEOM_GC_READY 3 /* cb[0] = actor ifindex: set ATEOM_ACTOR_READY */
+/* cb[0] = actor ifindex, cb[1] = 1 if its hook slot is filled: bump the
+ * actor's hook_gen (open flows go through the hook again) and set or clear
+ * ATEOM_ACTOR_HOOKED, in place. */
+#define ATEOM_GC_HOOK_GEN 4
 
 /* ---- nat_gc: array[1], the NAT garbage collector's timer and figures ---- */
 struct ateom_gc {

@@ -20,7 +20,10 @@
  *     (dropped if it was dropped; bpf/frag.h);
  *   - skb->cb[ATEOM_HOOK_CB_MAGIC_IDX] == ATEOM_HOOK_CB_MAGIC,
  *     skb->cb[ATEOM_HOOK_CB_ACTOR_ID] == the actor id,
- *     skb->cb[ATEOM_HOOK_CB_IFINDEX] == ateomN's ifindex (== skb->ifindex);
+ *     skb->cb[ATEOM_HOOK_CB_IFINDEX] == ateomN's ifindex (== skb->ifindex),
+ *     skb->cb[ATEOM_HOOK_CB_ARG] == the datapath's own word (the actor's
+ *     hook generation, read before the hook ran): leave it alone unless
+ *     you capture; resume stamps the flow with it on allow;
  *   - headers may be read with bpf_skb_load_bytes (or direct access after
  *     bpf_skb_pull_data); the hook must not change the packet size.
  *
@@ -37,6 +40,19 @@
  *              destination remembered in capture_orig (bpf/capture.h);
  *              anything else with this verdict is dropped (drop_capture).
  *   Any other verdict reaching resume is dropped: a broken hook fails closed.
+ *
+ * Which packets come to the hook (bpf/hook_cache.h): every packet of a new
+ * flow, every TCP SYN, every packet the hook did not let through, and the
+ * first packet of an open flow after the actor's hook generation changed.
+ * An established flow the hook allowed (or an empty slot let through)
+ * skips it until then: the verdict is cached in the flow's NAT pair. The
+ * loader bumps the generation whenever it changes the actor's slot or
+ * policy (`up`, `ateomnet policy`); whoever writes a slot by other means
+ * (bpftool) reaches only new flows until the next bump. A hook that must
+ * see every packet is not what this contract offers.
+ * Replies of the actor's exposed ports to a client that reached that port
+ * (recently: the NAT timeouts) skip the hook too; from the same port to
+ * anyone else they come through it.
  */
 #ifndef ATEOMNET_HOOK_H
 #define ATEOMNET_HOOK_H
@@ -48,7 +64,8 @@
 #define ATEOM_HOOK_CB_ACTOR_ID 1
 #define ATEOM_HOOK_CB_IFINDEX 2
 #define ATEOM_HOOK_CB_VERDICT 3
-#define ATEOM_HOOK_CB_ARG 4     /* capture: the proxy's port */
+#define ATEOM_HOOK_CB_ARG 4     /* in: the datapath's generation word;
+				 * out (capture only): the proxy's port */
 #define ATEOM_HOOK_CB_MAGIC 0xa7e0400bU
 
 enum ateom_hook_verdict {

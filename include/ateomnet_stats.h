@@ -89,7 +89,12 @@
 	X(HAIRPIN_REPLY, "hairpin_reply")     /* received: the answer of the \
 						 exposed port it called so */  \
 	X(DROP_HAIRPIN, "drop_hairpin")       /* a hairpin packet with no    \
-						 pair or service left */
+						 pair or service left */      \
+	/* the egress hook's verdict cache (bpf/hook_cache.h) */               \
+	X(HOOK_CACHED, "hook_cached")         /* established flow: the hook  \
+						 let it through already */    \
+	X(HOOK_REPLY, "hook_reply")           /* exposed port's reply to a   \
+						 client that reached it */
 
 #define ATEOM_STAT_ENUM(id, name) ATEOM_STAT_##id,
 enum ateom_stat { ATEOM_STATS(ATEOM_STAT_ENUM) ATEOM_STAT_MAX };

@@ -244,6 +244,12 @@ int dp_actor_ready(const struct dp *dp, uint32_t ifindex)
 	return gc_ctl(dp, ATEOM_GC_READY, ifindex, 0, "mark the actor ready");
 }
 
+int dp_hook_changed(const struct dp *dp, uint32_t ifindex, bool hooked)
+{
+	/* In the datapath, as dp_actor_ready: the entry is live. */
+	return gc_ctl(dp, ATEOM_GC_HOOK_GEN, ifindex, hooked, "renew the actor's hook generation");
+}
+
 int dp_nat_release(const struct dp *dp, uint8_t proto, uint16_t port)
 {
 	/* In the datapath, so each pair is counted off its actor's quota

@@ -39,6 +39,9 @@ int dp_load(struct dp *dp, struct dp_sizes sizes);
 int dp_open_or_load(struct dp *dp, struct dp_sizes sizes);
 /* Sets ATEOM_ACTOR_READY on the actor's entry, in place (by nat_gc_ctl). */
 int dp_actor_ready(const struct dp *dp, uint32_t ifindex);
+/* The actor's hook slot or policy changed: its open flows ask the hook
+ * again at their next packet (bpf/hook_cache.h). */
+int dp_hook_changed(const struct dp *dp, uint32_t ifindex, bool hooked);
 /* The sizes the opened datapath was loaded with (from its maps). */
 int dp_sizes_get(const struct dp *dp, struct dp_sizes *out);
 /* A datapath already pinned keeps its sizes: a request for other ones

@@ -81,6 +81,10 @@ int verb_policy(const struct ateom_args *a)
 	} else if (state_hook_set(&dp, ref.a.id, -1) || pol_forget_actor(&dp, ref.a.id)) {
 		goto out;
 	}
+	/* After the flip and the slot: open flows ask the new policy at
+	 * their next packet (bpf/hook_cache.h). */
+	if (dp_hook_changed(&dp, ref.ifindex, pol_active(&a->pol)))
+		goto out;
 	rc = policy_report(a, ref.a.id, &a->pol);
 out:
 	if (hook >= 0)

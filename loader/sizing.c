@@ -24,6 +24,8 @@ void dp_sizes_apply(struct datapath_bpf *skel, struct dp_sizes s)
 	bpf_map__set_max_entries(skel->maps.actors, s.max_actors);
 	bpf_map__set_max_entries(skel->maps.services, s.max_actors * ATEOM_MAX_EXPOSE);
 	bpf_map__set_max_entries(skel->maps.svc_rev, s.max_actors * ATEOM_MAX_EXPOSE);
+	bpf_map__set_max_entries(skel->maps.svc_flows,
+				 (s.max_actors + 1) * ATEOM_SVC_FLOW_BUCKETS);
 	bpf_map__set_max_entries(skel->maps.nat, s.nat_entries);
 	/* One count per (actor, remote) with pairs: at most one per pair. A
 	 * worker sized for one actor shares its ports with nobody and keeps no

@@ -411,6 +411,9 @@ static int up_write_maps(struct up_txn *t)
 	act.netmask_be = htonl(a->prefixlen ? ~0U << (32 - a->prefixlen) : 0);
 	act.id = t->id;
 	act.flags = attach_actor_flags(t->veth_mode);
+	if (t->hook_fd >= 0) /* its exposed ports answer clients past the hook */
+		act.flags |= ATEOM_ACTOR_HOOKED;
+	act.hook_gen = 1; /* pairs stamped 0 were never let through a hook */
 	act.nat_quota = a->nat_quota;
 	act.ident_ip_be = t->ident_be;
 	if (bpf_map_update_elem(t->dp.actors, &ifindex, &act, BPF_NOEXIST))

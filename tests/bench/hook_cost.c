@@ -18,6 +18,13 @@
  *   policy_denied  `--egress-mode deny --allow 203.0.113.0/24`: dropped by
  *                  default (a flow already reported: no event).
  *
+ * Each variant twice: cached, the slot set and the actor's hook generation
+ * bumped as the loader does (dp_hook_changed), so the flow's first packet
+ * asks the hook and the measured ones skip it (bpf/hook_cache.h: what an
+ * established flow pays); and uncached (hook_uncached_*), the generation
+ * bumped before every run, so every measured packet asks the hook (a flow's
+ * first packet after a change, and every packet of a denied flow).
+ *
  * The policy object is loaded as the loader loads it (sharing the
  * fixture's egress_hooks, stats and capture_orig) and the policies are
  * written by the loader's own pol_apply. Variants are interleaved in
@@ -126,22 +133,41 @@ static int set_variant(struct hook_env *e, enum variant v)
 	return fx_hook_set(e->f, slot, e->policy);
 }
 
-/* One run of each variant, checked: its verdict, and for the allowed ones
- * whether the hook's resume was taken (hook_allow counted) or not. */
+/* As the loader after a change of slot or policy. */
+static int bump(struct hook_env *e, enum variant v)
+{
+	return fx_hook_gen(e->f, e->f->if_a1, v != V_EMPTY) ? -1 : 0;
+}
+
+/* Two runs of each variant after a bump, checked: the verdict; the first
+ * asks the hook (hook_allow counted for the allowed ones), the second
+ * skips it (hook_cached counted) unless denied. */
 static int check_variant(struct hook_env *e, const struct fx_scn *s, enum variant v)
 {
 	struct fx_result r;
-	uint64_t before = fx_counter(e->f, 1, ATEOM_STAT_HOOK_ALLOW, NULL), after;
-	bool hooked_allow = v != V_EMPTY && var[v].verdict == FX_REDIRECT;
+	bool allowed = var[v].verdict == FX_REDIRECT;
 
-	if (fx_run(e->f, s->prog_fd, s->ifindex, s->pkt, s->len, NULL, 1, &r))
+	if (bump(e, v))
 		return -1;
-	after = fx_counter(e->f, 1, ATEOM_STAT_HOOK_ALLOW, NULL);
-	if (r.retval != var[v].verdict || (after != before) != hooked_allow) {
-		fprintf(stderr, "hook-cost: %s: verdict %u (expected %u), hook_allow +%llu\n",
-			var[v].name, r.retval, var[v].verdict,
-			(unsigned long long)(after - before));
-		return -1;
+	for (int i = 0; i < 2; i++) {
+		uint64_t a0 = fx_counter(e->f, 1, ATEOM_STAT_HOOK_ALLOW, NULL);
+		uint64_t c0 = fx_counter(e->f, 1, ATEOM_STAT_HOOK_CACHED, NULL);
+		bool want_allow = i == 0 && v != V_EMPTY && allowed;
+		bool want_cached = i == 1 && allowed;
+
+		if (fx_run(e->f, s->prog_fd, s->ifindex, s->pkt, s->len, NULL, 1, &r))
+			return -1;
+		uint64_t a1 = fx_counter(e->f, 1, ATEOM_STAT_HOOK_ALLOW, NULL);
+		uint64_t c1 = fx_counter(e->f, 1, ATEOM_STAT_HOOK_CACHED, NULL);
+
+		if (r.retval != var[v].verdict || (a1 != a0) != want_allow ||
+		    (c1 != c0) != want_cached) {
+			fprintf(stderr, "hook-cost: %s run %d: verdict %u (expected %u), "
+				"hook_allow +%llu, hook_cached +%llu\n", var[v].name, i, r.retval,
+				var[v].verdict, (unsigned long long)(a1 - a0),
+				(unsigned long long)(c1 - c0));
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -165,11 +191,11 @@ static double iq_mean(const uint32_t *d, int n)
 
 int hook_cost(struct fx *f, double base)
 {
-	static uint32_t d[V_MAX][RUNS];
+	static uint32_t d[V_MAX][RUNS], u[V_MAX][RUNS];
 	struct hook_env e = { .f = f, .pol = POL_CLOSED, .resume_only = -1 };
 	struct fx_result r;
 	struct fx_scn s;
-	double ns[V_MAX], iqm[V_MAX];
+	double ns[V_MAX], iqm[V_MAX], uns[V_MAX], uiqm[V_MAX];
 	int rc = -1;
 
 	fx_std_setup(f);
@@ -186,24 +212,40 @@ int hook_cost(struct fx *f, double base)
 			goto out;
 	for (int b = 0; b < BLOCKS; b++) {
 		for (int v = 0; v < V_MAX; v++) {
-			if (set_variant(&e, v))
+			/* Cached: one packet through the hook, then measured. */
+			if (set_variant(&e, v) || bump(&e, v) ||
+			    fx_run(f, s.prog_fd, s.ifindex, s.pkt, s.len, NULL, 1, &r))
 				goto out;
 			for (int i = 0; i < PER_BLOCK; i++) {
 				if (fx_run(f, s.prog_fd, s.ifindex, s.pkt, s.len, NULL, 1, &r))
 					goto out;
 				d[v][b * PER_BLOCK + i] = r.duration;
 			}
+			for (int i = 0; i < PER_BLOCK; i++) {
+				if (bump(&e, v) ||
+				    fx_run(f, s.prog_fd, s.ifindex, s.pkt, s.len, NULL, 1, &r))
+					goto out;
+				u[v][b * PER_BLOCK + i] = r.duration;
+			}
 		}
 	}
 	printf("# egress hook: from_actor, established TCP, %d single runs per variant "
-	       "(interleaved)\n", RUNS);
+	       "(interleaved); cached = verdict cache hit, uncached = generation "
+	       "bumped before each run\n", RUNS);
 	for (int v = 0; v < V_MAX; v++) {
 		ns[v] = median(d[v], RUNS) - base;
 		iqm[v] = iq_mean(d[v], RUNS);
+		uns[v] = median(u[v], RUNS) - base;
+		uiqm[v] = iq_mean(u[v], RUNS);
 		printf("hook_%s_ns %.0f\n", var[v].name, ns[v]);
+		printf("hook_uncached_%s_ns %.0f\n", var[v].name, uns[v]);
 	}
-	for (int v = V_EMPTY + 1; v < V_MAX; v++)
+	/* Both against the empty slot as an established flow pays it. */
+	for (int v = V_EMPTY + 1; v < V_MAX; v++) {
 		printf("hook_added_%s_ns %.1f\n", var[v].name, iqm[v] - iqm[V_EMPTY]);
+		printf("hook_added_uncached_%s_ns %.1f\n", var[v].name,
+		       uiqm[v] - iqm[V_EMPTY]);
+	}
 	rc = 0;
 out:
 	set_variant(&e, V_EMPTY);

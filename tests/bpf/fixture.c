@@ -95,6 +95,7 @@ int fx_open_sized(struct fx *f, uint32_t nat_entries)
 	f->nat_gc = bpf_map__fd(f->skel->maps.nat_gc);
 	f->stats = bpf_map__fd(f->skel->maps.stats);
 	f->hooks = bpf_map__fd(f->skel->maps.egress_hooks);
+	f->svc_flows = bpf_map__fd(f->skel->maps.svc_flows);
 	f->frag_out = bpf_map__fd(f->skel->maps.frag_out);
 	f->frag_in = bpf_map__fd(f->skel->maps.frag_in);
 	f->ncpus = libbpf_num_possible_cpus();
@@ -183,6 +184,18 @@ int fx_stats_zero(struct fx *f)
 	return err || n != f->n_stats ? -1 : 0;
 }
 
+/* svc_flows is an array: every bucket zeroed, in one call. */
+static int svc_flows_clear(struct fx *f)
+{
+	static struct ateom_svc_flow_bucket zero[(FX_ACTORS + 1) * ATEOM_SVC_FLOW_BUCKETS];
+	static uint32_t keys[(FX_ACTORS + 1) * ATEOM_SVC_FLOW_BUCKETS];
+	uint32_t n = sizeof(keys) / sizeof(keys[0]);
+
+	for (uint32_t i = 0; i < n; i++)
+		keys[i] = i;
+	return bpf_map_update_batch(f->svc_flows, keys, zero, &n, NULL) ? -1 : 0;
+}
+
 int fx_reset(struct fx *f)
 {
 	struct ateom_config none = { 0 };
@@ -211,7 +224,21 @@ int fx_reset(struct fx *f)
 	for (uint32_t id = 0; id <= FX_ACTORS; id++)
 		if (fx_ttl_rl_set(f, id, 0))
 			return -1;
+	if (svc_flows_clear(f))
+		return -1;
 	return fx_stats_zero(f);
+}
+
+int fx_hook_gen(struct fx *f, int ifindex, bool hooked)
+{
+	uint8_t frame[PB_ETH_HLEN] = { 0 };
+	struct __sk_buff ctx = { .mark = ATEOM_GC_HOOK_GEN, .cb = { ifindex, hooked } };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = sizeof(frame),
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+
+	if (bpf_prog_test_run_opts(f->gc_ctl, &o))
+		return -errno;
+	return (int)o.retval;
 }
 
 int fx_ttl_rl_set(struct fx *f, uint32_t id, uint64_t tat)
@@ -269,6 +296,7 @@ int fx_add_actor(struct fx *f, int ifindex, uint32_t id)
 		.netmask_be = FX_NETMASK,
 		.ident_ip_be = htonl(ATEOM_IDENT_BASE + id),
 		.nat_quota = ATEOM_NAT_DEFAULT_QUOTA,
+		.hook_gen = 1, /* as `up` starts it */
 	};
 
 	snprintf(a.name, sizeof(a.name), "actor-%u", id);

@@ -93,7 +93,7 @@ struct fx {
 	struct datapath_bpf *skel;
 	int from_actor, from_pod, resume, to_actor, gc_ctl; /* program fds */
 	int config, actors, services, svc_rev, nat, nat_gc, remote_pairs, snat_full, worker_flows, stats,
-	    hooks, ttl_rl; /* map fds */
+	    hooks, ttl_rl, svc_flows; /* map fds */
 	int frag_out, frag_in; /* fragment tracking (bpf/frag.h) */
 	uint32_t nat_max;         /* the NAT table's max_entries */
 	uint32_t n_stats;         /* the stats map's entries: FX_STATS */
@@ -143,6 +143,10 @@ int fx_gc_get(struct fx *f, struct ateom_gc *g);
  * with ATEOM_GC_RELEASE, as the loader's dp_nat_release runs it; returns
  * the program's retval (0) or -errno. */
 int fx_gc_release(struct fx *f, uint8_t proto, uint16_t port);
+/* The actor's hook slot or policy changed: nat_gc_ctl with
+ * ATEOM_GC_HOOK_GEN, as the loader's dp_hook_changed runs it (its hook_gen
+ * bumped, ATEOM_ACTOR_HOOKED set or cleared); the program's retval or -errno. */
+int fx_hook_gen(struct fx *f, int ifindex, bool hooked);
 
 struct fx_result {
 	uint32_t retval;

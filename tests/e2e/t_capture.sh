@@ -111,3 +111,58 @@ test_capture_redsocks() {
 	down 1 a2
 	check_eq "a2 down: its table is gone" "" "$(capture_tables "$p")"
 }
+
+# check_no_get_from DESC NS PROTO IP PORT BIND_PORT: no answer to a request
+# sent from BIND_PORT.
+check_no_get_from() {
+	local desc="$1" ns="$2" proto="$3" ip="$4" port="$5" bind="$6" rc=0 ans
+	ans=$(in_ns "$ns" "$PROBE" "$proto-get" "$ip" "$port" --bind-port "$bind" --timeout 1.5 2>&1) ||
+		rc=$?
+	if ((rc != 0)); then ok "$desc"; else
+		fail "$desc" "command: probe $proto-get $ip $port --bind-port $bind in $ns" \
+			"expected: no answer" "got: $ans"
+	fi
+}
+
+# An actor in deny mode and one in capture mode answer inbound connections
+# on their exposed ports (the replies pass the hook: they go back to the
+# client that connected), while a connection either opens itself from an
+# exposed port to another host is still denied / captured.
+test_capture_exposed_ports_answer() {
+	std_topo cxp
+	sized_for 1 2
+	local p st
+	p=$(pin 1)
+	capture_cgroup
+	e2e_actor a2
+	serve inet tcp 7000
+	serve a-a1 tcp 80 --tag a1
+	serve a-a2 tcp 80 --tag a2
+	proxy_start
+	up 1 a1 --egress-mode deny --expose 8080:80/tcp --expose 8081:81/tcp
+	up 1 a2 --veth ateom1 --egress-mode capture --capture-cgroup "$CG" \
+		--expose 9080:80/tcp --expose 9081:81/tcp
+
+	check_get "a1 (deny) answers inet on its exposed port" inet tcp 192.0.2.11 8080 \
+		'^peer=203\.0\.113\.10:[0-9]+ local=10\.200\.0\.2:80 tag=a1$'
+	check_get "a1 (deny) answers the node too" node tcp 192.0.2.11 8080 'tag=a1$'
+	check_get "a2 (capture) answers inet on its exposed port" inet tcp 192.0.2.11 9080 \
+		'^peer=203\.0\.113\.10:[0-9]+ local=10\.200\.0\.2:80 tag=a2$'
+	check_no_get_from "a1 (deny): from exposed port 81 to inet:7000, denied" a-a1 tcp \
+		203.0.113.10 7000 81
+	check_no_get_from "a1 (deny): from exposed port 81 to the node that called it, denied" \
+		a-a1 tcp 192.0.2.1 7000 81
+	check_get "a2 (capture): from exposed port 81 to inet:7000, captured to the proxy" a-a2 tcp \
+		203.0.113.10 7000 '^peer=192\.0\.2\.11:[0-9]+ local=203\.0\.113\.10:7000$' --bind-port 81
+	check_match "redsocks got a2's connection from port 81 (SO_ORIGINAL_DST)" \
+		'169\.254\.18\.2:81->203\.0\.113\.10:7000' "$(cat "$T/redsocks.log")"
+	st=$(status_json 1)
+	check_range "a1: exposed-port replies past the hook (hook_reply)" 1 100000 \
+		"$(jfield "$st" '[a for a in d["actors"] if a["name"] == "a1"][0]["counters"]["hook_reply"]["packets"]')"
+	check_range "a1: its own connection from port 81 denied (deny_default)" 1 100000 \
+		"$(jfield "$st" '[a for a in d["actors"] if a["name"] == "a1"][0]["counters"]["deny_default"]["packets"]')"
+	check_range "a2: exposed-port replies past the hook (hook_reply)" 1 100000 \
+		"$(jfield "$st" '[a for a in d["actors"] if a["name"] == "a2"][0]["counters"]["hook_reply"]["packets"]')"
+	check_range "a2: its own connection captured" 1 100000 \
+		"$(jfield "$st" '[a for a in d["actors"] if a["name"] == "a2"][0]["counters"]["capture"]["packets"]')"
+}

@@ -93,3 +93,32 @@ test_policy_open_connection() {
 	must atn w1 policy --actor a1 --pin-dir "$p" --egress-mode deny --allow 203.0.113.10:7001/tcp
 	check_no_get "after: the same destination denied" a-a1 tcp 203.0.113.10 7000
 }
+
+# An open flow (one UDP socket sending all along: one NAT pair whose
+# verdict the datapath caches) meets a policy change at its next packet.
+test_policy_open_flow_cached() {
+	std_topo polf
+	local p n_before n_after srv
+	p=$(pin 1)
+	serve inet udp 7002
+	srv="$T/srv-inet-udp-7002.log"
+	up 1 a1 --egress-mode deny --allow 203.0.113.10:7002/udp
+	in_ns a-a1 "$PY" "$E2E_ROOT/tests/e2e/flood.py" trickle 203.0.113.10 7002 4 \
+		>"$T/trickle.log" 2>&1 &
+	topo_track_pid $!
+	wait_line "$srv" '^peer=' 100 || true
+	sleep 0.5
+	check_range "the open flow gets through" 2 100000 "$(grep -c '^peer=' "$srv")"
+	check_range "after its first datagram it skips the hook (hook_cached)" 1 100000 \
+		"$(actor_count 1 a1 hook_cached)"
+	must atn w1 policy --actor a1 --pin-dir "$p" --egress-mode deny \
+		--allow 203.0.113.10:7001/udp
+	sleep 0.5
+	n_before=$(grep -c '^peer=' "$srv")
+	wait_line "$T/trickle.log" '^sent' 200 || true
+	n_after=$(grep -c '^peer=' "$srv")
+	check_eq "after the change, not one more datagram of the open flow arrives" \
+		"$n_before" "$n_after"
+	check_range "its datagrams denied (deny_default)" 50 100000 \
+		"$(actor_count 1 a1 deny_default)"
+}
