@@ -9,7 +9,9 @@
 # Formula constants (README "Memory"); change them only with the README.
 MEM_QUOTA=16384         # default --nat-quota (pairs); two entries a pair
 MEM_FIXED=$((230 * 1024)) # programs (~160 KB) and the fixed small tables
-MEM_STAT_CPU=960        # per actor id (and id 0) per CPU: 60 counters x 16 B
+MEM_STAT_CPU=992        # per actor id (and id 0) per CPU: 62 counters x 16 B
+MEM_SVCF=21800          # per actor id (and id 0): svc_flows, 256 buckets of 4
+			# client records
 MEM_HASH_CPU=300        # per CPU: the hash maps' bucket locks
 MEM_FLOW_LO=60          # bytes per live NAT entry, bounds
 MEM_FLOW_HI=400
@@ -32,7 +34,8 @@ mem_expected() {
 	local a=$1 cpus=$2 n r=0
 	n=$(pow2 $((2 * MEM_QUOTA * a)))
 	((a > 1)) && r=$(pow2 $((MEM_QUOTA * a)))
-	echo $((16 * n + 16 * r + MEM_STAT_CPU * (a + 1) * cpus + MEM_HASH_CPU * cpus + MEM_FIXED))
+	echo $((16 * n + 16 * r + MEM_STAT_CPU * (a + 1) * cpus + MEM_SVCF * (a + 1) + \
+		MEM_HASH_CPU * cpus + MEM_FIXED))
 }
 
 # sizes PIN: "name=max_entries" of every map of the datapath, sorted.
@@ -50,7 +53,8 @@ check_sizes() {
 		"datapath.rodata=1" "egress_hooks=256" "frag_ids=1" "frag_in=1024" \
 		"frag_out=$((16 * (a + 1)))" "nat=$((2 * MEM_QUOTA * a))" "nat_gc=1" \
 		"remote_pairs=$remote" "services=$((16 * a))" "snat_full=256" \
-		"stats=$((stat_max * (a + 1)))" "svc_rev=$((16 * a))" "ttl_rl=$((a + 1))" \
+		"stats=$((stat_max * (a + 1)))" "svc_flows=$((256 * (a + 1)))" \
+		"svc_rev=$((16 * a))" "ttl_rl=$((a + 1))" \
 		"worker_flows=256" |
 		sort | xargs)
 	check_eq "max actors $a: every map sized as README says" "$want" "$(sizes "$p")"
