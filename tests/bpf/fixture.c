@@ -2,6 +2,7 @@
 /* BPF_PROG_TEST_RUN fixture for the datapath (see fixture.h). */
 #include "fixture.h"
 #include "sizing.h"
+#include "timeouts.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -262,12 +263,9 @@ void fx_std_config(const struct fx *f, struct ateom_config *c)
 	c->pod_ip_be = FX_POD_IP;
 	c->snat_port_min = f->snat_min;
 	c->snat_port_max = f->snat_max;
-	c->tcp_est_timeout_ns = 7200 * FX_SEC;
-	c->tcp_syn_timeout_ns = 120 * FX_SEC;
-	c->tcp_closing_timeout_ns = 10 * FX_SEC;
-	c->udp_timeout_ns = 60 * FX_SEC;
-	c->udp_query_timeout_ns = 60 * FX_SEC; /* as UDP: rows use port 53 */
-	c->icmp_timeout_ns = 30 * FX_SEC;
+	/* The timeouts the loader writes (production), not convenient ones:
+	 * a row that needs others sets them itself. */
+	ateom_timeouts_default(c);
 	c->gc_interval_ns = 1 * FX_SEC;
 	c->port_key[0] = FX_PORT_KEY0;
 	c->port_key[1] = FX_PORT_KEY1;

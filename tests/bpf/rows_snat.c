@@ -41,9 +41,10 @@ static void prep_port_closed(struct fx *f)
 {
 	prep_port_held_by(f, 1, 20, FIN_IN, ATEOM_SEEN_FIN);
 }
+/* Closed both ways just now: within the 1 s closing timeout. */
 static void prep_port_closing(struct fx *f)
 {
-	prep_port_held_by(f, 1, 5, FIN_IN, ATEOM_SEEN_FIN);
+	prep_port_held_by(f, 1, 0, FIN_IN, ATEOM_SEEN_FIN);
 }
 /* Only the remote has closed (a FIN one way): the actor may still send. */
 static void prep_port_half_closed(struct fx *f) { prep_port_held_by(f, 1, 20, FIN_IN, 0); }
@@ -56,18 +57,19 @@ static void prep_port_reset(struct fx *f)
 static void prep_port_unanswered(struct fx *f) { prep_port_held_by(f, 1, 20, 0, 0); }
 static void prep_port_stale_a2(struct fx *f) { prep_port_held_by(f, 2, 20, ANSWERED, 0); }
 
-/* The same for a UDP flow (timeout 60 s) and a ping (30 s), idle `age` s. */
+/* The same for a DNS flow (the production udp-query timeout, 30 s) and a
+ * ping (60 s), idle `age` s. */
 static void prep_udp_port_held(struct fx *f, unsigned age)
 {
 	assert_int_equal(fx_snat_pair_put(f, f->if_a1, 1, IPPROTO_UDP, APORT_UDP + 99,
 					  FX_REMOTE_IP, 53, range_port(FIRST_PORT), ago(age)), 0);
 }
-static void prep_udp_port_stale(struct fx *f) { prep_udp_port_held(f, 61); }
-static void prep_udp_port_busy(struct fx *f) { prep_udp_port_held(f, 50); }
+static void prep_udp_port_stale(struct fx *f) { prep_udp_port_held(f, 31); }
+static void prep_udp_port_busy(struct fx *f) { prep_udp_port_held(f, 25); }
 static void prep_icmp_id_stale(struct fx *f)
 {
 	assert_int_equal(fx_snat_pair_put(f, f->if_a1, 1, IPPROTO_ICMP, ICMP_ID + 1,
-					  FX_REMOTE_IP, 0, range_port(FIRST_PORT), ago(31)), 0);
+					  FX_REMOTE_IP, 0, range_port(FIRST_PORT), ago(61)), 0);
 }
 
 /* A stale pair was reclaimed: both its halves are gone (the new pair holds
