@@ -680,16 +680,15 @@ static int apply(struct ateom_args *a, const struct flag *f, const char *v,
 		if (r || n == 0)
 			return fail(err, errlen, "--capture-port %s: must be 1..65535", quote(q, v));
 		a->pol.capture_port = (uint16_t)n;
-		a->pol.port_given = a->pol.given = true;
+		a->pol.port_given = true;
 		return 0;
 	case F_ICMP_ECHO:
-		a->pol.icmp_echo = a->pol.given = true;
+		a->pol.icmp_echo = true;
 		return 0;
 	case F_ALWAYS_DENY:
 		if (strcmp(v, "on") && strcmp(v, "off"))
 			return fail(err, errlen, "--always-deny %s: must be on or off", quote(q, v));
 		a->pol.no_always_deny = !strcmp(v, "off");
-		a->pol.given = true;
 		return 0;
 	case F_CAPTURE_CGROUP:
 		if (v[0] != '/' || strlen(v) >= sizeof(a->capture_cgroup))

@@ -204,8 +204,7 @@ static int tc_attach(struct nl *nl, int ifindex, enum nl_tc_hook hook,
 		err = nl_tc_bpf_attach(nl, ifindex, hook, prog->fd, "ateomnet", ATEOM_TC_PRIO,
 				       ATEOM_TC_HANDLE);
 	if (err)
-		return ateom_fail("cannot attach tc filter: %s%s%s", strerror(-err),
-				  nl_error(nl)[0] ? ": " : "", nl_error(nl));
+		return nl_fail(nl, err, "cannot attach tc filter");
 	return 0;
 }
 

@@ -46,8 +46,9 @@ static const char *ip4(uint32_t be, char *buf)
 	return inet_ntop(AF_INET, &be, buf, INET_ADDRSTRLEN);
 }
 
-/* ADD's result, printed inside up's transaction: if it cannot be written,
- * the actor is taken down again (exit 1 means nothing was made). */
+/* ADD's record (for GC) and result, inside up's transaction: if either
+ * cannot be written, the actor is taken down again (exit 1 means nothing
+ * was made; an attachment GC would not know must not stay). */
 static int add_result(const struct out_up *r, void *ctx)
 {
 	const struct cni_req *req = ctx;
@@ -72,8 +73,14 @@ static int add_result(const struct out_up *r, void *ctx)
 			"ips", ipc,
 			"routes", "dst", "0.0.0.0/0", "gw", gwip,
 			"dns");
-	if (emit(doc))
+	if (cni_record_add(req)) {
+		json_decref(doc);
+		return -1;
+	}
+	if (emit(doc)) {
+		cni_record_del(req);
 		return ateom_fail("cannot write the CNI result");
+	}
 	return 0;
 }
 
@@ -81,9 +88,6 @@ static int cmd_add(struct cni_req *req)
 {
 	if (ateom_up(&req->args, add_result, req))
 		return cni_error(req->version, CNI_ERR_RUNTIME, ateom_errmsg(), NULL);
-	if (cni_record_add(req))
-		fprintf(stderr, "ateomnet (CNI ADD): %s (GC will not know this attachment)\n",
-			ateom_errmsg());
 	return 0;
 }
 

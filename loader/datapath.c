@@ -89,11 +89,6 @@ static void pin_path(const char *dir, const char *name, char *out, size_t len)
 		out[0] = '\0';
 }
 
-void dp_link_path(const struct dp *dp, const char *ifname, char *out, size_t len)
-{
-	snprintf(out, len, "%s/links/%s", dp->dir, ifname);
-}
-
 static uint32_t prog_id(int fd)
 {
 	struct bpf_prog_info info = {};

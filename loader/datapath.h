@@ -63,7 +63,5 @@ int dp_gc(const struct dp *dp, bool start);
  * may hold it), counting each off its actor's quota. */
 int dp_nat_release(const struct dp *dp, uint8_t proto, uint16_t port);
 
-/* Pin path of a tcx link for an interface: DIR/links/IFNAME. */
-void dp_link_path(const struct dp *dp, const char *ifname, char *out, size_t len);
 
 #endif

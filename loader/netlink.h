@@ -32,6 +32,8 @@ int nl_open(struct nl *nl);
 int nl_open_in_netns(struct nl *nl, int netns_fd);
 void nl_close(struct nl *nl);
 const char *nl_error(const struct nl *nl);
+/* ateom_fail("WHAT: strerror(-err): the kernel's extack message"); -1. */
+int nl_fail(const struct nl *nl, int err, const char *what);
 
 struct nl_link {
 	int ifindex;

@@ -46,12 +46,3 @@ int nl_host_add(struct nl *nl, int ifindex, uint32_t addr_be, const unsigned cha
 	return err;
 }
 
-int nl_host_del(struct nl *nl, int ifindex, uint32_t addr_be)
-{
-	int err = host_route(nl, RTM_DELROUTE, 0, ifindex, addr_be);
-
-	if (err && err != -ESRCH && err != -ENODEV)
-		return err;
-	err = host_neigh(nl, RTM_DELNEIGH, 0, ifindex, addr_be, NULL);
-	return err && err != -ENOENT && err != -ENODEV ? err : 0;
-}

@@ -11,7 +11,5 @@
 /* addr/32 dev ifindex scope link, plus a permanent neighbour entry
  * addr -> mac on ifindex (the actor never answers ARP for its identity). */
 int nl_host_add(struct nl *nl, int ifindex, uint32_t addr_be, const unsigned char mac[6]);
-/* Both gone (already gone is fine). */
-int nl_host_del(struct nl *nl, int ifindex, uint32_t addr_be);
 
 #endif

@@ -16,6 +16,7 @@
 #include <sys/time.h>
 #include <linux/netlink.h>
 
+#include "errmsg.h"
 #include "nl_priv.h"
 
 /* Large enough for a link dump batch: the kernel sizes dump skbs after the
@@ -100,6 +101,11 @@ void nl_close(struct nl *nl)
 const char *nl_error(const struct nl *nl)
 {
 	return nl->err;
+}
+
+int nl_fail(const struct nl *nl, int err, const char *what)
+{
+	return ateom_fail("%s: %s%s%s", what, strerror(-err), nl->err[0] ? ": " : "", nl->err);
 }
 
 /* ---- request / reply plumbing -------------------------------------------- */

@@ -331,21 +331,27 @@ static int cgroup_link(const struct pol *p, const char *cgroup)
 	return link;
 }
 
-/* The new link replaces the pinned one (the old link goes with its pin). */
-static int cgroup_commit(const struct dp *dp, int link)
+int pol_cgroup_commit(const struct dp *dp, int link)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
 
+	/* Pinned aside, then renamed over the old pin in one step: a failure
+	 * leaves the worker's link as it was. */
 	path_of(dp->dir, CGROUP_LINK, path, sizeof(path));
-	unlink(path);
-	if (bpf_obj_pin(link, path))
+	snprintf(tmp, sizeof(tmp), "%s_new", path); /* bpffs names take no dot */
+	unlink(tmp);
+	if (bpf_obj_pin(link, tmp))
+		return ateom_fail("cannot pin %s: %s", tmp, strerror(errno));
+	if (rename(tmp, path)) {
+		unlink(tmp);
 		return ateom_fail("cannot pin %s: %s", path, strerror(errno));
+	}
 	return 0;
 }
 
 
 int pol_setup(const struct dp *dp, uint32_t id, const struct pol_spec *spec,
-	      const char *cgroup, int *hook_fd)
+	      const char *cgroup, int *hook_fd, int *cg_link)
 {
 	bool capture = spec->mode == ATEOM_EGRESS_CAPTURE, had_table;
 	uint32_t inner_id;
@@ -376,12 +382,18 @@ int pol_setup(const struct dp *dp, uint32_t id, const struct pol_spec *spec,
 			capture_table_set(dp->capture_orig, id, false);
 		goto out;
 	}
-	if (link >= 0 && cgroup_commit(dp, link))
-		goto out;
 	if (spec->mode != ATEOM_EGRESS_CAPTURE && capture_table_set(dp->capture_orig, id, false))
 		goto out;
 	*hook_fd = dup(p.prog);
 	rc = *hook_fd < 0 ? ateom_fail("dup: %s", strerror(errno)) : 0;
+	if (!rc && link >= 0) {
+		if (cg_link) { /* the caller pins it at its own last step */
+			*cg_link = link;
+			link = -1;
+		} else if (pol_cgroup_commit(dp, link)) {
+			rc = -1;
+		}
+	}
 out:
 	if (link >= 0)
 		close(link);

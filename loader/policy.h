@@ -38,7 +38,12 @@ bool pol_cgroup_attached(const struct dp *dp);
  * per worker), and returns in *hook_fd the program for the actor's hook
  * slot (the caller closes it). */
 int pol_setup(const struct dp *dp, uint32_t id, const struct pol_spec *spec,
-	      const char *cgroup, int *hook_fd);
+	      const char *cgroup, int *hook_fd, int *cg_link);
+/* cg_link non-NULL: the new cgroup link is not pinned but handed back
+ * (-1 when none), for the caller to pin with pol_cgroup_commit as its last
+ * step; NULL: pinned here, once the policy is in. The commit replaces the
+ * worker's link in one rename, or leaves it as it was. */
+int pol_cgroup_commit(const struct dp *dp, int link);
 
 /* Clears actor id's policy when the policy object is pinned (down). */
 int pol_forget_actor(const struct dp *dp, uint32_t id);

@@ -152,7 +152,6 @@ int pol_add_rule(struct pol_spec *p, const char *s, uint8_t action, char *err, s
 		return fail(err, errlen, "%s \"%s\": at most %d rules (--allow and --deny) per "
 			    "actor", flag, s, ATEOM_POL_MAX_RULES);
 	p->rules[p->n_rules++] = r;
-	p->given = true;
 	return 0;
 }
 
@@ -169,7 +168,6 @@ int pol_add_cluster(struct pol_spec *p, const char *s, char *err, size_t errlen)
 		return fail(err, errlen, "--cluster-cidr \"%s\": at most %d", s,
 			    ATEOM_POL_MAX_CLUSTER);
 	p->cluster[p->n_cluster++] = r;
-	p->given = true;
 	return 0;
 }
 
@@ -187,7 +185,6 @@ int pol_add_resolver(struct pol_spec *p, const char *s, char *err, size_t errlen
 		return fail(err, errlen, "--resolver %s: at most %d resolvers", s,
 			    ATEOM_POL_MAX_RESOLVERS);
 	p->resolvers_be[p->n_resolvers++] = htonl(ip);
-	p->given = true;
 	return 0;
 }
 

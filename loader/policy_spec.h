@@ -11,7 +11,6 @@
 #include "ateomnet.h"
 
 struct pol_spec {
-	bool given;                   /* any policy flag was given */
 	bool mode_given;
 	uint8_t mode;                 /* enum ateom_egress_mode */
 	struct ateom_rule rules[ATEOM_POL_MAX_RULES]; /* --allow and --deny */

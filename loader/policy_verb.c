@@ -75,7 +75,7 @@ int verb_policy(const struct ateom_args *a)
 	if (pol_active(&a->pol)) {
 		/* Written and flipped first, then put in the slot: until then
 		 * the actor's old policy (or none) holds. */
-		if (pol_setup(&dp, ref.a.id, &a->pol, a->capture_cgroup, &hook) ||
+		if (pol_setup(&dp, ref.a.id, &a->pol, a->capture_cgroup, &hook, NULL) ||
 		    state_hook_set(&dp, ref.a.id, hook))
 			goto out;
 	} else if (state_hook_set(&dp, ref.a.id, -1) || pol_forget_actor(&dp, ref.a.id)) {

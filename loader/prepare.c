@@ -38,8 +38,7 @@ static int attach_pod(const struct ateom_args *a, struct dp *dp, bool *attached,
 		goto out;
 	}
 	if (err) {
-		ateom_fail("cannot read the pod interface: %s%s%s", strerror(-err),
-			   nl_error(&nl)[0] ? ": " : "", nl_error(&nl));
+		nl_fail(&nl, err, "cannot read the pod interface");
 		goto out;
 	}
 	if (dp_config_get(dp, &cfg))
@@ -101,7 +100,8 @@ int verb_prepare(const struct ateom_args *a)
 	double t0 = sys_now_ms();
 	struct out_prepare r = { 0 };
 	char dir[PATH_MAX];
-	bool created = false, attached = false, on_pod = false;
+	bool created = false, attached = false, on_pod = false, cfg_saved = false;
+	struct ateom_config old_cfg;
 	struct dp dp;
 	int lock = -1, rc = -1;
 
@@ -122,11 +122,12 @@ int verb_prepare(const struct ateom_args *a)
 	struct dp_sizes have;
 
 	if (dp_open_or_load(&dp, want) || dp_sizes_check(&dp, want) || dp_sizes_get(&dp, &have) ||
-	    set_timeouts(&dp, a))
+	    dp_config_get(&dp, &old_cfg))
 		goto undo;
+	cfg_saved = true; /* a refusal below puts it back (timeouts, pod ifindex) */
 	r.nat_entries = have.nat_entries;
 	r.max_actors = have.max_actors;
-	if (attach_pod(a, &dp, &attached, &on_pod))
+	if (attach_pod(a, &dp, &attached, &on_pod) || set_timeouts(&dp, a))
 		goto undo;
 	r.pod_if = on_pod ? a->pod_if : NULL;
 	r.attached = attached;
@@ -141,6 +142,8 @@ int verb_prepare(const struct ateom_args *a)
 	goto out;
 
 undo:
+	if (cfg_saved && !dp.loaded_now)
+		dp_config_set(&dp, &old_cfg);
 	if (attached)
 		detach_pod(a, &dp);
 	if (dp.loaded_now)

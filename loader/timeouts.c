@@ -34,11 +34,6 @@ const char *ateom_timeout_name(enum ateom_timeout t)
 	return tos[t].name;
 }
 
-uint32_t ateom_timeout_default(enum ateom_timeout t)
-{
-	return tos[t].def;
-}
-
 static __u64 *field(struct ateom_config *c, enum ateom_timeout t)
 {
 	switch (t) {

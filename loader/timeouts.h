@@ -25,7 +25,6 @@ enum ateom_timeout {
 
 /* "tcp-est" ...: the flag is --timeout-NAME, the JSON key NAME with '_'. */
 const char *ateom_timeout_name(enum ateom_timeout t);
-uint32_t ateom_timeout_default(enum ateom_timeout t);
 /* Seconds from config (rounded down). */
 uint32_t ateom_timeout_get(const struct ateom_config *c, enum ateom_timeout t);
 void ateom_timeout_set(struct ateom_config *c, enum ateom_timeout t, uint32_t secs);

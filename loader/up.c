@@ -62,13 +62,9 @@ struct up_txn {
 	uint32_t ident_be;         /* the actor's identity toward the worker */
 	bool hook_set;
 	bool pol_set;              /* the actor's egress policy written */
+	int cg_link;               /* --capture-cgroup's new link, pinned last */
 };
 
-static int nl_fail(struct nl *nl, int err, const char *what)
-{
-	return ateom_fail("%s: %s%s%s", what, strerror(-err), nl_error(nl)[0] ? ": " : "",
-			  nl_error(nl));
-}
 
 /* Is the actor netns's eth0 the peer of the veth of this actor already
  * there? Both ends name each other, and the worker side's peer netns is the
@@ -373,7 +369,8 @@ static int up_write_maps(struct up_txn *t)
 	/* An egress policy is the hook of this actor (policy.h). */
 	if (pol_active(&a->pol)) {
 		t->pol_set = true;
-		if (pol_setup(&t->dp, t->id, &a->pol, a->capture_cgroup, &t->hook_fd))
+		if (pol_setup(&t->dp, t->id, &a->pol, a->capture_cgroup, &t->hook_fd,
+			      &t->cg_link))
 			return -1;
 	}
 	/* The hook slot is filled (or emptied) before the actor entry makes
@@ -508,7 +505,8 @@ static void up_rollback(struct up_txn *t)
 		bpf_map_delete_elem(t->dp.actors, &ifindex);
 		state_remote_share_update(&t->dp);
 	}
-	if (t->hook_set)
+	/* (A policy may have made a capture table before the slot was set.) */
+	if (t->hook_set || t->pol_set)
 		state_hook_set(&t->dp, t->id, -1);
 	if (t->pol_set)
 		pol_forget_actor(&t->dp, t->id);
@@ -555,7 +553,7 @@ int verb_up(const struct ateom_args *a)
 
 int ateom_up(const struct ateom_args *a, up_report_fn report, void *ctx)
 {
-	struct up_txn t = { .a = a, .netns_fd = -1, .lock_fd = -1, .hook_fd = -1 };
+	struct up_txn t = { .a = a, .netns_fd = -1, .lock_fd = -1, .hook_fd = -1, .cg_link = -1 };
 	double t0 = sys_now_ms();
 	char dir[PATH_MAX];
 	int rc = -1;
@@ -586,6 +584,10 @@ int ateom_up(const struct ateom_args *a, up_report_fn report, void *ctx)
 		goto out_undo;
 	if (up_write_maps(&t) || up_attach_pod(&t) || up_mark_ready(&t))
 		goto out_undo;
+	/* The worker's SO_ORIGINAL_DST link moves to --capture-cgroup last:
+	 * everything before can still be undone without it. */
+	if (t.cg_link >= 0 && pol_cgroup_commit(&t.dp, t.cg_link))
+		goto out_undo;
 	/* The report is part of the transaction: exit 1 always means nothing
 	 * changed, so a report that cannot be written undoes the rest. */
 	if (up_report(&t, sys_now_ms() - t0, report, ctx))
@@ -602,6 +604,8 @@ out:
 		close(t.netns_fd);
 	if (t.hook_fd >= 0)
 		close(t.hook_fd);
+	if (t.cg_link >= 0)
+		close(t.cg_link);
 	nl_close(&t.wnl);
 	nl_close(&t.anl);
 	free(t.acts);

@@ -179,4 +179,10 @@ test_prepare_refused() {
 	up 1 a1
 	serve a-a1 tcp 80 --tag a1
 	check_get "the prepared datapath still serves" node tcp 192.0.2.11 80 'tag=a1$'
+	# A refusal after the timeouts were parsed changes none of them.
+	in_ns w1 ip link add eth9 type veth peer name eth9p
+	refuses "prepare on another pod interface while an actor is up (with a timeout)" 1 1 \
+		atn w1 prepare --pin-dir "$p" --pod-if eth9 --timeout-udp 10
+	check_match "it names the reason" 'another pod interface' "$REFUSE_ERR"
+	check_eq "the UDP timeout is unchanged" 300 "$(jfield "$(status_json 1)" 'd["timeouts"]["udp"]')"
 }
