@@ -320,9 +320,11 @@ int from_actor(struct __sk_buff *skb)
 		}
 		if (!e && (a->flags & ATEOM_ACTOR_HOOKED) && p.ttl > 1 &&
 		    p.proto != IPPROTO_ICMP) {
-			struct ateom_svc_rev *rev = exposed_source(ifindex, &p);
+			struct ateom_svc_rev *rev;
 
-			if (rev && svc_flow_known(cfg, a, &p)) {
+			/* The array scan first: it rules out most packets
+			 * without the svc_rev hash miss. */
+			if (svc_flow_known(cfg, a, &p) && (rev = exposed_source(ifindex, &p))) {
 				count(a->id, ATEOM_STAT_HOOK_REPLY, 0);
 				return exposed_reply(skb, cfg, a, &p, rev);
 			}
@@ -358,7 +360,9 @@ int actor_resume(struct __sk_buff *skb)
 	a = bpf_map_lookup_elem(&actors, &ifindex);
 	if (!a)
 		return drop(0, ATEOM_STAT_DROP_NO_ACTOR, skb->len);
-	if (skb->cb[ATEOM_HOOK_CB_MAGIC_IDX] != ATEOM_HOOK_CB_MAGIC)
+	/* (A hook that pushed a VLAN tag broke its promise as much as one
+	 * that changed the packet: from_actor's check, once more.) */
+	if (skb->cb[ATEOM_HOOK_CB_MAGIC_IDX] != ATEOM_HOOK_CB_MAGIC || skb->vlan_present)
 		return drop(a->id, ATEOM_STAT_DROP_POLICY, skb->len);
 	skb->cb[ATEOM_HOOK_CB_MAGIC_IDX] = 0;
 	if (skb->cb[ATEOM_HOOK_CB_VERDICT] == ATEOM_HOOK_CAPTURE) {

@@ -84,8 +84,10 @@ static __always_inline void wflow_note(__u32 ifindex, const struct pkt *p)
 		return; /* flows are TCP, UDP and pings; errors are about them */
 	wflow_key(&k, ifindex, p->proto, p->sport, p->dport);
 	seen = bpf_map_lookup_elem(&worker_flows, &k);
-	if (!seen || now - *seen > NSEC_PER_SEC)
+	if (!seen) /* (an update of an LRU key allocates a new node: in place) */
 		bpf_map_update_elem(&worker_flows, &k, &now, BPF_ANY);
+	else if (now - *seen > NSEC_PER_SEC)
+		*seen = now;
 }
 
 /* Did the worker open this flow to 10.200.0.2 through ifindex? (Ports as

@@ -260,8 +260,9 @@ static __always_inline bool pair_expire(const struct ateom_config *cfg,
 	return true;
 }
 
-/* Per packet: refresh the idle clock (at most once a second, to keep the
- * entry's cache line clean) and remember what the pair's timeout depends
+/* Per packet: refresh the idle clock (at most once a second; TCP halves
+ * are written more often anyway, for the RST check's numbers, each mostly
+ * from one CPU) and remember what the pair's timeout depends
  * on: FIN/RST, and on the IN half whether the remote has answered. A RST
  * counts only when trust_rst: the actor's own, or a remote's that carries
  * the sequence number the actor acknowledged (pod_snat_reply). On the OUT

@@ -109,7 +109,7 @@ static __always_inline int rewrite_dst(struct __sk_buff *skb, const struct pkt *
 }
 
 /* We forward, so we decrement the TTL like a router would (ICMP error
- * paths; nat_rewrite does it inline for translated flows). */
+ * paths; rewrite_addr_port_ttl does it inline for translated flows). */
 static __always_inline int ttl_decrement(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
