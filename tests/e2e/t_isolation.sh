@@ -191,6 +191,32 @@ test_flood_default_table() {
 	check_range "a2 holds at most its 16384 pairs" 16000 16384 "$(actor_field 1 a2 nat_pairs)"
 }
 
+# Production defaults, one actor (the worker sized for it: 32768 entries,
+# exactly its 16384 pairs): an actor that floods reaches its quota, which
+# is the whole table, and is held there by the quota (never drop_nat_full);
+# its own established connection, its exposed port and the worker's own
+# traffic keep working.
+test_flood_production_table() {
+	std_topo ip1
+	local p
+	p=$(pin 1)
+	up 1 a1
+	serve a-a1 tcp 80 --tag a1
+	serve inet tcp 7003
+	check_eq "the NAT table has the production size" 32768 \
+		"$(bpftool -j map show pinned "$p/nat" | json 'd["max_entries"]')"
+	idle_conn_start
+	check_match "a1 sends 40000 new UDP flows from CPU 0 and 1" \
+		'^sent 40000 sent 40000$' "$(flood_2cpu a-a1 203.0.113.10 40000 | xargs)"
+	check_range "a1's drop_quota counts the flows past its quota" 1 100000 \
+		"$(actor_counter 1 a1 drop_quota)"
+	check_eq "never drop_nat_full: the quota holds first" 0 "$(actor_counter 1 a1 drop_nat_full)"
+	check_range "a1 holds at most its 16384 pairs" 16000 16384 "$(actor_field 1 a1 nat_pairs)"
+	check_idle_conn "after the flood, inet's push on a1's idle connection reaches a1"
+	check_get "its exposed pod:80 answers" node tcp 192.0.2.11 80 'tag=a1$'
+	check_get "the worker's own egress works" w1 tcp 203.0.113.10 7003 '^peer=192\.0\.2\.11:'
+}
+
 # ---- the pod network creates no NAT state -------------------------------------
 
 test_pod_network_flood() {

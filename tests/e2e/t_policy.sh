@@ -113,12 +113,13 @@ test_policy_open_flow_cached() {
 		"$(actor_count 1 a1 hook_cached)"
 	must atn w1 policy --actor a1 --pin-dir "$p" --egress-mode deny \
 		--allow 203.0.113.10:7001/udp
-	sleep 0.5
+	# Read at once: no grace window after the change (datagrams may be
+	# in flight).
 	n_before=$(grep -c '^peer=' "$srv")
 	wait_line "$T/trickle.log" '^sent' 200 || true
 	n_after=$(grep -c '^peer=' "$srv")
-	check_eq "after the change, not one more datagram of the open flow arrives" \
-		"$n_before" "$n_after"
+	check_range "after the change, at most the datagrams in flight arrive" \
+		"$n_before" $((n_before + 2)) "$n_after"
 	check_range "its datagrams denied (deny_default)" 50 100000 \
 		"$(actor_count 1 a1 deny_default)"
 }
