@@ -365,6 +365,21 @@ int fx_gc_get(struct fx *f, struct ateom_gc *g)
 	return bpf_map_lookup_elem(f->nat_gc, &zero, g) ? -errno : 0;
 }
 
+int fx_gc_wait(struct fx *f, uint64_t runs)
+{
+	struct timespec ms5 = { .tv_nsec = 5 * 1000000L };
+	struct ateom_gc g;
+
+	for (int i = 0; i < 1000; i++) { /* 5 s: a loaded machine's timer */
+		if (fx_gc_get(f, &g))
+			return -1;
+		if (g.runs >= runs)
+			return 0;
+		nanosleep(&ms5, NULL);
+	}
+	return -1;
+}
+
 int fx_std_setup(struct fx *f)
 {
 	struct ateom_config c;

@@ -139,6 +139,9 @@ uint64_t fx_ttl_rl_get(struct fx *f, uint32_t id);
  * returns the program's retval (0: done) or -errno. */
 int fx_gc(struct fx *f, bool start);
 int fx_gc_get(struct fx *f, struct ateom_gc *g);
+/* Waits (up to 5 s) until the collector has swept `runs` times in all;
+ * tests wait for sweeps, never for a fixed time. */
+int fx_gc_wait(struct fx *f, uint64_t runs);
 /* Releases a pod port about to be exposed (port host order): nat_gc_ctl
  * with ATEOM_GC_RELEASE, as the loader's dp_nat_release runs it; returns
  * the program's retval (0) or -errno. */

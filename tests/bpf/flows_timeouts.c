@@ -9,14 +9,6 @@
 #include "rows.h"
 #include "timeouts.h"
 
-static void sleep_150ms(void)
-{
-	struct timespec ts = { .tv_nsec = 150 * 1000000L };
-
-	while (nanosleep(&ts, &ts))
-		;
-}
-
 struct to_pair {
 	uint8_t proto;
 	uint16_t aport;
@@ -42,7 +34,7 @@ static void sweep_and_check(const struct to_pair *ps, size_t n)
 		set_seen(&fx, &in, ps[i].seen_in);
 	}
 	assert_int_equal(fx_gc(&fx, true), 0);
-	sleep_150ms();
+	assert_int_equal(fx_gc_wait(&fx, 1), 0);
 	assert_int_equal(fx_gc(&fx, false), 0);
 	for (size_t i = 0; i < n; i++) {
 		uint16_t rport = ps[i].rport ? ps[i].rport : 443;
