@@ -128,18 +128,6 @@ static __always_inline int hairpin_send(const struct ateom_actor *a, const struc
 	return bpf_redirect_peer(d->ifindex, 0);
 }
 
-/* From an exposed actor port: a static mapping back to pod:S, no state. */
-static __always_inline struct ateom_svc_rev *exposed_source(__u32 ifindex, const struct pkt *p)
-{
-	struct ateom_svc_rev_key rk = {
-		.actor_ifindex = ifindex, .actor_port_be = p->sport, .proto = p->proto,
-	};
-
-	if (p->proto == IPPROTO_ICMP)
-		return NULL;
-	return bpf_map_lookup_elem(&svc_rev, &rk);
-}
-
 /* The actor's answer from exposed port rev: back as pod:S. */
 static __always_inline int exposed_reply(struct __sk_buff *skb, const struct ateom_config *cfg,
 					 const struct ateom_actor *a, struct pkt *p,
@@ -395,13 +383,6 @@ int actor_resume(struct __sk_buff *skb)
 	return p.fragment ? frag_out_first(skb, cfg, a, &p, r) : r;
 }
 
-static __always_inline struct ateom_svc *lookup_service(const struct pkt *p)
-{
-	struct ateom_svc_key sk = { .port_be = p->dport, .proto = p->proto };
-
-	return bpf_map_lookup_elem(&services, &sk);
-}
-
 static __always_inline bool in_snat_range(const struct ateom_config *cfg, __be16 port_be)
 {
 	__u16 port = bpf_ntohs(port_be);
@@ -529,7 +510,7 @@ static __noinline int pod_frag(struct __sk_buff *skb, const struct ateom_config 
 		count(id, ATEOM_STAT_FRAG_IN, p->len);
 		return deliver(cfg, to);
 	}
-	svc = p->proto == IPPROTO_ICMP ? NULL : lookup_service(p);
+	svc = p->proto == IPPROTO_ICMP ? NULL : service_of(p->proto, p->dport);
 	if (svc) {
 		ifindex = svc->actor_ifindex;
 		id = svc->actor_id;
@@ -588,7 +569,7 @@ int from_pod(struct __sk_buff *skb)
 	/* Exposed ports first: the SNAT allocator never hands one out, so an
 	 * exposed port can hold no pair. Replies to actor egress land in the
 	 * SNAT range; anything else is the worker's (one lookup for it). */
-	svc = lookup_service(&p);
+	svc = service_of(p.proto, p.dport);
 	if (svc)
 		return pod_to_service(skb, cfg, svc, &p);
 	if (in_snat_range(cfg, p.dport))

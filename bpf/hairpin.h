@@ -45,14 +45,6 @@ static __always_inline void hairpin_in_key(struct ateom_nat_key *k, const struct
 	nat_key(k, 0, ATEOM_DIR_IN, proto, cfg->pod_ip_be, svc_port, cfg->pod_ip_be, pod_port);
 }
 
-static __always_inline struct ateom_svc_rev *hairpin_own_service(__u32 ifindex, const struct pkt *p)
-{
-	struct ateom_svc_rev_key rk = {
-		.actor_ifindex = ifindex, .actor_port_be = p->sport, .proto = p->proto,
-	};
-
-	return bpf_map_lookup_elem(&svc_rev, &rk);
-}
 
 /* Both ends rewritten, the TTL decremented once (one hop), the MACs of a
  * delivery to an actor. */
@@ -170,7 +162,7 @@ static __noinline bool hairpin_tcp_udp(struct __sk_buff *skb, const struct ateom
 		return false;
 	if (port_exposed(p->proto, p->dport))
 		return true;
-	if (tcp_is_syn(p) || !(rev = hairpin_own_service(skb->ifindex, p)))
+	if (tcp_is_syn(p) || !(rev = exposed_source(skb->ifindex, p)))
 		return false;
 	hairpin_in_key(&k, cfg, p->proto, rev->port_be, p->dport);
 	return bpf_map_lookup_elem(&nat, &k) != NULL;

@@ -352,11 +352,32 @@ static __always_inline void nat_mirror_close(const struct ateom_nat_key *k,
 }
 
 /* Is the pod port exposed (no pair may hold it)? */
-static __always_inline bool port_exposed(__u8 proto, __be16 port_be)
+/* The exposed pod port proto/port (services), or NULL. */
+static __always_inline struct ateom_svc *service_of(__u8 proto, __be16 port_be)
 {
 	struct ateom_svc_key sk = { .port_be = port_be, .proto = proto };
 
-	return proto != IPPROTO_ICMP && bpf_map_lookup_elem(&services, &sk);
+	if (proto == IPPROTO_ICMP)
+		return NULL;
+	return bpf_map_lookup_elem(&services, &sk);
+}
+
+static __always_inline bool port_exposed(__u8 proto, __be16 port_be)
+{
+	return service_of(proto, port_be) != NULL;
+}
+
+/* From an exposed actor port (p's source): its static mapping back to the
+ * pod port (svc_rev), or NULL. */
+static __always_inline struct ateom_svc_rev *exposed_source(__u32 ifindex, const struct pkt *p)
+{
+	struct ateom_svc_rev_key rk = {
+		.actor_ifindex = ifindex, .actor_port_be = p->sport, .proto = p->proto,
+	};
+
+	if (p->proto == IPPROTO_ICMP)
+		return NULL;
+	return bpf_map_lookup_elem(&svc_rev, &rk);
 }
 
 /* A SYN from the actor on a pair it holds starts a new connection on the

@@ -69,18 +69,18 @@ static void config_with(const uint32_t *secs, uint32_t set)
 static void timeouts_rfc_defaults(void **state)
 {
 	struct to_pair ps[] = {
-		{ IPPROTO_UDP, APORT_UDP, 0, 290, false },
-		{ IPPROTO_UDP, APORT_UDP + 1, 0, 310, true },
+		{ IPPROTO_UDP, APORT_UDP, 0, 290, false, 0 },
+		{ IPPROTO_UDP, APORT_UDP + 1, 0, 310, true, 0 },
 		/* DNS and NTP: REQ-5a's shorter timer, 30 s */
 		{ IPPROTO_UDP, APORT_UDP + 2, ATEOM_SEEN_REPLY, 25, false, 53 },
 		{ IPPROTO_UDP, APORT_UDP + 3, ATEOM_SEEN_REPLY, 35, true, 53 },
 		{ IPPROTO_UDP, APORT_UDP + 4, 0, 35, true, 123 },
 		{ IPPROTO_UDP, APORT_UDP + 5, 0, 35, false, 54 },
-		{ IPPROTO_TCP, APORT, TCP_EST, 0, false }, /* as old as can be, below */
-		{ IPPROTO_TCP, APORT + 2, 0, 230, false }, /* never answered */
-		{ IPPROTO_TCP, APORT + 3, 0, 250, true },
-		{ IPPROTO_ICMP, ICMP_ID, 0, 50, false },
-		{ IPPROTO_ICMP, ICMP_ID + 1, 0, 70, true },
+		{ IPPROTO_TCP, APORT, TCP_EST, 0, false, 0 }, /* as old as can be, below */
+		{ IPPROTO_TCP, APORT + 2, 0, 230, false, 0 }, /* never answered */
+		{ IPPROTO_TCP, APORT + 3, 0, 250, true, 0 },
+		{ IPPROTO_ICMP, ICMP_ID, 0, 50, false, 0 },
+		{ IPPROTO_ICMP, ICMP_ID + 1, 0, 70, true, 0 },
 	};
 	unsigned up = (unsigned)(fx_now() / FX_SEC);
 	struct ateom_config c;
@@ -102,12 +102,12 @@ static void timeouts_rfc_defaults(void **state)
 static void timeouts_flags(void **state)
 {
 	static const struct to_pair ps[] = {
-		{ IPPROTO_UDP, APORT_UDP, 0, 110, false },
-		{ IPPROTO_UDP, APORT_UDP + 1, 0, 130, true },
-		{ IPPROTO_TCP, APORT, TCP_EST, 90, false },
-		{ IPPROTO_TCP, APORT + 1, TCP_EST, 110, true },
-		{ IPPROTO_TCP, APORT + 2, 0, 230, false }, /* tcp-syn kept at 240 */
-		{ IPPROTO_ICMP, ICMP_ID, 0, 50, false },
+		{ IPPROTO_UDP, APORT_UDP, 0, 110, false, 0 },
+		{ IPPROTO_UDP, APORT_UDP + 1, 0, 130, true, 0 },
+		{ IPPROTO_TCP, APORT, TCP_EST, 90, false, 0 },
+		{ IPPROTO_TCP, APORT + 1, TCP_EST, 110, true, 0 },
+		{ IPPROTO_TCP, APORT + 2, 0, 230, false, 0 }, /* tcp-syn kept at 240 */
+		{ IPPROTO_ICMP, ICMP_ID, 0, 50, false, 0 },
 	};
 	uint32_t secs[ATEOM_TO_N] = { [ATEOM_TO_UDP] = 120, [ATEOM_TO_TCP_EST] = 100 };
 
