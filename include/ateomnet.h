@@ -16,7 +16,7 @@
 
 /* Bumped whenever a map layout or a program/map contract changes: a loader
  * refuses to reuse pinned objects whose config.abi differs. */
-#define ATEOM_ABI_VERSION 5
+#define ATEOM_ABI_VERSION 6
 
 /* Fixed MACs, identical on every worker so a snapshot restored anywhere
  * finds the same gateway. 02: = locally administered, unicast. */
@@ -52,6 +52,20 @@
 #define ATEOM_SNAT_PORT_MIN 1024
 #define ATEOM_SNAT_PORT_MAX 32767
 
+/* An IPv6 address as it is in the packet (network order). The bytes are
+ * what `bpftool map dump` shows; the words are what the programs compare
+ * and copy. All zero = none. */
+union ateom_in6 {
+	__u8 b[16];
+	__be32 w[4];
+};
+
+/* The actor link's IPv6 default (upstream's actor veth is dual-stack,
+ * fd00:169:254::/126): worker side ::1 (answered by the NS responder,
+ * never configured on ateomN), actor side ::2. */
+#define ATEOM_DEFAULT_WORKER_ADDR6 "fd00:169:254::1/126"
+#define ATEOM_DEFAULT_ACTOR_ADDR6 "fd00:169:254::2/126"
+
 /* ---- config: array[1], key 0 ------------------------------------------ */
 struct ateom_config {
 	__u32 abi;            /* ATEOM_ABI_VERSION of the loaded programs */
@@ -77,6 +91,10 @@ struct ateom_config {
 	/* SipHash key of the SNAT port choice, drawn at load from getrandom:
 	 * the actor never learns it, so it cannot choose its pod port. */
 	__u64 port_key[2];
+	/* The pod's IPv6 address (SNAT66 source, DNAT66 match): a global or
+	 * ULA address of the pod interface. All zero: the pod has no IPv6
+	 * and every IPv6 packet of an actor is dropped (drop_no_ipv6). */
+	union ateom_in6 pod_ip6;
 };
 
 /* Deliver inbound packets with bpf_redirect_peer (straight into the actor
@@ -104,6 +122,13 @@ struct ateom_actor {
 	 * changes; an OUT pair stamped with it skips the hook (verdict cache,
 	 * bpf/hook_cache.h). */
 	__u32 hook_gen;
+	/* IPv6 on the actor link (all zero: none, `--no-ipv6` or a pod
+	 * without IPv6). worker_ip6 is the gateway the datapath answers
+	 * neighbour solicitations for; actor_ip6 the only allowed IPv6
+	 * source; prefix6 the link's prefix length. */
+	union ateom_in6 worker_ip6;
+	union ateom_in6 actor_ip6;
+	__u32 prefix6;
 };
 
 #define ATEOM_ACTOR_ATTACH_TCX (1U << 0) /* else clsact + cls_bpf */
@@ -219,6 +244,63 @@ struct ateom_nat_entry {
  * then looks a partner up only for pairs that may have expired). */
 #define ATEOM_SEEN_OUT_FIN (1U << 3)
 #define ATEOM_SEEN_OUT_RST (1U << 4)
+
+/* ---- nat6: hash, the IPv6 pairs (SNAT66), same rules as nat ------------
+ * Its own table with 128-bit addresses, so IPv4 keys stay 20 bytes; the
+ * field names are nat's, so one template of the pair logic serves both
+ * (bpf/nat_pair.h). A pair counts in the actor's one quota (nat_pairs),
+ * whichever family it is. */
+struct ateom_nat6_key {
+	__u32 ifindex;     /* ateomN for OUT keys, 0 for IN keys */
+	union ateom_in6 saddr_be;
+	union ateom_in6 daddr_be;
+	__be16 sport_be;
+	__be16 dport_be;
+	__u8 proto;        /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMPV6 (echo) */
+	__u8 dir;          /* enum ateom_nat_dir */
+	__u16 pad;
+};
+
+struct ateom_nat6_entry {
+	union ateom_in6 addr_be; /* the translated address */
+	__be16 port_be;
+	__u8 type;            /* enum ateom_nat_type */
+	__u8 seen;            /* ATEOM_SEEN_* */
+	__u32 actor_ifindex;
+	__u16 actor_id;
+	__u16 hook_gen;
+	__be32 tcp_ack_be;
+	__be32 tcp_nxt_be;
+	__u64 last_seen_ns;
+};
+
+/* snat_full6 / remote_pairs6: the IPv6 forms of the two below. */
+struct ateom_remote6_key {
+	union ateom_in6 addr_be;
+	__be16 port_be;
+	__u8 proto;
+	__u8 pad;
+};
+
+struct ateom_remote_pairs6_key {
+	__u32 actor_ifindex;
+	union ateom_in6 addr_be;
+	__be16 port_be;
+	__u8 proto;
+	__u8 pad;
+};
+
+/* ---- v6_progs: prog array, the IPv6 programs ------------------------------
+ * from_actor, actor_resume and from_pod tail-call these for an IPv6 frame:
+ * the IPv4 programs stay as they were (and as costly to verify), and IPv6
+ * is verified once, apart. Pinned with the datapath (a prog array is
+ * emptied when nothing holds it). */
+enum ateom_v6_prog {
+	ATEOM_V6_FROM_ACTOR = 0,
+	ATEOM_V6_RESUME = 1,
+	ATEOM_V6_FROM_POD = 2,
+	ATEOM_V6_PROGS = 3,
+};
 
 /* ---- snat_full: LRU hash, remote endpoints with no pod port left ------
  * A search that found no port for a remote marks it for a second, so new

@@ -29,7 +29,7 @@
 						 to the worker, not the actor */\
 	/* drops */                                                            \
 	X(DROP_SPOOF, "drop_spoof")           /* source is not the actor */    \
-	X(DROP_NOT_IPV4, "drop_not_ipv4")     /* IPv6 and other ethertypes */  \
+	X(DROP_NOT_IPV4, "drop_not_ipv4")     /* neither IPv4 nor IPv6 */     \
 	X(DROP_PROTO, "drop_proto")           /* not TCP/UDP/ICMP echo */      \
 	X(DROP_FRAG, "drop_frag")             /* IPv4 fragment (no ports) */   \
 	X(DROP_TRUNC, "drop_trunc")           /* truncated or bad headers */   \
@@ -94,7 +94,18 @@
 	X(HOOK_CACHED, "hook_cached")         /* established flow: the hook  \
 						 let it through already */    \
 	X(HOOK_REPLY, "hook_reply")           /* exposed port's reply to a   \
-						 client that reached it */
+						 client that reached it */    \
+	/* IPv6 (the *6 programs; IPv4 counters where both do the same) */         \
+	X(ND_REPLY, "nd_reply")               /* gateway solicitation answered\
+						 (the NS responder) */       \
+	X(DROP_ND, "drop_nd")                 /* other neighbour discovery,  \
+						 router solicitations, MLD */ \
+	X(DROP_EXT_HDR, "drop_ext_header")    /* IPv6 extension header from   \
+						 the actor, or past the walk */\
+	X(DROP_NO_IPV6, "drop_no_ipv6")       /* IPv6 and the actor or pod   \
+						 has none */                  \
+	X(DROP_V6_TO_WORKER, "drop_v6_to_worker") /* IPv6 to the worker: its \
+						 services are over IPv4 */
 
 #define ATEOM_STAT_ENUM(id, name) ATEOM_STAT_##id,
 enum ateom_stat { ATEOM_STATS(ATEOM_STAT_ENUM) ATEOM_STAT_MAX };
