@@ -123,3 +123,79 @@ test_policy_open_flow_cached() {
 	check_range "its datagrams denied (deny_default)" 50 100000 \
 		"$(actor_count 1 a1 deny_default)"
 }
+
+# pol_rules6 entries of actor ID in pin dir P (with GEN: of that generation).
+rules6_count() {
+	local gen="${3:-}"
+	map_count "$1" policy/pol_rules6 "e['key']['actor_id'] == $2 and ('$gen' == '' or e['key']['gen'] == int('${gen:-0}'))"
+}
+
+# IPv6 rules, resolvers and cluster CIDRs through the loader (README
+# "Egress control", IPv6): written to pol_rules6 under the actor's
+# generation, replaced with it, refused with the bad argument named and
+# nothing changed, gone with the actor; events --json against its schema.
+test_policy_ipv6_rules() {
+	std_topo pol6
+	local p ev gen line
+	p=$(pin 1)
+	serve inet tcp 7002
+	up 1 a1 --egress-mode deny --allow '[2001:db8::10]:7000/tcp' --deny 2001:db8::66 \
+		--resolver 2001:db8::53 --resolver 203.0.113.53 --cluster-cidr fd10::/48 \
+		--allow 203.0.113.10:7000/tcp
+	check_eq "status: both families' rules counted" 3 "$(actor_egress 1 a1 rules)"
+	# 2 rules + 1 cluster CIDR + the 8 prefixes of the IPv6 always-deny set
+	check_eq "pol_rules6: one entry per IPv6 prefix" 11 "$(rules6_count "$p" 1)"
+	check_eq "pol_rules6: the /128 of the allow rule" 1 \
+		"$(map_count "$p" policy/pol_rules6 'e["key"]["prefixlen"] == 160 and v["n"] == 1 and v["r"][0]["port_lo"] == 7000')"
+	check_eq "pol_conf: the IPv6 resolver" 1 \
+		"$(map_count "$p" policy/pol_conf 'e["key"]["actor_id"] == 1 and v["n_resolvers6"] == 1 and v["n_resolvers"] == 1')"
+
+	# A denied IPv4 flow: its event, valid against events.json.
+	check_no_get "a1 (deny): IPv4 elsewhere denied" a-a1 tcp 203.0.113.10 7002
+	ev=$(atn w1 events --pin-dir "$p" --json)
+	check_match "events: the IPv4 flow, family 4" \
+		'"family":4,"dst":"203.0.113.10","port":7002,"proto":"tcp","reason":"default"' "$ev"
+	while IFS= read -r line; do
+		[[ -n "$line" ]] && valid_event "$line"
+	done <<<"$ev"
+
+	# Replaced at runtime: the new generation only, both families at once.
+	must atn w1 policy --actor a1 --pin-dir "$p" --egress-mode deny --allow 2001:db8::/32
+	gen=$(bpftool -j map lookup pinned "$p/policy/pol_gen" key 1 0 0 0 | json 'd.get("formatted", d)["value"]')
+	check_eq "policy: the IPv6 entries of the new generation $gen" 9 "$(rules6_count "$p" 1 "$gen")"
+	check_eq "policy: no entry of the old generation left" 9 "$(rules6_count "$p" 1)"
+	check_eq "policy: IPv4 entries of the new generation only" \
+		"$(map_count "$p" policy/pol_rules 'e["key"]["actor_id"] == 1')" \
+		"$(map_count "$p" policy/pol_rules "e['key']['actor_id'] == 1 and e['key']['gen'] == $gen")"
+
+	# Refusals name the argument and change nothing.
+	bpftool map dump pinned "$p/policy/pol_rules6" >"$T/rules6.before"
+	refuses "policy: IPv6 host bits past the prefix" 2 1 atn w1 policy --actor a1 --pin-dir "$p" \
+		--egress-mode deny --allow 2001:db8::1/32
+	check_match "  names the argument" '--allow "2001:db8::1/32": address has bits set past /32' "$REFUSE_ERR"
+	refuses "policy: an IPv6 port without brackets" 2 1 atn w1 policy --actor a1 --pin-dir "$p" \
+		--egress-mode deny --allow 2001:db8::/32:443
+	check_match "  says to use brackets" '--allow "2001:db8::/32:443": a port needs the address in brackets' "$REFUSE_ERR"
+	refuses "policy: a bad IPv6 resolver" 2 1 atn w1 policy --actor a1 --pin-dir "$p" \
+		--egress-mode deny --resolver 2001:db8::zz
+	check_match "  names the argument" '--resolver "2001:db8::zz"' "$REFUSE_ERR"
+	bpftool map dump pinned "$p/policy/pol_rules6" >"$T/rules6.after"
+	check "refusals: pol_rules6 unchanged" cmp -s "$T/rules6.before" "$T/rules6.after"
+
+	# Allow mode with an IPv6 deny rule: the hook stays, no always-deny set.
+	must atn w1 policy --actor a1 --pin-dir "$p" --egress-mode allow --deny 2001:db8::66
+	check_eq "allow mode + IPv6 deny: one rule" "allow 1" \
+		"$(actor_egress 1 a1 mode) $(actor_egress 1 a1 rules)"
+	check_eq "allow mode: the deny rule's prefix only" 1 "$(rules6_count "$p" 1)"
+	down 1 a1
+	check_eq "down: a1's IPv6 rules gone" 0 "$(rules6_count "$p" 1)"
+}
+
+# valid_event JSON: one line of events --json, against docs/schema/events.json.
+valid_event() {
+	local out rc=0
+	out=$("$E2E_ROOT/tests/docs/validate.py" "$E2E_ROOT/docs/schema/events.json" <<<"$1" 2>&1) || rc=$?
+	if ((rc == 0)); then ok "event valid against events.json"; else
+		fail "event valid against events.json" "$out" "event: $1"
+	fi
+}
