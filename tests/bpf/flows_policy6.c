@@ -6,9 +6,12 @@
  * back (0x100 + verdict), so that these tests judge the policy alone,
  * apart from the datapath's IPv6 programs. Denials return TC_ACT_SHOT and
  * are counted in the fixture's stats (shared, as the loader shares them).
+ * Then the same policy in actor 1's slot of the datapath: IPv6 packets
+ * through from_actor -> from_actor6 -> policy -> actor_resume(6) -> SNAT66.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +20,7 @@
 
 #include "rows.h"
 #include "datapath.skel.h"
+#include "capture.h"
 #include "policy.h"
 #include "policy.skel.h"
 
@@ -492,6 +496,183 @@ static void policy6_generation_flip(void **state)
 	assert_int_equal(judge(TCP6("2001:db8:1::1", 80)), ALLOWED);
 }
 
+/* ---- through the datapath: from_actor -> from_actor6 -> the hook ------------
+ * The same policy object in actor 1's slot of the fixture's egress_hooks
+ * (slot 0: actor_resume, which hands IPv6 to actor_resume6), as the loader
+ * shares the datapath's maps; actor 1 and the pod get IPv6 addresses. */
+#define POD6 "2001:db8:ff::11"
+
+/* Empties a hash map (the fixture's reset does not know the IPv6 NAT
+ * maps yet: a pair left by an earlier test would be a cached verdict). */
+static void map_empty(struct bpf_map *m)
+{
+	uint8_t k[64];
+	int fd = bpf_map__fd(m);
+
+	assert_true(bpf_map__key_size(m) <= sizeof(k));
+	while (bpf_map_get_next_key(fd, NULL, k) == 0)
+		assert_int_equal(bpf_map_delete_elem(fd, k), 0);
+}
+
+static int setup_dp(void **state)
+{
+	struct ateom_config c;
+	struct ateom_actor a;
+
+	if (flow_setup(state))
+		return -1;
+	map_empty(fx.skel->maps.nat6);
+	map_empty(fx.skel->maps.remote_pairs6);
+	map_empty(fx.skel->maps.snat_full6);
+	assert_int_equal(fx_get_config(&fx, &c), 0);
+	assert_int_equal(inet_pton(AF_INET6, POD6, &c.pod_ip6), 1);
+	assert_int_equal(fx_set_config(&fx, &c), 0);
+	assert_int_equal(fx_get_actor(&fx, fx.if_a1, &a), 0);
+	assert_int_equal(inet_pton(AF_INET6, ACTOR6, &a.actor_ip6), 1);
+	assert_int_equal(inet_pton(AF_INET6, "fd00:169:254::1", &a.worker_ip6), 1);
+	a.prefix6 = 126;
+	assert_int_equal(fx_put_actor(&fx, fx.if_a1, &a), 0);
+	obj = policy_bpf__open();
+	assert_non_null(obj);
+	assert_int_equal(bpf_map__reuse_fd(obj->maps.egress_hooks, fx.hooks), 0);
+	assert_int_equal(bpf_map__reuse_fd(obj->maps.stats, fx.stats), 0);
+	assert_int_equal(bpf_map__reuse_fd(obj->maps.capture_orig,
+					   bpf_map__fd(fx.skel->maps.capture_orig)), 0);
+	assert_int_equal(policy_bpf__load(obj), 0);
+	pol = (struct pol){
+		.prog = -1, .orig_dst = -1,
+		.gen = bpf_map__fd(obj->maps.pol_gen), .conf = bpf_map__fd(obj->maps.pol_conf),
+		.rules = bpf_map__fd(obj->maps.pol_rules),
+		.events = bpf_map__fd(obj->maps.pol_events),
+		.seen = bpf_map__fd(obj->maps.pol_seen), .budget = bpf_map__fd(obj->maps.pol_budget),
+		.rules6 = bpf_map__fd(obj->maps.pol_rules6),
+	};
+	/* In the slot and the actor marked hooked, as `up` leaves it. */
+	assert_int_equal(fx_hook_set(&fx, 1, bpf_program__fd(obj->progs.policy)), 0);
+	assert_int_equal(fx_hook_gen(&fx, fx.if_a1, true), 0);
+	return 0;
+}
+
+static int teardown_dp(void **state)
+{
+	uint32_t slot = 1;
+
+	bpf_map_delete_elem(fx.hooks, &slot);
+	return teardown(state);
+}
+
+#define STAT_NAME(id, name) name,
+static const char *const stat_names[] = { ATEOM_STATS(STAT_NAME) };
+
+/* On a failure: every counter that moved, to tell which path it took. */
+static void counters_dump(void)
+{
+	static struct ateom_counter c[FX_STATS];
+
+	if (fx_counters_all(&fx, c))
+		return;
+	for (uint32_t k = 0; k < FX_STATS; k++)
+		if (c[k].packets)
+			print_message("  counter %u:%s = %llu\n", k / ATEOM_STAT_MAX,
+				      stat_names[k % ATEOM_STAT_MAX],
+				      (unsigned long long)c[k].packets);
+}
+
+/* The packet through from_actor as the actor sends it: the tc verdict, the
+ * frame as it left in *res. */
+static uint32_t send6(const struct p6 *s, struct fx_result *res)
+{
+	uint8_t frame[PB_FRAME_MAX];
+	size_t len = build6(frame, s);
+
+	assert_int_equal(fx_run(&fx, fx.from_actor, fx.if_a1, frame, len, NULL, 1, res), 0);
+	if (getenv("POLICY6_DEBUG")) {
+		print_message("%s -> %d\n", s->dst, (int)res->retval);
+		counters_dump();
+	}
+	return res->retval;
+}
+
+/* Let through by the policy: actor_resume6 took it (hook_allow) and SNAT66
+ * sent it out of the pod with the pod's IPv6 as its source. */
+static void passes(const struct p6 *s)
+{
+	uint64_t allowed = ctr(ATEOM_STAT_HOOK_ALLOW);
+	union ateom_in6 pod;
+	struct fx_result res;
+
+	assert_int_equal(send6(s, &res), FX_REDIRECT);
+	assert_int_equal(ctr(ATEOM_STAT_HOOK_ALLOW), allowed + 1);
+	assert_int_equal(inet_pton(AF_INET6, POD6, &pod), 1);
+	assert_true(res.out_len >= PB_ETH_HLEN + 40);
+	assert_memory_equal(res.out + PB_ETH_HLEN + 8, &pod, sizeof(pod));
+}
+
+/* Dropped by the policy (the counter of why), never handed to resume. */
+static void stopped(const struct p6 *s, uint32_t stat)
+{
+	uint64_t before = ctr(stat), allowed = ctr(ATEOM_STAT_HOOK_ALLOW);
+	struct fx_result res;
+
+	assert_int_equal(send6(s, &res), FX_SHOT);
+	assert_int_equal(ctr(stat), before + 1);
+	assert_int_equal(ctr(ATEOM_STAT_HOOK_ALLOW), allowed);
+	assert_int_equal(ctr(ATEOM_STAT_DROP_POLICY), 0);
+}
+
+static void policy6_dp_deny_mode(void **state)
+{
+	policy(ATEOM_EGRESS_DENY, "--allow", "[2001:db8:1::]/48:443/tcp", "--resolver",
+	       "2001:db8:53::53", NULL);
+	passes(TCP6("2001:db8:1::7", 443));
+	stopped(TCP6("2001:db8:1::7", 80), ATEOM_STAT_DENY_DEFAULT);
+	stopped(UDP6("2001:db8:1::7", 443), ATEOM_STAT_DENY_DEFAULT);
+	stopped(PING6("2001:db8:9::1"), ATEOM_STAT_DENY_DEFAULT);
+	passes(UDP6("2001:db8:53::53", 53));
+	stopped(UDP6("2001:db8:9::1", 53), ATEOM_STAT_DENY_DNS);
+	stopped(TCP6("fd00:ec2::254", 80), ATEOM_STAT_DENY_ALWAYS);
+	assert_int_equal(ctr(ATEOM_STAT_DROP_NO_IPV6), 0);
+}
+
+static void policy6_dp_allow_mode(void **state)
+{
+	policy(ATEOM_EGRESS_ALLOW, "--deny", "2001:db8:1::/48", "--deny", "203.0.113.9", NULL);
+	passes(TCP6("2001:db8:9::1", 80));
+	passes(PING6("2001:db8:9::1"));
+	stopped(TCP6("2001:db8:1::5", 80), ATEOM_STAT_DENY_RULE);
+	stopped(TCP6("64:ff9b::203.0.113.9", 80), ATEOM_STAT_DENY_RULE);
+}
+
+/* A capturing actor's IPv6 TCP is dropped: it does not get past the proxy
+ * by changing family. */
+static void policy6_dp_capture_mode(void **state)
+{
+	assert_int_equal(capture_table_set(bpf_map__fd(fx.skel->maps.capture_orig), 1, true), 0);
+	policy(ATEOM_EGRESS_CAPTURE, "--resolver", "2001:db8:53::53", NULL);
+	stopped(TCP6("2001:db8:9::1", 443), ATEOM_STAT_DENY_PROTO);
+	stopped(UDP6("2001:db8:9::1", 443), ATEOM_STAT_DENY_PROTO);
+	passes(UDP6("2001:db8:53::53", 53));
+	assert_int_equal(ctr(ATEOM_STAT_CAPTURE), 0);
+	assert_int_equal(ctr(ATEOM_STAT_DROP_CAPTURE), 0);
+	assert_int_equal(capture_table_set(bpf_map__fd(fx.skel->maps.capture_orig), 1, false), 0);
+}
+
+/* An open IPv6 flow meets a policy change at its next packet: the verdict
+ * cached in its nat6 pair holds until the actor's hook generation moves. */
+static void policy6_dp_change_reaches_open_flow(void **state)
+{
+	struct fx_result res;
+
+	policy(ATEOM_EGRESS_DENY, "--allow", "[2001:db8:1::7]:443/udp", NULL);
+	passes(UDP6("2001:db8:1::7", 443));
+	assert_int_equal(send6(UDP6("2001:db8:1::7", 443), &res), FX_REDIRECT);
+	assert_int_equal(ctr(ATEOM_STAT_HOOK_CACHED), 1);
+	policy(ATEOM_EGRESS_DENY, "--allow", "[2001:db8:1::7]:444/udp", NULL);
+	assert_int_equal(fx_hook_gen(&fx, fx.if_a1, true), 0); /* as `policy` bumps it */
+	stopped(UDP6("2001:db8:1::7", 443), ATEOM_STAT_DENY_DEFAULT);
+	assert_int_equal(ctr(ATEOM_STAT_HOOK_CACHED), 1);
+}
+
 const struct CMUnitTest policy6_flows[] = {
 	cmocka_unit_test_setup_teardown(policy6_no_policy_allows, setup, teardown),
 	cmocka_unit_test_setup_teardown(policy6_deny_mode, setup, teardown),
@@ -504,5 +685,10 @@ const struct CMUnitTest policy6_flows[] = {
 	cmocka_unit_test_setup_teardown(policy6_events, setup, teardown),
 	cmocka_unit_test_setup_teardown(policy6_ipv4_event_family, setup, teardown),
 	cmocka_unit_test_setup_teardown(policy6_generation_flip, setup, teardown),
+	cmocka_unit_test_setup_teardown(policy6_dp_deny_mode, setup_dp, teardown_dp),
+	cmocka_unit_test_setup_teardown(policy6_dp_allow_mode, setup_dp, teardown_dp),
+	cmocka_unit_test_setup_teardown(policy6_dp_capture_mode, setup_dp, teardown_dp),
+	cmocka_unit_test_setup_teardown(policy6_dp_change_reaches_open_flow, setup_dp,
+					teardown_dp),
 };
 FLOW_GROUP_END(policy6);
