@@ -141,3 +141,113 @@ test_ipv6_refused_flags() {
 	check_match "the contradiction named" '--no-ipv6 and --actor-addr6' "$REFUSE_ERR"
 	check "the corrected command works" "${up1[@]}" --worker-addr6 fd00::5/126 --actor-addr6 fd00::6/126
 }
+
+# ---- CNI -----------------------------------------------------------------------
+# cni6 CMD CONF ENV...: the plugin in worker 1 (exit status in CNI_RC).
+cni6() {
+	local cmd="$1" c="$2"
+	shift 2
+	CNI_RC=0
+	CNI_OUT=$(in_ns w1 env CNI_COMMAND="$cmd" CNI_PATH=/usr/lib/cni "$@" "$ATEOMNET" <<<"$c" 2>"$T/cni.err") ||
+		CNI_RC=$?
+}
+
+cni6_conf() { # cni6_conf VERSION [FIELDS]
+	printf '{"cniVersion":"%s","name":"actors","type":"ateomnet","pinDir":"%s","stateDir":"%s"%s}' \
+		"$1" "$(pin 1)" "$T/cni-state" "${2:+,$2}"
+}
+
+cni6_valid() {
+	local out rc=0
+	out=$("$E2E_ROOT/tests/docs/validate.py" "$E2E_ROOT/docs/schema/cni-result.json" <<<"$2" 2>&1) || rc=$?
+	if ((rc == 0)); then ok "$1: valid against cni-result.json"; else fail "$1" "$out" "document: $2"; fi
+}
+
+test_ipv6_cni() {
+	std_topo v6c
+	v6_pod 1
+	local ns env c cc
+	ns=$(apath a1)
+	env=(CNI_CONTAINERID=c6 CNI_NETNS="$ns" CNI_IFNAME=eth0)
+	c=$(cni6_conf 1.1.0 '"capabilities":{"portMappings":true},"runtimeConfig":{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]}')
+	cni6 ADD "$c" "${env[@]}"
+	check_eq "ADD on a dual-stack pod: exit 0" 0 "$CNI_RC" "$CNI_OUT $(cat "$T/cni.err")"
+	cni6_valid "ADD result, dual-stack" "$CNI_OUT"
+	check_eq "ADD: both addresses with their gateways" \
+		"10.200.0.2/30 10.200.0.1|fd00:169:254::2/126 fd00:169:254::1" \
+		"$(jfield "$CNI_OUT" '"|".join(i["address"] + " " + i["gateway"] for i in d["ips"])')"
+	check_eq "ADD: both default routes" "0.0.0.0/0 10.200.0.1|::/0 fd00:169:254::1" \
+		"$(jfield "$CNI_OUT" '"|".join(r["dst"] + " " + r["gw"] for r in d["routes"])')"
+	check_eq "the actor has its IPv6 address" "fd00:169:254::2/126" "$(v6addrs a-a1 eth0)"
+	cc=$(jfield "$c" 'json.dumps(dict(d, prevResult=json.loads(sys.argv[3])))' "$CNI_OUT")
+	cni6 CHECK "$cc" "${env[@]}"
+	check_eq "CHECK after a dual-stack ADD: exit 0" 0 "$CNI_RC" "$CNI_OUT"
+	must in_ns a-a1 ip -6 addr del fd00:169:254::2/126 dev eth0
+	cni6 CHECK "$cc" "${env[@]}"
+	check_eq "CHECK after the actor lost its IPv6: exit 1" 1 "$CNI_RC"
+	check_match "CHECK says what differs" "lost the actor's IPv6 address" "$(jfield "$CNI_OUT" 'd["msg"]')"
+	cni6 DEL "$c" "${env[@]}"
+	check_eq "DEL: exit 0" 0 "$CNI_RC" "$CNI_OUT"
+
+	# "ipv6": false, and CNI 0.4.0's "version" per address.
+	c=$(cni6_conf 0.4.0 '"ipv6":false')
+	cni6 ADD "$c" "${env[@]}"
+	check_eq "ADD with ipv6 false: exit 0" 0 "$CNI_RC" "$CNI_OUT $(cat "$T/cni.err")"
+	cni6_valid "ADD result, ipv6 false" "$CNI_OUT"
+	check_eq "ipv6 false: only the IPv4 address" "10.200.0.2/30 4" \
+		"$(jfield "$CNI_OUT" '"|".join(i["address"] + " " + i["version"] for i in d["ips"])')"
+	check_eq "ipv6 false: no IPv6 in the sandbox" "" "$(v6addrs a-a1 eth0)"
+	cni6 DEL "$c" "${env[@]}"
+	cni6 ADD "$(cni6_conf 1.1.0 '"ipv6":"no"')" "${env[@]}"
+	check_eq "ipv6 not a boolean: CNI error 7" 7 "$(jfield "$CNI_OUT" 'd["code"]')" "$CNI_OUT"
+	cni6 ADD "$(cni6_conf 1.1.0 '"ipv6":false,"actorAddress6":"fd00::2/126"')" "${env[@]}"
+	check_match "ipv6 false with actorAddress6: the field named" '^invalid network config \(ipv6\): --no-ipv6 and --actor-addr6' \
+		"$(jfield "$CNI_OUT" 'd["msg"]')"
+	cni6 ADD "$(cni6_conf 1.1.0 '"actorAddress6":"fe80::2/126"')" "${env[@]}"
+	check_match "a link-local actorAddress6: the field named" '^invalid network config \(actorAddress6\)' \
+		"$(jfield "$CNI_OUT" 'd["msg"]')"
+
+	# An IPv6-only pod, with 0.4.0: IPv6 "version" 6, no IPv4 default route.
+	must in_ns w1 ip -4 addr flush dev eth0
+	c=$(cni6_conf 0.4.0 '"workerAddress6":"fd00:5::1/64","actorAddress6":"fd00:5::2/64"')
+	cni6 ADD "$c" "${env[@]}"
+	check_eq "ADD on an IPv6-only pod: exit 0" 0 "$CNI_RC" "$CNI_OUT $(cat "$T/cni.err")"
+	cni6_valid "ADD result, IPv6-only" "$CNI_OUT"
+	check_eq "IPv6-only: the IPv6 address (version 6)" "fd00:5::2/64 fd00:5::1 6" \
+		"$(jfield "$CNI_OUT" '" ".join(i["address"] + " " + i["gateway"] + " " + i["version"] for i in d["ips"] if i["version"] == "6")')"
+	check_eq "IPv6-only: only the IPv6 default route" "::/0 fd00:5::1" \
+		"$(jfield "$CNI_OUT" '"|".join(r["dst"] + " " + r["gw"] for r in d["routes"])')"
+	cc=$(jfield "$c" 'json.dumps(dict(d, prevResult=json.loads(sys.argv[3])))' "$CNI_OUT")
+	cni6 CHECK "$cc" "${env[@]}"
+	check_eq "CHECK on an IPv6-only pod: exit 0" 0 "$CNI_RC" "$CNI_OUT"
+	cni6 DEL "$c" "${env[@]}"
+	check_eq "DEL: exit 0" 0 "$CNI_RC" "$CNI_OUT"
+}
+
+# A chain as a runtime runs it (tests/e2e/cni_chain.py), on a dual-stack
+# pod: the reference `tuning` plugin takes ateomnet's dual-stack result as
+# its prevResult, and the chain's CHECK passes.
+test_ipv6_cni_chain() {
+	std_topo v6h
+	v6_pod 1
+	local ns list
+	ns=$(apath a1)
+	list="$T/list.json"
+	cat >"$list" <<-JSON
+	{"cniVersion":"1.0.0","name":"actors","plugins":[
+	  {"type":"ateomnet","pinDir":"$(pin 1)","stateDir":"$T/cni-state","capabilities":{"portMappings":true}},
+	  {"type":"tuning","mtu":1280}]}
+	JSON
+	mkdir -p "$T/bin" && ln -sf "$ATEOMNET" "$T/bin/ateomnet"
+	local run=(in_ns w1 env CNI_PATH="$T/bin:/usr/lib/cni" CNI_CONTAINERID=chain6 CNI_NETNS="$ns"
+		CNI_IFNAME=eth0 CAP_ARGS='{"portMappings":[{"hostPort":8081,"containerPort":81,"protocol":"tcp"}]}'
+		"$E2E_ROOT/tests/e2e/cni_chain.py")
+	check "chain ADD (ateomnet, tuning), dual-stack" "${run[@]}" ADD "$list" "$T/cache.json"
+	cni6_valid "the chain's final result" "$(tail -1 <<<"$OUT")"
+	check_eq "the chain's result keeps the IPv6 address" "fd00:169:254::2/126" \
+		"$(jfield "$(tail -1 <<<"$OUT")" '" ".join(i["address"] for i in d["ips"] if ":" in i["address"])')"
+	check_eq "tuning set the MTU" 1280 "$(link_field a-a1 eth0 mtu)"
+	check "chain CHECK, dual-stack" "${run[@]}" CHECK "$list" "$T/cache.json"
+	check "chain DEL" "${run[@]}" DEL "$list" "$T/cache.json"
+	check_eq "no actor after DEL" 0 "$(map_count "$(pin 1)" actors)"
+}
