@@ -209,6 +209,11 @@ test_ipv6_cni() {
 
 	# An IPv6-only pod, with 0.4.0: IPv6 "version" 6, no IPv4 default route.
 	must in_ns w1 ip -4 addr flush dev eth0
+	cni6 STATUS "$(cni6_conf 1.1.0)"
+	check_eq "STATUS on an IPv6-only pod: exit 0" 0 "$CNI_RC" "$CNI_OUT"
+	cni6 STATUS "$(cni6_conf 1.1.0 '"ipv6":false')"
+	check_eq "STATUS on an IPv6-only pod with ipv6 false: code 50" 50 \
+		"$(jfield "$CNI_OUT" 'd["code"]')" "$CNI_OUT"
 	c=$(cni6_conf 0.4.0 '"workerAddress6":"fd00:5::1/64","actorAddress6":"fd00:5::2/64"')
 	cni6 ADD "$c" "${env[@]}"
 	check_eq "ADD on an IPv6-only pod: exit 0" 0 "$CNI_RC" "$CNI_OUT $(cat "$T/cni.err")"
