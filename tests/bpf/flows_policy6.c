@@ -502,18 +502,6 @@ static void policy6_generation_flip(void **state)
  * shares the datapath's maps; actor 1 and the pod get IPv6 addresses. */
 #define POD6 "2001:db8:ff::11"
 
-/* Empties a hash map (the fixture's reset does not know the IPv6 NAT
- * maps yet: a pair left by an earlier test would be a cached verdict). */
-static void map_empty(struct bpf_map *m)
-{
-	uint8_t k[64];
-	int fd = bpf_map__fd(m);
-
-	assert_true(bpf_map__key_size(m) <= sizeof(k));
-	while (bpf_map_get_next_key(fd, NULL, k) == 0)
-		assert_int_equal(bpf_map_delete_elem(fd, k), 0);
-}
-
 static int setup_dp(void **state)
 {
 	struct ateom_config c;
@@ -521,9 +509,6 @@ static int setup_dp(void **state)
 
 	if (flow_setup(state))
 		return -1;
-	map_empty(fx.skel->maps.nat6);
-	map_empty(fx.skel->maps.remote_pairs6);
-	map_empty(fx.skel->maps.snat_full6);
 	assert_int_equal(fx_get_config(&fx, &c), 0);
 	assert_int_equal(inet_pton(AF_INET6, POD6, &c.pod_ip6), 1);
 	assert_int_equal(fx_set_config(&fx, &c), 0);
