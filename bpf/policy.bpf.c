@@ -15,6 +15,8 @@
  * DNS (port 53, UDP and TCP) only to the resolvers; the always-deny set;
  * an allow rule; the mode's default. In capture mode TCP that is not
  * denied goes to the proxy, and an allow rule only lets UDP and ICMP out.
+ * IPv6 packets (the same hook slot, told by the ethertype) take the same
+ * checks with the IPv6 rules: policy6.h.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -64,6 +66,15 @@ struct {
 	__type(key, struct ateom_pol_lpm_key);
 	__type(value, struct ateom_pol_rules);
 } pol_rules SEC(".maps");
+
+/* IPv6 destinations: the same prefixes budget, the same generations. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, ATEOM_POL_TRIE_ENTRIES);
+	__type(key, struct ateom_pol_lpm6_key);
+	__type(value, struct ateom_pol_rules6);
+} pol_rules6 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -140,8 +151,43 @@ static __always_inline const struct ateom_rule *first_of(const struct match_ctx 
 	return i ? &c->rs->r[(i - 1) & (ATEOM_POL_RULES_PER_PREFIX - 1)] : NULL;
 }
 
-/* A flow denied for the first time in a while: one event, within the
- * actor's budget of ATEOM_POL_EVENTS_PER_SEC. */
+/* A flow denied for the first time in a while: an event to fill and
+ * submit, within the actor's budget of ATEOM_POL_EVENTS_PER_SEC; NULL if
+ * none is due. */
+static __always_inline struct ateom_pol_event *event_new(__u32 id,
+							 const struct ateom_pol_seen_key *sk)
+{
+	__u64 now = bpf_ktime_get_ns(), *seen;
+	struct ateom_pol_budget *b;
+	struct ateom_pol_event *e;
+
+	seen = bpf_map_lookup_elem(&pol_seen, sk);
+	if (seen && now - *seen < 10 * NSEC_PER_SEC)
+		return NULL; /* retransmissions of a flow already reported */
+	bpf_map_update_elem(&pol_seen, sk, &now, BPF_ANY);
+	b = bpf_map_lookup_elem(&pol_budget, &id);
+	if (!b)
+		return NULL;
+	if (now - b->window_ns >= NSEC_PER_SEC) {
+		b->window_ns = now;
+		b->sent = 0;
+	}
+	if (__sync_fetch_and_add(&b->sent, 1) >= ATEOM_POL_EVENTS_PER_SEC) {
+		count(id, ATEOM_STAT_EVENT_LIMITED, 0);
+		return NULL;
+	}
+	e = bpf_ringbuf_reserve(&pol_events, sizeof(*e), 0);
+	if (!e) {
+		count(id, ATEOM_STAT_EVENT_LIMITED, 0);
+		return NULL;
+	}
+	e->ts_ns = now;
+	e->actor_id = id;
+	e->pad = 0;
+	__builtin_memset(e->pad6, 0, sizeof(e->pad6));
+	return e;
+}
+
 static __always_inline void report(__u32 id, const struct pkt *p, __u8 reason,
 				   const struct ateom_rule *rule)
 {
@@ -149,46 +195,25 @@ static __always_inline void report(__u32 id, const struct pkt *p, __u8 reason,
 		.actor_id = id, .proto = p->proto, .daddr_be = p->daddr,
 		.sport_be = p->sport, .dport_be = p->dport,
 	};
-	__u64 now = bpf_ktime_get_ns(), *seen;
-	struct ateom_pol_budget *b;
-	struct ateom_pol_event *e;
+	struct ateom_pol_event *e = event_new(id, &sk);
 
-	seen = bpf_map_lookup_elem(&pol_seen, &sk);
-	if (seen && now - *seen < 10 * NSEC_PER_SEC)
-		return; /* retransmissions of a flow already reported */
-	bpf_map_update_elem(&pol_seen, &sk, &now, BPF_ANY);
-	b = bpf_map_lookup_elem(&pol_budget, &id);
-	if (!b)
+	if (!e)
 		return;
-	if (now - b->window_ns >= NSEC_PER_SEC) {
-		b->window_ns = now;
-		b->sent = 0;
-	}
-	if (__sync_fetch_and_add(&b->sent, 1) >= ATEOM_POL_EVENTS_PER_SEC) {
-		count(id, ATEOM_STAT_EVENT_LIMITED, 0);
-		return;
-	}
-	e = bpf_ringbuf_reserve(&pol_events, sizeof(*e), 0);
-	if (!e) {
-		count(id, ATEOM_STAT_EVENT_LIMITED, 0);
-		return;
-	}
-	e->ts_ns = now;
-	e->actor_id = id;
 	e->proto = p->proto;
 	e->reason = reason;
 	e->daddr_be = p->daddr;
 	e->dport_be = p->proto == IPPROTO_ICMP ? 0 : p->dport;
-	e->pad = 0;
 	if (rule)
 		e->rule = *rule;
 	else
 		__builtin_memset(&e->rule, 0, sizeof(e->rule));
+	e->family = 4;
+	__builtin_memset(&e->daddr6, 0, sizeof(e->daddr6));
+	__builtin_memset(&e->rule6, 0, sizeof(e->rule6));
 	bpf_ringbuf_submit(e, 0);
 }
 
-static __always_inline int deny(struct __sk_buff *skb, __u32 id, const struct pkt *p,
-				__u8 reason, const struct ateom_rule *rule)
+static __always_inline __u32 deny_stat(__u8 reason)
 {
 	static const __u32 stat_of[] = {
 		[ATEOM_DENY_RULE] = ATEOM_STAT_DENY_RULE,
@@ -198,8 +223,14 @@ static __always_inline int deny(struct __sk_buff *skb, __u32 id, const struct pk
 		[ATEOM_DENY_PROTO] = ATEOM_STAT_DENY_PROTO,
 	};
 
-	count(id, reason < sizeof(stat_of) / sizeof(stat_of[0]) ? stat_of[reason]
-								 : ATEOM_STAT_DENY_RULE, p->len);
+	return reason < sizeof(stat_of) / sizeof(stat_of[0]) ? stat_of[reason]
+							      : ATEOM_STAT_DENY_RULE;
+}
+
+static __always_inline int deny(struct __sk_buff *skb, __u32 id, const struct pkt *p,
+				__u8 reason, const struct ateom_rule *rule)
+{
+	count(id, deny_stat(reason), p->len);
 	report(id, p, reason, rule);
 	return TC_ACT_SHOT;
 }
@@ -259,6 +290,8 @@ static __always_inline int decide(struct __sk_buff *skb, __u32 id, __u32 gen, co
 	return deny(skb, id, p, ATEOM_DENY_DEFAULT, NULL);
 }
 
+#include "policy6.h"
+
 SEC("tc")
 int policy(struct __sk_buff *skb)
 {
@@ -273,6 +306,8 @@ int policy(struct __sk_buff *skb)
 	g = gen ? *gen : 0; /* read once: a flip may land meanwhile */
 	if (!g)
 		return resume(skb, ATEOM_HOOK_ALLOW, 0);
+	if (eth_proto(skb) == ETH_P_IPV6)
+		return policy6(skb, id, g);
 	/* from_actor parsed the packet already; the hook gets no copy. A
 	 * first fragment carries its ports and is judged like any packet
 	 * (its followers follow the verdict, ateomnet_hook.h); anything else

@@ -9,6 +9,12 @@
  *   slot N (1..255)   the hook of the actor whose id is N (`status` shows ids).
  *                     Empty slot = allow (the tail call falls through).
  *
+ * IPv6 (issue 10): from_actor6 calls the same slot with the same cb words
+ * for an actor's IPv6 packet (TCP, UDP, ICMPv6 echo or error, from the
+ * actor's IPv6 address, no extension header, not to the worker); the
+ * hook tells the family by the Ethernet type. Capture is IPv4 only: the
+ * CAPTURE verdict on an IPv6 packet is dropped (drop_capture).
+ *
  * When a hook runs (tail call from from_actor, TC ingress of ateomN):
  *   - the packet is untouched (before NAT): IPv4, source = the actor address,
  *     TCP, UDP or ICMP echo, not addressed to the worker (a call to an

@@ -47,6 +47,10 @@ struct ateom_pol_conf {
 	__u32 flags;          /* ATEOM_POL_* */
 	__u32 n_rules;        /* as given (for status) */
 	__be32 resolvers_be[ATEOM_POL_MAX_RESOLVERS];
+	/* IPv6 resolvers (issue 10): their own ATEOM_POL_MAX_RESOLVERS. */
+	__u8 n_resolvers6;
+	__u8 pad6[3];
+	union ateom_in6 resolvers6[ATEOM_POL_MAX_RESOLVERS];
 };
 
 /* One rule. Always-deny prefixes (and cluster CIDRs) are rules too. */
@@ -80,6 +84,30 @@ struct ateom_pol_rules {
 	struct ateom_rule r[ATEOM_POL_RULES_PER_PREFIX];
 };
 
+/* ---- pol_rules6: LPM trie, the same for IPv6 destinations -------------
+ * Written and flipped with pol_rules (one generation for both families).
+ * An IPv6 rule's /icmp means ICMPv6 (proto IPPROTO_ICMP in both). */
+struct ateom_rule6 {
+	union ateom_in6 addr; /* the rule's own prefix (for events) */
+	__u8 plen;            /* 0..128 */
+	__u8 proto;           /* as ateom_rule */
+	__u8 action;
+	__u8 pad;
+	__u16 port_lo, port_hi;
+};
+
+struct ateom_pol_lpm6_key {
+	__u32 prefixlen;      /* 32 + the destination prefix length */
+	__u16 actor_id;
+	__u16 gen;
+	union ateom_in6 addr;
+};
+
+struct ateom_pol_rules6 {
+	__u32 n;
+	struct ateom_rule6 r[ATEOM_POL_RULES_PER_PREFIX];
+};
+
 /* ---- pol_events: ring buffer; one per denied new flow ------------------ */
 enum ateom_deny_reason {
 	ATEOM_DENY_RULE = 1,    /* an explicit --deny rule */
@@ -98,6 +126,13 @@ struct ateom_pol_event {
 	__be16 dport_be;      /* ICMP: 0 */
 	__u16 pad;
 	struct ateom_rule rule; /* the rule that denied (action 0: none) */
+	/* Issue 10: family 6 = an IPv6 packet, its destination in daddr6
+	 * (daddr_be 0); the rule that denied it is rule6 if an IPv6 one, else
+	 * rule (an IPv4 rule judging a NAT64 destination, policy6.h). */
+	__u8 family;          /* 4 or 6 */
+	__u8 pad6[3];
+	union ateom_in6 daddr6;
+	struct ateom_rule6 rule6;
 };
 
 /* ---- pol_seen: LRU hash, denied flows already reported ----------------- */
@@ -108,6 +143,7 @@ struct ateom_pol_seen_key {
 	__be32 daddr_be;
 	__be16 sport_be;
 	__be16 dport_be;
+	union ateom_in6 daddr6; /* IPv6 (daddr_be 0, proto ICMPv6 kept) */
 };
 
 /* ---- pol_budget: array, per actor id: events in the current second ---- */

@@ -19,14 +19,15 @@
 
 /* Pin names under DIR/policy; pol_gen last (its presence = complete). */
 static const char *const names[] = { "prog_policy", "prog_orig_dst", "pol_conf", "pol_rules",
-				     "pol_events", "pol_seen", "pol_budget", "pol_gen" };
+				     "pol_events", "pol_seen", "pol_budget", "pol_rules6",
+				     "pol_gen" };
 #define N_PINS (sizeof(names) / sizeof(names[0]))
 #define CGROUP_LINK "cgroup_link"
 
 static int *fd_of(struct pol *p, size_t i)
 {
 	int *fds[N_PINS] = { &p->prog, &p->orig_dst, &p->conf, &p->rules, &p->events,
-			     &p->seen, &p->budget, &p->gen };
+			     &p->seen, &p->budget, &p->rules6, &p->gen };
 	return fds[i];
 }
 
@@ -92,7 +93,8 @@ static int pol_load(const struct dp *dp)
 	int fds[N_PINS] = { bpf_program__fd(skel->progs.policy), bpf_program__fd(skel->progs.orig_dst),
 			    bpf_map__fd(skel->maps.pol_conf), bpf_map__fd(skel->maps.pol_rules),
 			    bpf_map__fd(skel->maps.pol_events), bpf_map__fd(skel->maps.pol_seen),
-			    bpf_map__fd(skel->maps.pol_budget), bpf_map__fd(skel->maps.pol_gen) };
+			    bpf_map__fd(skel->maps.pol_budget), bpf_map__fd(skel->maps.pol_rules6),
+			    bpf_map__fd(skel->maps.pol_gen) };
 	for (size_t i = 0; i < N_PINS; i++) {
 		path_of(dp->dir, names[i], path, sizeof(path));
 		if (bpf_obj_pin(fds[i], path)) {
@@ -147,16 +149,48 @@ static struct ateom_pol_lpm_key lpm_key(uint32_t id, uint16_t gen, const struct 
 					   .gen = gen, .addr_be = r->addr_be };
 }
 
-/* Deletes every pol_rules and pol_conf entry of (id, gen), or of every
- * generation of id when gen is 0. Keys are collected first: deleting while
- * walking would skip some. */
+/* Deletes every pol_rules6 entry of (id, gen), or of every generation of
+ * id when gen is 0, as delete_gen does for IPv4. */
+static int delete_gen6(const struct pol *p, uint32_t id, uint16_t gen)
+{
+	struct ateom_pol_lpm6_key k, cur, *dead = NULL;
+	size_t n = 0, cap = 0;
+	bool first = true;
+	int rc = 0;
+
+	while (bpf_map_get_next_key(p->rules6, first ? NULL : &cur, &k) == 0) {
+		first = false;
+		cur = k;
+		if (k.actor_id != id || (gen && k.gen != gen))
+			continue;
+		if (n == cap) {
+			void *m = realloc(dead, (cap = cap ? cap * 2 : 64) * sizeof(*dead));
+
+			if (!m) {
+				free(dead);
+				return ateom_fail("out of memory");
+			}
+			dead = m;
+		}
+		dead[n++] = k;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (bpf_map_delete_elem(p->rules6, &dead[i]) && errno != ENOENT)
+			rc = ateom_fail("cannot delete a policy rule: %s", strerror(errno));
+	free(dead);
+	return rc;
+}
+
+/* Deletes every pol_rules, pol_rules6 and pol_conf entry of (id, gen), or
+ * of every generation of id when gen is 0. Keys are collected first:
+ * deleting while walking would skip some. */
 static int delete_gen(const struct pol *p, uint32_t id, uint16_t gen)
 {
 	struct ateom_pol_lpm_key k, cur, *dead = NULL;
 	struct ateom_pol_key ck, ccur, cdead[2 * ATEOM_HOOK_SLOTS];
 	size_t n = 0, cap = 0, cn = 0;
 	bool first = true;
-	int rc = 0;
+	int rc = delete_gen6(p, id, gen);
 
 	while (bpf_map_get_next_key(p->rules, first ? NULL : &cur, &k) == 0) {
 		first = false;
@@ -231,16 +265,61 @@ static int write_rules(const struct pol *p, uint32_t id, uint16_t gen,
 	return 0;
 }
 
+/* The same for IPv6 rules (pol_rules6). */
+static int write_rules6(const struct pol *p, uint32_t id, uint16_t gen,
+			const struct ateom_rule6 *all, int n)
+{
+	char txt[80];
+
+	for (int i = 0; i < n; i++) {
+		struct ateom_pol_rules6 v = { 0 };
+		struct ateom_pol_lpm6_key k = { .prefixlen = 32 + all[i].plen, .actor_id = id,
+						.gen = gen, .addr = all[i].addr };
+		bool first = true;
+
+		for (int j = 0; j < i && first; j++)
+			if (all[j].plen == all[i].plen &&
+			    !memcmp(&all[j].addr, &all[i].addr, sizeof(all[i].addr)))
+				first = false;
+		if (!first)
+			continue;
+		for (int j = 0; j < n; j++) {
+			if (!pol_rule6_contains(&all[j], &all[i]))
+				continue;
+			if (v.n == ATEOM_POL_RULES_PER_PREFIX) {
+				pol_rule6_text(&all[i], txt, sizeof(txt));
+				return ateom_fail("more than %d rules apply to %s (the always-deny "
+						  "set included); nothing changed",
+						  ATEOM_POL_RULES_PER_PREFIX, strchr(txt, ' ') + 1);
+			}
+			v.r[v.n++] = all[j];
+		}
+		if (bpf_map_update_elem(p->rules6, &k, &v, BPF_NOEXIST)) {
+			if (errno == E2BIG || errno == ENOSPC || errno == ENOMEM)
+				return ateom_fail("the IPv6 policy rule table is full (%d prefixes "
+						  "for all actors); nothing changed",
+						  ATEOM_POL_TRIE_ENTRIES);
+			return ateom_fail("cannot write a policy rule: %s", strerror(errno));
+		}
+	}
+	return 0;
+}
+
 int pol_apply(const struct pol *p, uint32_t id, const struct pol_spec *spec)
 {
+	struct ateom_rule6 all6[POL_ALL_RULES6];
+	int n6 = pol_all_rules6(spec, all6);
 	struct ateom_rule all[POL_ALL_RULES];
 	struct ateom_pol_conf c = { .mode = spec->mode, .capture_port = spec->capture_port,
-				    .n_rules = spec->n_rules, .n_resolvers = spec->n_resolvers,
+				    .n_rules = spec->n_rules + spec->n_rules6,
+				    .n_resolvers = spec->n_resolvers,
+				    .n_resolvers6 = spec->n_resolvers6,
 				    .flags = spec->icmp_echo ? ATEOM_POL_ICMP_ECHO : 0 };
 	uint32_t old = 0, gen;
 	int n = pol_all_rules(spec, all);
 
 	memcpy(c.resolvers_be, spec->resolvers_be, sizeof(c.resolvers_be));
+	memcpy(c.resolvers6, spec->resolvers6, sizeof(c.resolvers6));
 	if (bpf_map_lookup_elem(p->gen, &id, &old))
 		return ateom_fail("cannot read the policy generation: %s", strerror(errno));
 	gen = old % 0xffff + 1; /* 1..65535, never 0 (= no policy) */
@@ -248,7 +327,9 @@ int pol_apply(const struct pol *p, uint32_t id, const struct pol_spec *spec)
 	if (delete_gen(p, id, (uint16_t)gen))
 		return -1;
 	struct ateom_pol_key ck = { .actor_id = id, .gen = gen };
-	if (write_rules(p, id, gen, all, n) ||
+	/* Both families under the one generation: the flip below switches
+	 * both at once. */
+	if (write_rules(p, id, gen, all, n) || write_rules6(p, id, gen, all6, n6) ||
 	    (bpf_map_update_elem(p->conf, &ck, &c, BPF_ANY) &&
 	     ateom_fail("cannot write the policy: %s", strerror(errno)))) {
 		delete_gen(p, id, (uint16_t)gen);

@@ -13,9 +13,10 @@
 struct pol {
 	int prog, orig_dst;                     /* program fds */
 	int gen, conf, rules, events, seen, budget; /* map fds */
+	int rules6;                             /* IPv6 destinations */
 };
 
-#define POL_CLOSED { -1, -1, -1, -1, -1, -1, -1, -1 }
+#define POL_CLOSED { -1, -1, -1, -1, -1, -1, -1, -1, -1 }
 
 /* Opens the pinned policy object of dp; with load, loads and pins it
  * when there is none. Returns 0, 1 (none pinned, !load) or -1. */

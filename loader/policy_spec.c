@@ -56,28 +56,12 @@ static uint32_t mask_of(int plen)
 	return plen ? 0xffffffffu << (32 - plen) : 0;
 }
 
-int pol_parse_rule(const char *s, const char *flag, uint8_t action, struct ateom_rule *r,
-		   char *err, size_t errlen)
+int pol_parse_tail(const char *p, const char *s, const char *flag, uint8_t *proto, uint16_t *lo_out,
+		   uint16_t *hi_out, char *err, size_t errlen)
 {
-	static const char *syntax = "expected CIDR[:PORT[-PORT]][/tcp|/udp|/icmp]";
-	const char *p = s;
-	uint32_t ip;
-	long plen = 32, lo = 0, hi = 0;
+	long lo = 0, hi = 0;
 
-	memset(r, 0, sizeof(*r));
-	if (strlen(s) > 48)
-		return fail(err, errlen, "%s: rule too long (%s)", flag, syntax);
-	if (take_addr(&p, &ip))
-		return fail(err, errlen, "%s \"%s\": %s, the address as A.B.C.D", flag, s, syntax);
-	if (*p == '/' && p[1] >= '0' && p[1] <= '9') {
-		p++;
-		plen = take_dec(&p, 32);
-		if (plen < 0)
-			return fail(err, errlen, "%s \"%s\": prefix length must be 0..32", flag, s);
-	}
-	if (ip & ~mask_of((int)plen))
-		return fail(err, errlen, "%s \"%s\": address has bits set past /%ld", flag, s,
-			    plen);
+	*proto = 0;
 	if (*p == ':') {
 		p++;
 		lo = hi = take_dec(&p, 65535);
@@ -94,20 +78,55 @@ int pol_parse_rule(const char *s, const char *flag, uint8_t action, struct ateom
 	if (*p == '/') {
 		p++;
 		if (!strcmp(p, "tcp"))
-			r->proto = IPPROTO_TCP;
+			*proto = IPPROTO_TCP;
 		else if (!strcmp(p, "udp"))
-			r->proto = IPPROTO_UDP;
+			*proto = IPPROTO_UDP;
 		else if (!strcmp(p, "icmp"))
-			r->proto = IPPROTO_ICMP;
+			*proto = IPPROTO_ICMP;
 		else
 			return fail(err, errlen, "%s \"%s\": protocol must be tcp, udp or icmp",
 				    flag, s);
 		p += strlen(p);
 	}
 	if (*p)
-		return fail(err, errlen, "%s \"%s\": %s", flag, s, syntax);
-	if (r->proto == IPPROTO_ICMP && hi)
+		return fail(err, errlen, "%s \"%s\": %s", flag, s, POL_RULE_SYNTAX);
+	if (*proto == IPPROTO_ICMP && hi)
 		return fail(err, errlen, "%s \"%s\": ICMP has no ports", flag, s);
+	*lo_out = (uint16_t)lo;
+	*hi_out = (uint16_t)hi;
+	return 0;
+}
+
+long pol_take_dec(const char **s, long max)
+{
+	return take_dec(s, max);
+}
+
+int pol_parse_rule(const char *s, const char *flag, uint8_t action, struct ateom_rule *r,
+		   char *err, size_t errlen)
+{
+	static const char *syntax = POL_RULE_SYNTAX;
+	const char *p = s;
+	uint32_t ip;
+	long plen = 32;
+	uint16_t lo = 0, hi = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (strlen(s) > 48)
+		return fail(err, errlen, "%s: rule too long (%s)", flag, syntax);
+	if (take_addr(&p, &ip))
+		return fail(err, errlen, "%s \"%s\": %s, the address as A.B.C.D", flag, s, syntax);
+	if (*p == '/' && p[1] >= '0' && p[1] <= '9') {
+		p++;
+		plen = take_dec(&p, 32);
+		if (plen < 0)
+			return fail(err, errlen, "%s \"%s\": prefix length must be 0..32", flag, s);
+	}
+	if (ip & ~mask_of((int)plen))
+		return fail(err, errlen, "%s \"%s\": address has bits set past /%ld", flag, s,
+			    plen);
+	if (pol_parse_tail(p, s, flag, &r->proto, &lo, &hi, err, errlen))
+		return -1;
 	r->addr_be = htonl(ip);
 	r->plen = (uint8_t)plen;
 	r->action = action;
@@ -141,6 +160,8 @@ int pol_add_rule(struct pol_spec *p, const char *s, uint8_t action, char *err, s
 	const char *flag = action == ATEOM_RULE_ALLOW ? "--allow" : "--deny";
 	struct ateom_rule r;
 
+	if (pol_is_ipv6(s))
+		return pol_add_rule6(p, s, action, err, errlen);
 	if (pol_parse_rule(s, flag, action, &r, err, errlen))
 		return -1;
 	for (int i = 0; i < p->n_rules; i++)
@@ -148,9 +169,9 @@ int pol_add_rule(struct pol_spec *p, const char *s, uint8_t action, char *err, s
 			return fail(err, errlen, "%s \"%s\": the same destination is already "
 				    "given (as %s)", flag, s,
 				    p->rules[i].action == ATEOM_RULE_ALLOW ? "--allow" : "--deny");
-	if (p->n_rules == ATEOM_POL_MAX_RULES)
-		return fail(err, errlen, "%s \"%s\": at most %d rules (--allow and --deny) per "
-			    "actor", flag, s, ATEOM_POL_MAX_RULES);
+	if (p->n_rules + p->n_rules6 >= ATEOM_POL_MAX_RULES)
+		return fail(err, errlen, "%s \"%s\": at most %d rules (--allow and --deny, "
+			    "both families) per actor", flag, s, ATEOM_POL_MAX_RULES);
 	p->rules[p->n_rules++] = r;
 	return 0;
 }
@@ -159,6 +180,8 @@ int pol_add_cluster(struct pol_spec *p, const char *s, char *err, size_t errlen)
 {
 	struct ateom_rule r;
 
+	if (pol_is_ipv6(s))
+		return pol_add_cluster6(p, s, err, errlen);
 	if (pol_parse_rule(s, "--cluster-cidr", ATEOM_RULE_ALWAYS, &r, err, errlen))
 		return -1;
 	if (r.proto || r.port_hi)
@@ -176,8 +199,11 @@ int pol_add_resolver(struct pol_spec *p, const char *s, char *err, size_t errlen
 	const char *q = s;
 	uint32_t ip;
 
+	if (strchr(s, ':'))
+		return pol_add_resolver6(p, s, err, errlen);
 	if (take_addr(&q, &ip) || *q)
-		return fail(err, errlen, "--resolver \"%.32s\": expected an address A.B.C.D", s);
+		return fail(err, errlen, "--resolver \"%.32s\": expected an address A.B.C.D or an "
+			    "IPv6 address", s);
 	for (int i = 0; i < p->n_resolvers; i++)
 		if (p->resolvers_be[i] == htonl(ip))
 			return fail(err, errlen, "--resolver %s given twice", s);
@@ -192,11 +218,17 @@ int pol_finish(struct pol_spec *p, char *err, size_t errlen)
 {
 	bool allow = p->mode == ATEOM_EGRESS_ALLOW;
 
-	for (int i = 0; allow && i < p->n_rules; i++)
-		if (p->rules[i].action == ATEOM_RULE_ALLOW)
-			return fail(err, errlen, "--allow has no effect with --egress-mode allow "
-				    "(everything is allowed; use --deny)");
-	if (allow && (p->n_resolvers || p->n_cluster || p->no_always_deny))
+	bool allow_rule = false;
+
+	for (int i = 0; i < p->n_rules; i++)
+		allow_rule |= p->rules[i].action == ATEOM_RULE_ALLOW;
+	for (int i = 0; i < p->n_rules6; i++)
+		allow_rule |= p->rules6[i].action == ATEOM_RULE_ALLOW;
+	if (allow && allow_rule)
+		return fail(err, errlen, "--allow has no effect with --egress-mode allow "
+			    "(everything is allowed; use --deny)");
+	if (allow && (p->n_resolvers || p->n_cluster || p->no_always_deny || p->n_resolvers6 ||
+		      p->n_cluster6))
 		return fail(err, errlen, "--resolver, --cluster-cidr and --always-deny need "
 			    "--egress-mode deny or capture");
 	if (p->mode != ATEOM_EGRESS_CAPTURE && (p->port_given || p->icmp_echo))
@@ -209,7 +241,7 @@ int pol_finish(struct pol_spec *p, char *err, size_t errlen)
 
 bool pol_active(const struct pol_spec *p)
 {
-	return p->mode != ATEOM_EGRESS_ALLOW || p->n_rules > 0;
+	return p->mode != ATEOM_EGRESS_ALLOW || p->n_rules > 0 || p->n_rules6 > 0;
 }
 
 int pol_all_rules(const struct pol_spec *p, struct ateom_rule *out)

@@ -31,7 +31,7 @@ static int policy_report(const struct ateom_args *a, uint32_t id, const struct p
 	if (a->json) {
 		json_t *o = json_pack("{s:s,s:I,s:s,s:I,s:I}", "actor", a->actor, "id",
 				      (json_int_t)id, "mode", pol_mode_name(s->mode), "rules",
-				      (json_int_t)s->n_rules, "capture_port",
+				      (json_int_t)(s->n_rules + s->n_rules6), "capture_port",
 				      (json_int_t)(s->mode == ATEOM_EGRESS_CAPTURE ? s->capture_port
 										 : 0));
 
@@ -43,7 +43,7 @@ static int policy_report(const struct ateom_args *a, uint32_t id, const struct p
 			return ateom_fail("cannot write the report");
 	} else {
 		printf("actor %s: egress %s, %d rule(s)", a->actor, pol_mode_name(s->mode),
-		       s->n_rules);
+		       s->n_rules + s->n_rules6);
 		if (s->mode == ATEOM_EGRESS_CAPTURE)
 			printf(", TCP to the worker's port %u", s->capture_port);
 		printf("\n");
@@ -126,11 +126,17 @@ static void actor_name(const struct dp *dp, uint16_t id, char *out, size_t len)
 	free(acts);
 }
 
+/* ICMPv6 events say so; the rest as the other outputs name protocols. */
+static const char *ev_proto_name(uint8_t proto)
+{
+	return proto == IPPROTO_ICMPV6 ? "icmp6" : out_proto_name(proto);
+}
+
 static int on_event(void *arg, void *data, size_t size)
 {
 	struct ev_ctx *c = arg;
 	const struct ateom_pol_event *e = data;
-	char name[ATEOM_ACTOR_NAME_MAX + 8], dst[INET_ADDRSTRLEN], rule[80] = "", when[40];
+	char name[ATEOM_ACTOR_NAME_MAX + 8], dst[INET6_ADDRSTRLEN], rule[80] = "", when[40];
 	int64_t real = (int64_t)e->ts_ns + c->mono_to_real_ns;
 	time_t secs = real / 1000000000LL;
 	struct tm tm;
@@ -141,16 +147,22 @@ static int on_event(void *arg, void *data, size_t size)
 	snprintf(when + strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm), 16, ".%03dZ",
 		 (int)(real / 1000000 % 1000));
 	actor_name(c->dp, e->actor_id, name, sizeof(name));
-	inet_ntop(AF_INET, &e->daddr_be, dst, sizeof(dst));
-	if (e->rule.action)
+	if (e->family == 6)
+		inet_ntop(AF_INET6, &e->daddr6, dst, sizeof(dst));
+	else
+		inet_ntop(AF_INET, &e->daddr_be, dst, sizeof(dst));
+	if (e->family == 6 && e->rule6.action)
+		pol_rule6_text(&e->rule6, rule, sizeof(rule));
+	else if (e->rule.action)
 		pol_rule_text(&e->rule, rule, sizeof(rule));
 	else
 		snprintf(rule, sizeof(rule), "%s", reason_name(e->reason));
 	if (c->json) {
-		json_t *o = json_pack("{s:s,s:s,s:I,s:s,s:I,s:s,s:s,s:s}", "time", when, "actor",
-				      name, "actor_id", (json_int_t)e->actor_id, "dst", dst,
+		json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:s,s:I,s:s,s:s,s:s}", "time", when,
+				      "actor", name, "actor_id", (json_int_t)e->actor_id,
+				      "family", (json_int_t)(e->family == 6 ? 6 : 4), "dst", dst,
 				      "port", (json_int_t)ntohs(e->dport_be), "proto",
-				      out_proto_name(e->proto), "reason", reason_name(e->reason),
+				      ev_proto_name(e->proto), "reason", reason_name(e->reason),
 				      "rule", rule);
 
 		if (!o || json_dumpf(o, stdout, JSON_COMPACT) || fputc('\n', stdout) == EOF)
@@ -158,7 +170,7 @@ static int on_event(void *arg, void *data, size_t size)
 		json_decref(o);
 	} else {
 		printf("%s actor=%s dst=%s port=%u proto=%s reason=%s rule=\"%s\"\n", when, name, dst,
-		       ntohs(e->dport_be), out_proto_name(e->proto), reason_name(e->reason), rule);
+		       ntohs(e->dport_be), ev_proto_name(e->proto), reason_name(e->reason), rule);
 	}
 	if (fflush(stdout))
 		c->err = -1;
