@@ -22,6 +22,7 @@
 #include "maps.h"
 #include "parse6.h"
 #include "siphash.h"
+#include "icmp6_csum.h"
 
 #define FRAG6_HLEN 8
 #define FRAG6_IP6_SADDR_OFF (ETH_HLEN + 8)
@@ -151,23 +152,48 @@ static __always_inline void frag6_track(void *map, const struct ateom_frag_key *
 }
 
 /* A follower's header: one address, the hop limit (we forward), the
- * identification if set_id. */
+ * identification if set_id. Nothing covers them but a CHECKSUM_COMPLETE
+ * skb's csum (no header checksum, no L4 header), which learns the change. */
 static __always_inline int frag6_rewrite(struct __sk_buff *skb, const struct pkt6 *p,
 					 bool src, const union ateom_in6 *addr, bool set_id,
 					 __be32 id)
 {
 	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 	struct ipv6hdr *ip = data + ETH_HLEN;
-	union ateom_in6 a = *addr;
+	union ateom_in6 a = *addr, old;
+	__be32 old_id;
+	__s64 d;
 
 	if ((void *)(ip + 1) > end || ip->hop_limit <= 1)
 		return -1;
 	ip->hop_limit--;
+	/* (The hop limit is the low byte of its 16-bit word.) */
+	d = csum6_16_diff(bpf_htons(ip->hop_limit + 1), bpf_htons(ip->hop_limit));
+	__builtin_memcpy(&old, src ? &ip->saddr : &ip->daddr, sizeof(old));
+	d += csum6_addr_diff(&old, &a);
 	if (bpf_skb_store_bytes(skb, src ? FRAG6_IP6_SADDR_OFF : FRAG6_IP6_DADDR_OFF, &a,
 				sizeof(a), 0))
 		return -1;
-	if (set_id && bpf_skb_store_bytes(skb, p->fraghdr_off + 4, &id, sizeof(id), 0))
+	if (set_id) {
+		if (bpf_skb_load_bytes(skb, p->fraghdr_off + 4, &old_id, sizeof(old_id)) ||
+		    bpf_skb_store_bytes(skb, p->fraghdr_off + 4, &id, sizeof(id), 0))
+			return -1;
+		d += csum6_addr_diff32(old_id, id);
+	}
+	bpf_csum_update(skb, csum6_fold32(d));
+	return 0;
+}
+
+/* A first fragment's new identification (its L4 checksum does not cover
+ * the fragment header; a CHECKSUM_COMPLETE csum learns it). */
+static __always_inline int frag6_set_id(struct __sk_buff *skb, const struct pkt6 *p, __be32 id)
+{
+	__be32 old;
+
+	if (bpf_skb_load_bytes(skb, p->fraghdr_off + 4, &old, sizeof(old)) ||
+	    bpf_skb_store_bytes(skb, p->fraghdr_off + 4, &id, sizeof(id), 0))
 		return -1;
+	bpf_csum_update(skb, csum6_addr_diff32(old, id));
 	return 0;
 }
 
@@ -208,7 +234,7 @@ static __noinline int frag6_out_first(struct __sk_buff *skb, const struct ateom_
 		if (bpf_map_update_elem(&frag6_out, &k, &fresh, BPF_ANY))
 			goto fail;
 	}
-	if (bpf_skb_store_bytes(skb, p->fraghdr_off + 4, &id, sizeof(id), 0))
+	if (frag6_set_id(skb, p, id))
 		goto fail;
 	count(a->id, ATEOM_STAT_FRAG_FIRST, 0);
 	return verdict;

@@ -38,6 +38,13 @@ static __always_inline __u32 csum6_addr_diff(const union ateom_in6 *from,
 	return d < 0 ? 0 : (__u32)d; /* fixed sizes: never fails */
 }
 
+/* The difference of a 32-bit field at a word offset. */
+static __always_inline __u32 csum6_addr_diff32(__be32 from, __be32 to)
+{
+	return csum6_fold32((__u64)(__u16)~(from & 0xffff) + (__u16)~(from >> 16) +
+			    (to & 0xffff) + (to >> 16));
+}
+
 /* The difference of a 16-bit field at an even offset of the covered data
  * (ports, ids and checksums all are). */
 static __always_inline __u32 csum6_16_diff(__be16 from, __be16 to)
