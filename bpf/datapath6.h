@@ -24,6 +24,7 @@
 #include "v6_edge.h"
 #include "ttl.h"
 #include "hook_cache.h"
+#include "nat6.h"
 #include "siphash.h"
 
 #ifndef BPF_F_IPV6
@@ -48,6 +49,31 @@ struct {
 		[ATEOM_V6_FROM_POD] = (void *)&from_pod6,
 	},
 };
+
+/* The actor side's packet tuple, its OUT key and a new pair's OUT half,
+ * per CPU: kept off the stack, where the port search (snat_create6 and
+ * its bpf_loop callback, ~430 bytes with IPv6 keys) leaves too little.
+ * Valid for one program run (a tail call stays on the CPU; actor_resume6
+ * parses anew). */
+struct v6_scratch {
+	struct pkt6 p;
+	struct ateom_nat6_key key;
+	struct ateom_nat6_entry fresh;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct v6_scratch);
+} scratch6 SEC(".maps");
+
+static __always_inline struct v6_scratch *get_scratch6(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch6, &zero);
+}
 
 /* ---- rewrites -------------------------------------------------------------- */
 
@@ -82,17 +108,18 @@ static __always_inline void hop_csum_update(struct __sk_buff *skb, __be32 old, _
 	bpf_csum_update(skb, bpf_csum_diff(&old, sizeof(old), &new, sizeof(new), 0));
 }
 
-/* Rewrites one address (at the constant addr_off) and its port (a TCP/UDP
- * port or the ICMPv6 echo id) and decrements the hop limit, since we
- * forward (the caller checked it is > 1). Header bytes first, then the
- * checksum helpers, which invalidate packet pointers. */
-static __always_inline int rewrite6(struct __sk_buff *skb, const struct pkt6 *p, __u32 addr_off,
-				    __u16 port_off, const union ateom_in6 *addr, __be16 port)
+/* Rewrites the source (src) or destination address and its port (a
+ * TCP/UDP port or the ICMPv6 echo id) and decrements the hop limit, since
+ * we forward (the caller checked it is > 1). Header bytes first, then the
+ * checksum helpers, which invalidate packet pointers. Not inlined: its
+ * temporaries would sit on the stack under the port search's. */
+static __noinline int rewrite6(struct __sk_buff *skb, const struct pkt6 *p, bool src,
+			       const union ateom_in6 *addr, __be16 port)
 {
 	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 	__be32 *hop_word = data + IP6_HOP_WORD_OFF;
-	union ateom_in6 *ap = data + addr_off;
-	__be16 *pp = data + (port_off & HDR6_OFF_MASK);
+	union ateom_in6 *ap = data + (src ? IP6_SRC_OFF : IP6_DST_OFF);
+	__be16 *pp = data + ((src ? p->sport_off : p->dport_off) & HDR6_OFF_MASK);
 	union ateom_in6 old, new = *addr;
 	__be32 old_hop, new_hop;
 	__be16 old_port;
@@ -122,14 +149,14 @@ static __always_inline int rewrite6(struct __sk_buff *skb, const struct pkt6 *p,
 static __always_inline int rewrite_src6(struct __sk_buff *skb, const struct pkt6 *p,
 					const union ateom_in6 *addr, __be16 port)
 {
-	return rewrite6(skb, p, IP6_SRC_OFF, p->sport_off, addr, port);
+	return rewrite6(skb, p, true, addr, port);
 }
 
 /* Ingress side (replies to SNAT66, exposed ports). */
 static __always_inline int rewrite_dst6(struct __sk_buff *skb, const struct pkt6 *p,
 					const union ateom_in6 *addr, __be16 port)
 {
-	return rewrite6(skb, p, IP6_DST_OFF, p->dport_off, addr, port);
+	return rewrite6(skb, p, false, addr, port);
 }
 
 /* ICMPv6 error paths: the hop limit only. */
@@ -182,26 +209,15 @@ static __always_inline bool to_worker6(const struct ateom_config *cfg,
 }
 
 /* An IPv6 client in the 32-bit client field of svc_flows: keyed, so that
- * which clients share a value is not known from outside. */
-static __always_inline __be32 svc_client6(const struct ateom_config *cfg,
+ * which clients share a value is not known from outside. (Not inlined:
+ * SipHash's registers spill.) */
+static __noinline __be32 svc_client6(const struct ateom_config *cfg,
 					  const union ateom_in6 *c)
 {
 	__u64 m0 = ((__u64)c->w[0] << 32) | c->w[1];
 	__u64 m1 = ((__u64)c->w[2] << 32) | c->w[3];
 
 	return (__be32)siphash_2u64(m0, m1, cfg->port_key);
-}
-
-static __always_inline struct ateom_svc_rev *exposed_source6(__u32 ifindex,
-							     const struct pkt6 *p)
-{
-	struct ateom_svc_rev_key rk = {
-		.actor_ifindex = ifindex, .actor_port_be = p->sport, .proto = p->proto,
-	};
-
-	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
-		return NULL;
-	return bpf_map_lookup_elem(&svc_rev, &rk);
 }
 
 /* Neighbour discovery, router discovery, MLD (and their relatives): the
@@ -249,21 +265,72 @@ static __always_inline int actor_icmp6_error(struct __sk_buff *skb,
 /* The actor's answer from exposed port rev: back as [pod]:S. */
 static __always_inline int exposed_reply6(struct __sk_buff *skb, const struct ateom_config *cfg,
 					  const struct ateom_actor *a, const struct pkt6 *p,
-					  const struct ateom_svc_rev *rev)
+					  __be16 pod_port)
 {
-	if (rewrite_src6(skb, p, &cfg->pod_ip6, rev->port_be))
+	if (rewrite_src6(skb, p, &cfg->pod_ip6, pod_port))
 		return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
 	count(a->id, ATEOM_STAT_DNAT_REPLY, p->len);
 	return bpf_redirect_neigh(cfg->pod_ifindex, NULL, 0, 0);
 }
 
-/* Translate and send out of the pod eth0 (from_actor's actor_egress for
- * IPv6): the packet was let through under hook generation gen. */
-static __always_inline int actor_egress6(struct __sk_buff *skb, const struct ateom_config *cfg,
-					 struct ateom_actor *a, struct pkt6 *p, __u32 gen)
+/* The pair bookkeeping of the actor side, each not inlined: each builds
+ * the partner's key and entry (44 + 56 bytes), which inlined together
+ * would not fit under from_actor6's frame. */
+static __noinline int out_check6(struct ateom_actor *a, const struct ateom_nat6_key *key,
+				 const struct ateom_nat6_entry *e, __u64 now)
 {
-	struct ateom_svc_rev *rev;
+	return nat_out_check6(a, key, e, now);
+}
 
+static __noinline void new_connection6(const struct ateom_nat6_key *key,
+				       struct ateom_nat6_entry *e, __be32 syn_seq)
+{
+	nat_new_connection6(key, e, syn_seq);
+}
+
+static __noinline void mirror_close6(const struct ateom_nat6_key *key,
+				     const struct ateom_nat6_entry *e, __u64 now)
+{
+	nat_mirror_close6(key, e, now);
+}
+
+/* The actor's established pair (key, e) carries this packet: the checks
+ * and bookkeeping of actor_egress, stamped with hook generation gen. -1:
+ * the halves disagree (drop). */
+static __always_inline int pair_out6(struct ateom_actor *a, const struct ateom_nat6_key *key,
+				     struct ateom_nat6_entry *e, const struct pkt6 *p, __u32 gen)
+{
+	__u64 now = bpf_ktime_get_coarse_ns();
+	__u8 before;
+
+	if (out_check6(a, key, e, now))
+		return -1;
+	before = e->seen;
+	if (tcp_is_syn6(p))
+		new_connection6(key, e, p->tcp_seq);
+	nat_touch6(key, e, p, now, true);
+	if ((e->seen & ~before) & (ATEOM_SEEN_FIN | ATEOM_SEEN_RST))
+		mirror_close6(key, e, now);
+	hook_stamp6(e, gen);
+	return 0;
+}
+
+/* Translate and send out of the pod eth0 (actor_egress for IPv6). The
+ * caller parsed the packet into s->p and looked the actor's OUT pair up
+ * (s->key, e: NULL if none); the packet was let through under hook
+ * generation gen, which the pair keeps. */
+static __always_inline int actor_egress6(struct __sk_buff *skb, const struct ateom_config *cfg,
+					 struct ateom_actor *a, struct v6_scratch *s,
+					 struct ateom_nat6_entry *e, __u32 gen)
+{
+	struct pkt6 *p = &s->p;
+	struct ateom_svc_rev *rev;
+	union ateom_in6 addr;
+	__be16 port;
+	int err;
+
+	/* Check before translating or creating state for a packet that will
+	 * not leave. */
 	if (p->hop_limit <= 1)
 		return hop_expired6(skb, a, p);
 	if (p->proto == IPPROTO_ICMPV6 && p->icmp_type != ICMP6_ECHO_REQUEST) {
@@ -271,16 +338,55 @@ static __always_inline int actor_egress6(struct __sk_buff *skb, const struct ate
 			return drop(a->id, ATEOM_STAT_DROP_PROTO, p->len);
 		return actor_icmp6_error(skb, cfg, a, p);
 	}
-	rev = exposed_source6(skb->ifindex, p);
-	if (rev)
-		return exposed_reply6(skb, cfg, a, p, rev);
-	return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len); /* SNAT66: nat6 */
+
+	if (e) {
+		if (pair_out6(a, &s->key, e, p, gen))
+			return drop(a->id, ATEOM_STAT_DROP_BAD_PAIR, p->len);
+	} else if ((rev = exposed_source6(skb->ifindex, p))) {
+		return exposed_reply6(skb, cfg, a, p, rev->port_be);
+	} else {
+		s->fresh.hook_gen = gen; /* snat_create6's OUT half carries it */
+		err = snat_create6(skb, cfg, a, skb->ifindex, p, bpf_ktime_get_coarse_ns(),
+				   &s->fresh);
+		if (err == -EEXIST)
+			e = bpf_map_lookup_elem(&nat6, &s->key);
+		else if (err < 0)
+			return drop(a->id, snat_drop_reason(err), p->len);
+		else
+			e = &s->fresh;
+		if (!e)
+			return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
+		hook_stamp6(e, gen);
+		count(a->id, err == 1 ? ATEOM_STAT_NAT_REPAIR : ATEOM_STAT_SNAT_NEW, 0);
+	}
+	addr = e->addr_be; /* copied: a deleted element's memory may be reused */
+	port = e->port_be;
+	if (rewrite_src6(skb, p, &addr, port))
+		return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
+	count(a->id, ATEOM_STAT_SNAT, p->len);
+	return bpf_redirect_neigh(cfg->pod_ifindex, NULL, 0, 0);
+}
+
+/* From a hooked actor's exposed port to a client that reached it
+ * (svc_flows): the pod port to answer from, or -1. Not inlined, nor is
+ * actor6_refused: from_actor6's stack is the port search's. */
+static __noinline int hook_reply_port6(const struct ateom_config *cfg,
+				       const struct ateom_actor *a, const struct pkt6 *p,
+				       __u32 ifindex)
+{
+	struct ateom_svc_rev *rev;
+
+	if (!svc_flow_known_tuple(cfg, a, p->proto, svc_client6(cfg, &p->daddr), p->dport,
+				  p->sport))
+		return -1;
+	rev = exposed_source6(ifindex, p);
+	return rev ? rev->port_be : -1;
 }
 
 /* What every IPv6 packet of the actor must be, before the hook and again
  * after it: from the actor's address, no extension header, not to the
  * worker. 0 or the drop's counter. */
-static __always_inline __u32 actor6_refused(const struct ateom_config *cfg,
+static __noinline __u32 actor6_refused(const struct ateom_config *cfg,
 					    const struct ateom_actor *a, const struct pkt6 *p,
 					    int r)
 {
@@ -304,8 +410,10 @@ int from_actor6(struct __sk_buff *skb)
 {
 	__u32 ifindex = skb->ifindex;
 	struct ateom_config *cfg = get_config();
+	struct v6_scratch *s = get_scratch6();
+	struct ateom_nat6_entry *e;
 	struct ateom_actor *a;
-	struct pkt6 p = {};
+	struct pkt6 *p;
 	__u32 gen, why;
 	int r;
 
@@ -314,49 +422,56 @@ int from_actor6(struct __sk_buff *skb)
 	a = bpf_map_lookup_elem(&actors, &ifindex);
 	if (!a)
 		return drop(0, ATEOM_STAT_DROP_NO_ACTOR, skb->len);
+	if (!s)
+		return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, skb->len);
+	p = &s->p;
 	gen = READ_ONCE_U32(a->hook_gen);
 	if (in6_zero(&a->actor_ip6) || in6_zero(&cfg->pod_ip6))
 		return drop(a->id, ATEOM_STAT_DROP_NO_IPV6, skb->len);
 
-	r = parse_ipv6(skb, &p);
+	r = parse_ipv6(skb, p);
 	if (r == PARSE_TRUNC || r == PARSE_NOT_IPV4)
 		return drop(a->id, ATEOM_STAT_DROP_TRUNC, skb->len);
 	/* Neighbour discovery before the source check: a solicitation may
 	 * come from a link-local or the unspecified address. */
-	if (r == PARSE_PROTO && p.proto == IPPROTO_ICMPV6 && icmp6_is_nd(p.icmp_type)) {
-		if (p.icmp_type == ND_NEIGHBOR_SOLICIT && nd_respond(skb, a, &p) == ND_REPLIED) {
+	if (r == PARSE_PROTO && p->proto == IPPROTO_ICMPV6 && icmp6_is_nd(p->icmp_type)) {
+		if (p->icmp_type == ND_NEIGHBOR_SOLICIT && nd_respond(skb, a, p) == ND_REPLIED) {
 			count(a->id, ATEOM_STAT_ND_REPLY, skb->len);
 			return bpf_redirect(ifindex, 0);
 		}
 		return drop(a->id, ATEOM_STAT_DROP_ND, skb->len);
 	}
-	why = actor6_refused(cfg, a, &p, r);
+	why = actor6_refused(cfg, a, p, r);
 	if (why)
 		return drop(a->id, why, skb->len);
 
-	/* Past the hook (hook_cache.h): an exposed port's answer to a client
-	 * that reached it. */
-	if ((a->flags & ATEOM_ACTOR_HOOKED) && p.hop_limit > 1 && p.proto != IPPROTO_ICMPV6) {
-		struct ateom_svc_rev *rev;
+	nat_key_out6(&s->key, ifindex, p);
+	e = bpf_map_lookup_elem(&nat6, &s->key);
+	/* Past the hook (hook_cache.h): a flow it let through under this
+	 * generation, or an exposed port's answer to a client that reached
+	 * it. (One call of actor_egress6 below, inlined once: the stack.) */
+	if (hook_cached6(e, gen, p)) {
+		count(a->id, ATEOM_STAT_HOOK_CACHED, 0);
+	} else {
+		if (!e && (a->flags & ATEOM_ACTOR_HOOKED) && p->hop_limit > 1 &&
+		    p->proto != IPPROTO_ICMPV6) {
+			int port = hook_reply_port6(cfg, a, p, ifindex);
 
-		if (svc_flow_known_tuple(cfg, a, p.proto, svc_client6(cfg, &p.daddr), p.dport,
-					 p.sport) &&
-		    (rev = exposed_source6(ifindex, &p))) {
-			count(a->id, ATEOM_STAT_HOOK_REPLY, 0);
-			return exposed_reply6(skb, cfg, a, &p, rev);
+			if (port >= 0) {
+				count(a->id, ATEOM_STAT_HOOK_REPLY, 0);
+				return exposed_reply6(skb, cfg, a, p, (__be16)port);
+			}
 		}
+		/* Egress hook (ateomnet_hook.h), as for IPv4: the hook tells
+		 * the family by the ethertype. */
+		skb->cb[ATEOM_HOOK_CB_MAGIC_IDX] = ATEOM_HOOK_CB_MAGIC;
+		skb->cb[ATEOM_HOOK_CB_ACTOR_ID] = a->id;
+		skb->cb[ATEOM_HOOK_CB_IFINDEX] = ifindex;
+		skb->cb[ATEOM_HOOK_CB_VERDICT] = ATEOM_HOOK_NONE;
+		skb->cb[ATEOM_HOOK_CB_ARG] = hook_gen_encode(gen);
+		bpf_tail_call(skb, &egress_hooks, a->id);
 	}
-
-	/* Egress hook (ateomnet_hook.h), as for IPv4: the hook tells the
-	 * family by the ethertype. */
-	skb->cb[ATEOM_HOOK_CB_MAGIC_IDX] = ATEOM_HOOK_CB_MAGIC;
-	skb->cb[ATEOM_HOOK_CB_ACTOR_ID] = a->id;
-	skb->cb[ATEOM_HOOK_CB_IFINDEX] = ifindex;
-	skb->cb[ATEOM_HOOK_CB_VERDICT] = ATEOM_HOOK_NONE;
-	skb->cb[ATEOM_HOOK_CB_ARG] = hook_gen_encode(gen);
-	bpf_tail_call(skb, &egress_hooks, a->id);
-
-	return actor_egress6(skb, cfg, a, &p, gen);
+	return actor_egress6(skb, cfg, a, s, e, gen);
 }
 
 /* Slot ATEOM_V6_RESUME: the egress hook handed an IPv6 packet back to
@@ -366,8 +481,10 @@ int actor_resume6(struct __sk_buff *skb)
 {
 	__u32 ifindex = skb->ifindex;
 	struct ateom_config *cfg = get_config();
+	struct v6_scratch *s = get_scratch6();
+	struct ateom_nat6_entry *e;
 	struct ateom_actor *a;
-	struct pkt6 p = {};
+	struct pkt6 *p;
 	int r;
 
 	if (!cfg)
@@ -385,13 +502,19 @@ int actor_resume6(struct __sk_buff *skb)
 	if (skb->cb[ATEOM_HOOK_CB_VERDICT] != ATEOM_HOOK_ALLOW)
 		return drop(a->id, ATEOM_STAT_DROP_POLICY, skb->len);
 	count(a->id, ATEOM_STAT_HOOK_ALLOW, skb->len);
+	if (!s)
+		return drop(a->id, ATEOM_STAT_DROP_NAT_FAIL, skb->len);
+	p = &s->p;
 
 	/* The hook may not have kept its promise not to touch the packet. */
-	r = parse_ipv6(skb, &p);
+	r = parse_ipv6(skb, p);
 	if (r == PARSE_TRUNC || r == PARSE_NOT_IPV4 || in6_zero(&a->actor_ip6) ||
-	    in6_zero(&cfg->pod_ip6) || actor6_refused(cfg, a, &p, r))
+	    in6_zero(&cfg->pod_ip6) || actor6_refused(cfg, a, p, r))
 		return drop(a->id, ATEOM_STAT_DROP_POLICY, skb->len);
-	return actor_egress6(skb, cfg, a, &p, hook_gen_decode(skb->cb[ATEOM_HOOK_CB_ARG]));
+	nat_key_out6(&s->key, ifindex, p);
+	e = bpf_map_lookup_elem(&nat6, &s->key);
+	/* The generation from_actor6 read before the hook ran. */
+	return actor_egress6(skb, cfg, a, s, e, hook_gen_decode(skb->cb[ATEOM_HOOK_CB_ARG]));
 }
 
 /* ---- from_pod6 --------------------------------------------------------------- */
@@ -435,11 +558,45 @@ static __always_inline int pod_to_service6(struct __sk_buff *skb,
 	return deliver(cfg, ifindex);
 }
 
-/* A reply to an actor's SNAT66 flow, by its pair's port record. */
+/* A reply to an actor's SNAT66 flow, by its pair's port record (as
+ * pod_snat_reply: a SYN is never a reply, a remote's RST must carry what
+ * only the peer knows to close the pair). */
 static __always_inline int pod_snat_reply6(struct __sk_buff *skb,
 					   const struct ateom_config *cfg, struct pkt6 *p)
 {
-	return pod_pass(skb); /* SNAT66: nat6 */
+	struct ateom_nat6_entry *e;
+	struct ateom_nat6_key key;
+	union ateom_in6 addr;
+	__u32 ifindex;
+	__be16 port;
+	__u16 id;
+	bool trust_rst;
+	__u64 now;
+
+	nat_key_in6(&key, p);
+	e = bpf_map_lookup_elem(&nat6, &key);
+	if (!e)
+		return pod_pass(skb);
+	if (tcp_is_syn6(p)) {
+		count(0, ATEOM_STAT_SYN_NOT_REPLY, p->len);
+		return pod_pass(skb);
+	}
+	/* Copied before use: a deleted element's memory may be reused. */
+	addr = e->addr_be;
+	port = e->port_be;
+	ifindex = e->actor_ifindex;
+	id = e->actor_id;
+	if (p->hop_limit <= 1)
+		return drop(id, ATEOM_STAT_DROP_TTL, p->len);
+	trust_rst = !(p->tcp_flags & TCP_FLAG_RST_BYTE) || remote_rst_valid6(&key, e, p);
+	if (!trust_rst)
+		count(id, ATEOM_STAT_RST_IGNORED, 0); /* delivered: the actor judges it */
+	now = bpf_ktime_get_coarse_ns();
+	nat_touch6(&key, e, p, now, trust_rst);
+	if (set_actor_macs(skb) || rewrite_dst6(skb, p, &addr, port))
+		return drop(id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
+	count(id, ATEOM_STAT_SNAT_REPLY, p->len);
+	return deliver(cfg, ifindex);
 }
 
 /* Slot ATEOM_V6_FROM_POD. */

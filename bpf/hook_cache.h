@@ -20,6 +20,7 @@
 #include "maps.h"
 #include "parse.h"
 #include "nat.h"
+#include "nat6.h"
 
 #define READ_ONCE_U32(x) (*(volatile __u32 *)&(x))
 #define WRITE_ONCE_U32(x, v) (*(volatile __u32 *)&(x) = (v))
@@ -41,21 +42,41 @@ static __always_inline __u32 hook_gen_decode(__u32 v)
 	return (v & 0xffff) == (gen ^ 0xffff) ? gen : 0;
 }
 
+/* The pair (either family's entry) was let through under generation gen. */
+#define HOOK_GEN_OK(e, gen) ((e) && (gen) && (e)->hook_gen == (__u16)(gen))
+
 /* The hook let this flow through under generation gen. A SYN opens a new
  * connection on the tuple (nat_new_connection): the hook judges it; ICMP
  * errors have no pair of their own. */
 static __always_inline bool hook_cached(const struct ateom_nat_entry *e, __u32 gen,
 					const struct pkt *p)
 {
-	return e && gen && e->hook_gen == (__u16)gen && !tcp_is_syn(p) &&
+	return HOOK_GEN_OK(e, gen) && !tcp_is_syn(p) &&
 	       (p->proto != IPPROTO_ICMP || p->icmp_type == ICMP_ECHO);
 }
 
+static __always_inline bool hook_cached6(const struct ateom_nat6_entry *e, __u32 gen,
+					 const struct pkt6 *p)
+{
+	return HOOK_GEN_OK(e, gen) && !tcp_is_syn6(p) &&
+	       (p->proto != IPPROTO_ICMPV6 || p->icmp_type == ICMP6_ECHO_REQUEST);
+}
+
 /* The pair remembers the generation it was let through under. */
+#define HOOK_STAMP(e, gen)                                                     \
+	do {                                                                   \
+		if ((e)->hook_gen != (__u16)(gen))                             \
+			(e)->hook_gen = (__u16)(gen);                          \
+	} while (0)
+
 static __always_inline void hook_stamp(struct ateom_nat_entry *e, __u32 gen)
 {
-	if (e->hook_gen != (__u16)gen)
-		e->hook_gen = (__u16)gen;
+	HOOK_STAMP(e, gen);
+}
+
+static __always_inline void hook_stamp6(struct ateom_nat6_entry *e, __u32 gen)
+{
+	HOOK_STAMP(e, gen);
 }
 
 /* ---- svc_flows: the clients of exposed ports ----------------------------- */

@@ -82,8 +82,9 @@ static __always_inline __u64 nd_pseudo_sum(const union ateom_in6 *s, const union
 
 /* p: the parsed solicitation (ICMPv6 type 135, no extension headers).
  * ND_REPLIED: the skb is the advertisement (send it back); ND_REFUSED: not
- * one to answer (drop it, counted drop_nd). */
-static __always_inline int nd_respond(struct __sk_buff *skb, const struct ateom_actor *a,
+ * one to answer (drop it, counted drop_nd). Not inlined: its buffers would
+ * add to from_actor6's stack, which the NAT path fills. */
+static __noinline int nd_respond(struct __sk_buff *skb, const struct ateom_actor *a,
 				      const struct pkt6 *p)
 {
 	__u8 gw_mac[ETH_ALEN] = ATEOM_GW_MAC;
