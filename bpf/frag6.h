@@ -23,6 +23,8 @@
 #include "parse6.h"
 #include "siphash.h"
 #include "icmp6_csum.h"
+#include "nat6.h"      /* nat_key_in6, worker_owns_port6 */
+#include "dp_common.h" /* pod_pass, deliver, set_actor_macs */
 
 #define FRAG6_HLEN 8
 #define FRAG6_IP6_SADDR_OFF (ETH_HLEN + 8)
@@ -44,6 +46,23 @@ struct {
 	__type(key, struct ateom_frag_key);
 	__type(value, struct ateom_frag6);
 } frag6_in SEC(".maps");
+
+/* Where a new entry is put together before it goes into its table in one
+ * update (readers on other CPUs never see half of it): from_actor6 leaves
+ * too little of its 512-byte stack for one more on it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ateom_frag6);
+} frag6_scratch SEC(".maps");
+
+static __always_inline struct ateom_frag6 *frag6_fresh(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&frag6_scratch, &zero);
+}
 
 /* What the fragment header says. */
 struct frag6_hdr {
@@ -151,29 +170,28 @@ static __always_inline void frag6_track(void *map, const struct ateom_frag_key *
 	}
 }
 
-/* A follower's header: one address, the hop limit (we forward), the
- * identification if set_id. Nothing covers them but a CHECKSUM_COMPLETE
- * skb's csum (no header checksum, no L4 header), which learns the change. */
+/* A follower's header: one address (from a table entry), the hop limit
+ * (we forward), the identification if set_id. Nothing covers them but a
+ * CHECKSUM_COMPLETE skb's csum (no header checksum, no L4 header), which
+ * learns the change. Lean on stack: it runs under from_actor6's. */
 static __always_inline int frag6_rewrite(struct __sk_buff *skb, const struct pkt6 *p,
 					 bool src, const union ateom_in6 *addr, bool set_id,
 					 __be32 id)
 {
 	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 	struct ipv6hdr *ip = data + ETH_HLEN;
-	union ateom_in6 a = *addr, old;
+	union ateom_in6 *at;
 	__be32 old_id;
-	__s64 d;
+	__u64 d;
 
 	if ((void *)(ip + 1) > end || ip->hop_limit <= 1)
 		return -1;
-	ip->hop_limit--;
+	at = src ? (union ateom_in6 *)&ip->saddr : (union ateom_in6 *)&ip->daddr;
 	/* (The hop limit is the low byte of its 16-bit word.) */
-	d = csum6_16_diff(bpf_htons(ip->hop_limit + 1), bpf_htons(ip->hop_limit));
-	__builtin_memcpy(&old, src ? &ip->saddr : &ip->daddr, sizeof(old));
-	d += csum6_addr_diff(&old, &a);
-	if (bpf_skb_store_bytes(skb, src ? FRAG6_IP6_SADDR_OFF : FRAG6_IP6_DADDR_OFF, &a,
-				sizeof(a), 0))
-		return -1;
+	d = csum6_16_diff(bpf_htons(ip->hop_limit), bpf_htons(ip->hop_limit - 1));
+	ip->hop_limit--;
+	d += csum6_addr_diff(at, addr);
+	__builtin_memcpy(at, addr, sizeof(*at));
 	if (set_id) {
 		if (bpf_skb_load_bytes(skb, p->fraghdr_off + 4, &old_id, sizeof(old_id)) ||
 		    bpf_skb_store_bytes(skb, p->fraghdr_off + 4, &id, sizeof(id), 0))
@@ -207,31 +225,45 @@ static __noinline int frag6_out_first(struct __sk_buff *skb, const struct ateom_
 				      int verdict)
 {
 	struct ateom_frag_key k;
-	struct ateom_frag6 *e, fresh;
-	struct frag6_hdr h;
+	struct ateom_frag6 *e;
+	__u32 end = ETH_HLEN + 40 + p->plen, data = p->fraghdr_off + FRAG6_HLEN;
 	__u64 now;
 	__be32 id;
 
 	/* (Hop limit 1: the redirect is the Time Exceeded back to the actor.) */
 	if (verdict != TC_ACT_REDIRECT || p->hop_limit <= 1)
 		return verdict;
-	if (frag6_hdr(skb, p, &h))
+	/* (The parser has the identification: no fragment header to read,
+	 * and no room for it under from_actor6's stack.) */
+	if (!p->fraghdr_off || end < data)
 		goto fail;
 	now = bpf_ktime_get_coarse_ns();
-	frag6_out_key(&k, a->id, &p->daddr, p->proto, h.id);
+	frag6_out_key(&k, a->id, &p->daddr, p->proto, p->frag_id);
 	e = bpf_map_lookup_elem(&frag6_out, &k);
-	if (e && e->ifindex == skb->ifindex && frag6_same(e, &p->daddr, p->proto, h.id, now)) {
+	if (e && e->ifindex == skb->ifindex && frag6_same(e, &p->daddr, p->proto, p->frag_id, now)) {
 		id = e->new_id_be;
 		count(a->id, ATEOM_STAT_FRAG_DUP_FIRST, 0);
 	} else {
 		id = frag6_new_id(cfg, &p->daddr, p->proto);
-		fresh = (struct ateom_frag6){
-			.ifindex = skb->ifindex, .peer_be = p->daddr, .id_be = h.id,
-			.proto = p->proto, .verdict = ATEOM_FRAG_FORWARD,
-			.addr_be = cfg->pod_ip6, .new_id_be = id, .actor_id = a->id,
-			.end = h.len / 8, .created_ns = now,
-		};
-		if (bpf_map_update_elem(&frag6_out, &k, &fresh, BPF_ANY))
+		e = frag6_fresh();
+		if (!e)
+			goto fail;
+		/* (Field by field: a compound literal would be built on
+		 * the stack first.) */
+		e->ifindex = skb->ifindex;
+		e->peer_be = p->daddr;
+		e->id_be = p->frag_id;
+		e->proto = p->proto;
+		e->verdict = ATEOM_FRAG_FORWARD;
+		e->actor_id = a->id;
+		e->addr_be = cfg->pod_ip6;
+		e->new_id_be = id;
+		e->end = (end - data) / 8;
+		e->pad = 0;
+		e->created_ns = now;
+		/* The actor's own slot: whatever datagram of its own held it
+		 * loses its followers (16 in flight per actor). */
+		if (bpf_map_update_elem(&frag6_out, &k, e, BPF_ANY))
 			goto fail;
 	}
 	if (frag6_set_id(skb, p, id))
@@ -249,9 +281,7 @@ static __noinline int frag6_out_follow(struct __sk_buff *skb, const struct ateom
 {
 	struct ateom_frag_key k;
 	struct ateom_frag6 *e;
-	union ateom_in6 addr;
 	struct frag6_hdr h;
-	__be32 id;
 	__u32 why;
 
 	if (frag6_hdr(skb, p, &h) || frag6_bad(p, &h)) {
@@ -269,13 +299,12 @@ static __noinline int frag6_out_follow(struct __sk_buff *skb, const struct ateom
 		why = ATEOM_STAT_DROP_TTL;
 		goto drop;
 	}
-	addr = e->addr_be; /* copied: the entry may go now */
-	id = e->new_id_be;
-	frag6_track(&frag6_out, &k, e, &h, a->id);
-	if (frag6_rewrite(skb, p, true, &addr, true, id)) {
+	/* Rewritten first: tracking may delete the entry. */
+	if (frag6_rewrite(skb, p, true, &e->addr_be, true, e->new_id_be)) {
 		why = ATEOM_STAT_DROP_NAT_FAIL;
 		goto drop;
 	}
+	frag6_track(&frag6_out, &k, e, &h, a->id);
 	count(a->id, ATEOM_STAT_FRAG_OUT, p->len);
 	return bpf_redirect_neigh(cfg->pod_ifindex, NULL, 0, 0);
 drop:
@@ -291,94 +320,129 @@ drop:
  * actors nobody gets the followers, the worker's live entry keeps its slot
  * against an actor's). `daddr`: the destination the followers get (the
  * actor's address, or the pod's for the worker). */
-static __always_inline int frag6_in_first(struct __sk_buff *skb, const struct ateom_config *cfg,
-					  const struct pkt6 *p, const union ateom_in6 *daddr,
-					  __u32 ifindex, __u32 actor_id)
+static __always_inline void frag6_in_first(struct __sk_buff *skb, const struct ateom_config *cfg,
+					   const struct pkt6 *p, const union ateom_in6 *daddr,
+					   __u32 ifindex, __u32 actor_id)
 {
 	__u8 what = ifindex ? ATEOM_FRAG_FORWARD : ATEOM_FRAG_WORKER;
 	struct ateom_frag_key k;
-	struct ateom_frag6 *e, fresh;
+	struct ateom_frag6 *e, *fresh;
 	struct frag6_hdr h;
 	__u64 now;
 
 	if (frag6_hdr(skb, p, &h))
-		return 0;
+		return;
 	now = bpf_ktime_get_coarse_ns();
 	frag6_in_key(&k, cfg, &p->saddr, p->proto, h.id);
 	e = bpf_map_lookup_elem(&frag6_in, &k);
 	if (e && frag6_same(e, &p->saddr, p->proto, h.id, now)) {
 		if (e->verdict == what && e->ifindex == ifindex) {
 			count(actor_id, ATEOM_STAT_FRAG_DUP_FIRST, 0);
-			return 0;
+			return;
 		}
 		count(0, ATEOM_STAT_FRAG_CONFLICT, 0);
 		if (e->verdict != ATEOM_FRAG_WORKER)
 			e->verdict = what == ATEOM_FRAG_WORKER ? ATEOM_FRAG_WORKER
 							      : ATEOM_FRAG_CONFLICT;
 		e->ifindex = 0;
-		return 0;
+		return;
 	}
 	if (e && what == ATEOM_FRAG_FORWARD && e->verdict == ATEOM_FRAG_WORKER &&
 	    now - e->created_ns < ATEOM_FRAG_TIMEOUT_NS) {
 		count(0, ATEOM_STAT_FRAG_CONFLICT, 0);
-		return 0;
+		return;
 	}
-	fresh = (struct ateom_frag6){
-		.ifindex = ifindex, .peer_be = p->saddr, .id_be = h.id, .proto = p->proto,
-		.verdict = what, .addr_be = *daddr, .actor_id = actor_id,
-		.end = h.len / 8, .created_ns = now,
-	};
-	bpf_map_update_elem(&frag6_in, &k, &fresh, BPF_ANY);
+	fresh = frag6_fresh();
+	if (!fresh)
+		return;
+	fresh->ifindex = ifindex;
+	fresh->peer_be = p->saddr;
+	fresh->id_be = h.id;
+	fresh->proto = p->proto;
+	fresh->verdict = what;
+	fresh->actor_id = actor_id;
+	fresh->addr_be = *daddr;
+	fresh->new_id_be = 0;
+	fresh->end = h.len / 8;
+	fresh->pad = 0;
+	fresh->created_ns = now;
+	bpf_map_update_elem(&frag6_in, &k, fresh, BPF_ANY);
 	if (ifindex)
 		count(actor_id, ATEOM_STAT_FRAG_FIRST, 0);
-	return 0;
 }
 
-/* A follower on the pod eth0: > 0, rewritten for the actor on that ateomN
- * (*actor_id set); 0, the worker's; < 0, dropped and counted. */
-static __noinline int frag6_in_follow(struct __sk_buff *skb, const struct ateom_config *cfg,
-				      const struct pkt6 *p, __u32 *actor_id)
+/* from_pod6, after a first fragment went through its rules (verdict v):
+ * where did it go? To an actor (redirected: by its exposed port, or by
+ * the SNAT66 pair's port record, the lookups it was sent by), or to the
+ * worker; noted for its followers. Returns v. */
+static __noinline int frag6_pod_first(struct __sk_buff *skb, const struct ateom_config *cfg,
+				      const struct pkt6 *p, int v)
+{
+	struct ateom_nat6_entry *e;
+	struct ateom_nat6_key key;
+	struct ateom_actor *a;
+	struct ateom_svc *svc;
+	__u32 ifindex;
+
+	nat_key_in6(&key, p);
+	if (v == TC_ACT_REDIRECT) {
+		svc = p->proto == IPPROTO_ICMPV6 ? NULL : service_of(p->proto, p->dport);
+		if (svc) {
+			ifindex = svc->actor_ifindex;
+			a = bpf_map_lookup_elem(&actors, &ifindex);
+			if (a && a->id == svc->actor_id)
+				frag6_in_first(skb, cfg, p, &a->actor_ip6, ifindex, a->id);
+		} else if ((e = bpf_map_lookup_elem(&nat6, &key))) {
+			frag6_in_first(skb, cfg, p, &e->addr_be, e->actor_ifindex, e->actor_id);
+		}
+	} else if (v == TC_ACT_UNSPEC && worker_owns_port6(skb, &key)) {
+		/* The worker's datagram guarded where a worker socket takes
+		 * it (frag.h's pod_frag, the same reasons). */
+		frag6_in_first(skb, cfg, p, &cfg->pod_ip6, 0, 0);
+	}
+	return v;
+}
+
+/* from_pod6: a follower. Rewritten for the actor its first fragment went
+ * to and delivered, or the worker's (passed), or dropped and counted. */
+static __noinline int frag6_pod_follow(struct __sk_buff *skb, const struct ateom_config *cfg,
+				       const struct pkt6 *p)
 {
 	struct ateom_frag_key k;
 	struct ateom_actor *a;
 	struct ateom_frag6 *e;
-	union ateom_in6 addr;
 	struct frag6_hdr h;
 	__u32 ifindex, id, why;
 
 	if (frag6_hdr(skb, p, &h))
-		return 0;
+		return pod_pass(skb);
 	frag6_in_key(&k, cfg, &p->saddr, p->proto, h.id);
 	e = bpf_map_lookup_elem(&frag6_in, &k);
 	if (!e || !frag6_same(e, &p->saddr, p->proto, h.id, bpf_ktime_get_coarse_ns()))
-		return 0;
+		return pod_pass(skb);
+	/* Inbound entries stay until their slot is taken or they expire
+	 * (frag.h: a late spoofed first fragment cannot move them). */
 	if (e->verdict == ATEOM_FRAG_WORKER) {
 		frag6_track(NULL, &k, e, &h, 0);
-		return 0;
+		return pod_pass(skb);
 	}
-	if (e->verdict != ATEOM_FRAG_FORWARD) {
-		count(0, ATEOM_STAT_DROP_FRAG_CONFLICT, p->len);
-		return -1;
-	}
+	if (e->verdict != ATEOM_FRAG_FORWARD)
+		return drop(0, ATEOM_STAT_DROP_FRAG_CONFLICT, p->len);
 	ifindex = e->ifindex;
 	id = e->actor_id;
-	addr = e->addr_be;
+	/* Still the actor its first fragment found. */
 	a = bpf_map_lookup_elem(&actors, &ifindex);
 	if (!a || a->id != id)
-		return 0;
+		return pod_pass(skb);
 	why = frag6_bad(p, &h) ? ATEOM_STAT_DROP_FRAG_BAD :
 	      p->hop_limit <= 1 ? ATEOM_STAT_DROP_TTL : 0;
-	if (why) {
-		count(id, why, p->len);
-		return -1;
-	}
+	if (why)
+		return drop(id, why, p->len);
 	frag6_track(NULL, &k, e, &h, id);
-	if (frag6_rewrite(skb, p, false, &addr, false, 0)) {
-		count(id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
-		return -1;
-	}
-	*actor_id = id;
-	return ifindex;
+	if (frag6_rewrite(skb, p, false, &e->addr_be, false, 0) || set_actor_macs(skb))
+		return drop(id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
+	count(id, ATEOM_STAT_FRAG_IN, p->len);
+	return deliver(cfg, ifindex);
 }
 
 #endif

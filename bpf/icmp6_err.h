@@ -19,6 +19,9 @@
  *     quoted extension header means the quote is not about a flow of ours
  *     (actors cannot send them, and we never add them).
  *
+ * Both directions are subprograms of their own (rare paths; their
+ * quoted-header state stays off the stack of the programs).
+ *
  * The MTU field of Packet Too Big and the pointer of Parameter Problem
  * stay as they are (the quote moves no byte).
  */
@@ -28,7 +31,7 @@
 #include "parse6.h"
 #include "icmp6_csum.h"
 #include "icmp_err.h" /* struct icmp_dest, ICMP_ERR_*, ICMP_HDR_LEN */
-#include "nat6.h"
+#include "nat.h"       /* service_of; maps.h: nat6 */
 
 #define IP6_HLEN 40
 #define IP6_SADDR_OFF 8
@@ -170,7 +173,7 @@ static __always_inline int inner6_rewrite(struct __sk_buff *skb, const struct pk
  * families) and the actor's IPv6 address; everything else by the SNAT66
  * pair's port record. 0 after translating (*d set), 1 when not about an
  * actor's flow (the worker's own traffic), -1 on a rewrite failure. */
-static __always_inline int icmp6_err_from_pod(struct __sk_buff *skb, const struct pkt6 *p,
+static __noinline int icmp6_err_from_pod(struct __sk_buff *skb, const struct pkt6 *p,
 					      struct icmp_dest *d)
 {
 	struct ateom_nat6_entry *e;
@@ -216,7 +219,7 @@ static __always_inline int icmp6_err_from_pod(struct __sk_buff *skb, const struc
  * exposed port of this actor, or one of its SNAT66 pairs). 0 after
  * translating, ICMP_ERR_NOT_OURS, ICMP_ERR_NOT_PEER, -1 on a rewrite
  * failure. */
-static __always_inline int icmp6_err_from_actor(struct __sk_buff *skb, const struct pkt6 *p,
+static __noinline int icmp6_err_from_actor(struct __sk_buff *skb, const struct pkt6 *p,
 						__u32 ifindex, const struct ateom_config *cfg)
 {
 	struct ateom_svc_rev_key rk;

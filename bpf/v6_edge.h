@@ -9,6 +9,7 @@
 #include "icmp_err.h"
 #include "icmp6_err.h"
 #include "hop6.h"
+#include "frag6.h"
 
 /* from_actor6: the actor's ICMPv6 error (p->icmp_type an error), about one
  * of its own flows, to that flow's peer: rewritten for the pod eth0 (outer
