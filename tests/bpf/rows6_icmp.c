@@ -391,11 +391,48 @@ static void icmp6_hop_limit_rate_limited(void **state)
 	assert_int_equal(fx_counter(&fx, 2, ATEOM_STAT_DROP_TTL_RATELIMIT, NULL), 1);
 }
 
+/* ---- through the real SNAT66 --------------------------------------------- */
+
+/* The actor's datagram leaves through SNAT66 (the pair made by the
+ * datapath, not by the test); a router on the way sends Packet Too Big
+ * quoting it as it left, 1280 bytes in all (PMTU discovery); the actor
+ * gets it about its own datagram as it sent it (hop limit aside). */
+static void icmp6_ptb_through_snat66(void **state)
+{
+	struct e6_spec s = { E6_FROM_ACTOR, .proto = IPPROTO_UDP, .sport = A6_UDP, .dport = 53,
+			     .payload = 1400 };
+	struct e6_spec q, e, w;
+	struct fx_result res;
+	uint8_t want[E6_FRAME_MAX];
+	uint16_t p;
+
+	ADDR(s.saddr, E6_ACTOR);
+	ADDR(s.daddr, E6_REMOTE);
+	e6_xmit(fx.from_actor, fx.if_a1, &s, FX_REDIRECT, NULL, false, &res);
+	p = e6_sport(res.out);
+	assert_in_range(p, fx.snat_min, fx.snat_max);
+	q = s;
+	ADDR(q.saddr, E6_POD);
+	q.sport = p;
+	q.hop = 63;
+	assert_int_equal(e6_build(want, sizeof(want), &q), res.out_len);
+	diff_fail(want, res.out, res.out_len); /* what left is q */
+	assert_int_equal(fx_stats_zero(&fx), 0);
+
+	e = router_error(2, &q, 1280 - 48);
+	s.hop = 63; /* as it left */
+	w = for_actor(&e, &s);
+	e6_xmit(fx.from_pod, fx.if_pod, &e, FX_REDIRECT, &w, false, &res);
+	assert_int_equal(res.out_len, 14 + 1280);
+	E6_COUNTS(CN(1, ICMP_ERROR, 1));
+}
+
 #define T(f) cmocka_unit_test_setup(f, e6_setup)
 const struct CMUnitTest icmp6_flows[] = {
 	T(icmp6_pod_error_types), T(icmp6_pod_ptb_cut), T(icmp6_pod_short_quotes), T(icmp6_pod_udp_nocsum),
 	T(icmp6_pod_error_exposed), T(icmp6_pod_error_not_ours),
 	T(icmp6_actor_error_types), T(icmp6_actor_error_exposed), T(icmp6_actor_error_refused),
 	T(icmp6_hop_limit_expired), T(icmp6_hop_limit_error_not_answered), T(icmp6_hop_limit_rate_limited),
+	T(icmp6_ptb_through_snat66),
 };
 FLOW_GROUP_END(icmp6);
