@@ -212,9 +212,12 @@ static void check_counters6(const struct row6 *r, size_t len)
 	for (size_t i = 0; i < sizeof(r->c) / sizeof(r->c[0]) && r->c[i].pkts; i++) {
 		const struct cnt *c = &r->c[i];
 		struct ateom_counter *w = &want[c->block * ATEOM_STAT_MAX + c->stat];
-		bool no_bytes = c->stat == ATEOM_STAT_SNAT_NEW || c->stat == ATEOM_STAT_NAT_REPAIR ||
+		/* counted with no bytes (the packet is counted elsewhere) */
+		bool no_bytes = c->stat == ATEOM_STAT_SNAT_NEW ||
+				c->stat == ATEOM_STAT_NAT_REPAIR ||
 				c->stat == ATEOM_STAT_RST_IGNORED ||
-				c->stat == ATEOM_STAT_HOOK_CACHED || c->stat == ATEOM_STAT_HOOK_REPLY ||
+				c->stat == ATEOM_STAT_HOOK_CACHED ||
+				c->stat == ATEOM_STAT_HOOK_REPLY ||
 				c->stat == ATEOM_STAT_FRAG_FIRST;
 
 		w->packets += c->pkts;
@@ -242,14 +245,16 @@ static void census6(int records[3], uint32_t pairs[3])
 		p6 = &k6;
 		assert_int_equal(fx6_nat_get(&fx, &k6, &e6), 0);
 		for (int id = 1; id <= 2; id++)
-			if (k6.dir == ATEOM_DIR_IN && e6.actor_ifindex == (uint32_t)actor_ifindex(id))
+			if (k6.dir == ATEOM_DIR_IN &&
+			    e6.actor_ifindex == (uint32_t)actor_ifindex(id))
 				records[id]++;
 	}
 	while (!bpf_map_get_next_key(fx.nat, p4, &k4)) {
 		p4 = &k4;
 		assert_int_equal(fx_nat_get(&fx, &k4, &e4), 0);
 		for (int id = 1; id <= 2; id++)
-			if (k4.dir == ATEOM_DIR_IN && e4.actor_ifindex == (uint32_t)actor_ifindex(id))
+			if (k4.dir == ATEOM_DIR_IN &&
+			    e4.actor_ifindex == (uint32_t)actor_ifindex(id))
 				records[id]++;
 	}
 	for (int id = 1; id <= 2; id++)
