@@ -6,9 +6,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
-#include "datapath.skel.h"
 #include "siphash_ref.h"
 
 const uint8_t POD6[16] = A6_POD, ACTOR6[16] = A6_ACTOR, WORKER6[16] = A6_WORKER,
@@ -16,7 +14,7 @@ const uint8_t POD6[16] = A6_POD, ACTOR6[16] = A6_ACTOR, WORKER6[16] = A6_WORKER,
 
 static int nat6_fd(struct fx *f)
 {
-	return bpf_map__fd(f->skel->maps.nat6);
+	return f->nat6;
 }
 
 struct ateom_nat6_key fx6_key_out(int ifindex, const uint8_t *saddr, const uint8_t *daddr,
@@ -184,9 +182,10 @@ static void check_xlate6(const struct row6 *r, const struct run6 *run)
 	if (r->x.sport == SNAT6_PORT) {
 		uint16_t p = get16(out + sp), c;
 
-		c = snat6_candidate(proto, run->in + 14 + 8, get16(run->in + sp), 0);
+		c = snat6_candidate(proto, run->in + 14 + 8, get16(run->in + sp), r->x.skip);
 		if (p != c)
-			fail_msg("SNAT66 port %u, not %u (the tuple's first candidate)", p, c);
+			fail_msg("SNAT66 port %u, not %u (the tuple's first candidate + %u)", p, c,
+				 r->x.skip);
 		put16(want + sp, p);
 	} else {
 		if (r->x.sport)
