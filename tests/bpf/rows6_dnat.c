@@ -67,8 +67,15 @@ const struct row6 dnat_rows6[] = {
 	{ "d6_routing_header_worker", FROM_POD, DEV_POD,
 	  .in = { TO_SVC6(CPORT, FX_SVC_HTTP), TCP6_SYN, .ext = { P6_ROUTING }, .n_ext = 1 },
 	  PASS6 },
-	{ "d6_fragment_worker", FROM_POD, DEV_POD,
+	/* A first fragment goes where its datagram would (bpf/frag6.h;
+	 * rows6_frag.c has the datagrams); one to a port nobody has is the
+	 * worker's. */
+	{ "d6_first_fragment_to_service", FROM_POD, DEV_POD,
 	  .in = { TO_SVC6(CPORT, FX_SVC_HTTP), TCP6_SYN, .ext = { P6_FRAG }, .n_ext = 1,
+		  .frag_more = true },
+	  .verdict = FX_REDIRECT, .c = { C(1, DNAT), C(1, FRAG_FIRST) }, .x = SVC6_X(0) },
+	{ "d6_fragment_worker", FROM_POD, DEV_POD,
+	  .in = { TO_SVC6(CPORT, 40000), TCP6_SYN, .ext = { P6_FRAG }, .n_ext = 1,
 		  .frag_more = true },
 	  PASS6 },
 	/* The actor's answers from its exposed port. */
@@ -88,9 +95,12 @@ const struct row6 dnat_rows6[] = {
 	  .c = { C(1, DROP_TTL) } },
 	/* Not ours. */
 	{ "d6_not_to_pod_address", FROM_POD, DEV_POD,
-	  .in = { TO_SVC6_WITH(CPORT, FX_SVC_HTTP, .saddr = A6_CLIENT, .daddr = A6_REMOTE), TCP6_SYN }, PASS6 },
+	  .in = { TO_SVC6_WITH(CPORT, FX_SVC_HTTP, .saddr = A6_CLIENT, .daddr = A6_REMOTE),
+		  TCP6_SYN },
+	  PASS6 },
 	{ "d6_from_pod_address", FROM_POD, DEV_POD,
-	  .in = { TO_SVC6_WITH(CPORT, FX_SVC_HTTP, .saddr = A6_POD, .daddr = A6_POD), TCP6_SYN }, PASS6 },
+	  .in = { TO_SVC6_WITH(CPORT, FX_SVC_HTTP, .saddr = A6_POD, .daddr = A6_POD), TCP6_SYN },
+	  PASS6 },
 	{ "d6_pod_without_ipv6", FROM_POD, DEV_POD, .no_pod6 = true,
 	  .in = { TO_SVC6(CPORT, FX_SVC_HTTP), TCP6_SYN }, PASS6 },
 	{ "d6_truncated", FROM_POD, DEV_POD,
