@@ -2,8 +2,10 @@
 /*
  * What the datapath costs the kernel: every BPF object pinned under the pin
  * dir (policy/ included), every map the pinned programs use (the fragment
- * tables are not pinned) and every map held in a map-in-map (the capture
- * tables), each counted once by its id. Neither bpf_map_info nor
+ * tables are not pinned), every program in a prog array (the IPv6
+ * programs in v6_progs, the hooks in egress_hooks) with its maps, and
+ * every map held in a map-in-map (the capture tables), each counted once
+ * by its id. Neither bpf_map_info nor
  * bpf_prog_info carries the memory charged for an object: the kernel
  * reports it only in the fd's fdinfo ("memlock:", since 6.4 the map's own
  * estimate of what it allocated: buckets, per-CPU copies, elements; for a
@@ -91,6 +93,7 @@ static int see(struct seen *s, enum obj_kind k, uint32_t id)
 }
 
 static int add_fd(struct seen *s, int fd);
+static int add_prog_id(struct seen *s, uint32_t id);
 
 static int add_map_id(struct seen *s, uint32_t id)
 {
@@ -104,8 +107,9 @@ static int add_map_id(struct seen *s, uint32_t id)
 	return rc;
 }
 
-/* The maps held in a map-in-map (a lookup from user space gives an id). */
-static int add_inner(struct seen *s, int fd)
+/* The maps held in a map-in-map, or the programs in a prog array (a lookup
+ * from user space gives an id). */
+static int add_inner(struct seen *s, int fd, bool progs)
 {
 	uint32_t key[16], next[16], inner;
 	struct bpf_map_info info = {};
@@ -119,10 +123,22 @@ static int add_inner(struct seen *s, int fd)
 		memcpy(key, next, info.key_size);
 		if (bpf_map_lookup_elem(fd, key, &inner))
 			continue; /* an empty slot */
-		if (add_map_id(s, inner))
+		if (progs ? add_prog_id(s, inner) : add_map_id(s, inner))
 			return -1;
 	}
 	return 0;
+}
+
+static int add_prog_id(struct seen *s, uint32_t id)
+{
+	int fd = bpf_prog_get_fd_by_id(id), rc;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : ateom_fail("cannot open program id %u: %s", id,
+							strerror(errno));
+	rc = add_fd(s, fd);
+	close(fd);
+	return rc;
 }
 
 static int add_prog_maps(struct seen *s, int fd)
@@ -162,7 +178,9 @@ static int add_fd(struct seen *s, int fd)
 	if (o.kind == OBJ_PROG)
 		return add_prog_maps(s, fd);
 	if (o.map_type == BPF_MAP_TYPE_ARRAY_OF_MAPS || o.map_type == BPF_MAP_TYPE_HASH_OF_MAPS)
-		return add_inner(s, fd);
+		return add_inner(s, fd, false);
+	if (o.map_type == BPF_MAP_TYPE_PROG_ARRAY)
+		return add_inner(s, fd, true);
 	return 0;
 }
 

@@ -8,8 +8,9 @@
 
 Counts what loader/memory.c counts, independently of it: every map and
 program pinned under the dirs (subdirectories included), every map those
-programs use (map_ids: the unpinned fragment tables) and every map held in
-a map-in-map (the per-actor capture tables). Links are not counted."""
+programs use (map_ids: the unpinned fragment tables), every program in a
+prog array (the IPv6 programs, the hooks) with its maps, and every map held
+in a map-in-map (the per-actor capture tables). Links are not counted."""
 import json
 import os
 import subprocess
@@ -37,19 +38,27 @@ def main(argv):
                     if r.returncode == 0:
                         ids.add(json.loads(r.stdout)["id"])
                         break
-    for p in list(want_progs):
-        want_maps.update(progs[p].get("map_ids", []))
-    todo = list(want_maps)
+    # The closure: programs' maps, map-in-maps' inner maps, prog arrays'
+    # programs (v6_progs, egress_hooks) and theirs, until nothing is new.
+    todo = [("prog", p) for p in want_progs] + [("map", m) for m in want_maps]
     while todo:
-        m = maps.get(todo.pop())
-        if not m or m["type"] not in ("array_of_maps", "hash_of_maps"):
+        kind, i = todo.pop()
+        if kind == "prog":
+            for m in progs.get(i, {}).get("map_ids", []):
+                if m not in want_maps:
+                    want_maps.add(m)
+                    todo.append(("map", m))
+            continue
+        m = maps.get(i)
+        if not m or m["type"] not in ("array_of_maps", "hash_of_maps", "prog_array"):
             continue
         for e in bpftool("map", "dump", "id", str(m["id"])):
             v = e.get("value", e.get("inner_map_id"))
             inner = v if isinstance(v, int) else int.from_bytes(bytes(int(b, 16) for b in v), "little")
-            if inner not in want_maps:
-                want_maps.add(inner)
-                todo.append(inner)
+            kind, seen = ("prog", want_progs) if m["type"] == "prog_array" else ("map", want_maps)
+            if inner not in seen:
+                seen.add(inner)
+                todo.append((kind, inner))
     objs = [{"kind": "map", "id": i, "name": maps[i].get("name", ""), "type": maps[i]["type"],
              "max_entries": maps[i].get("max_entries", 0), "bytes": maps[i]["bytes_memlock"]}
             for i in sorted(want_maps) if i in maps]
