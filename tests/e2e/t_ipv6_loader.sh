@@ -285,3 +285,31 @@ test_ipv6_cni_chain() {
 	check "chain DEL" "${run[@]}" DEL "$list" "$T/cache.json"
 	check_eq "no actor after DEL" 0 "$(map_count "$(pin 1)" actors)"
 }
+
+# A crash of `up` after the actor link got its IPv6 (ATEOMNET_FAULT, as
+# t_crash.sh): the next `up` converges to exactly one IPv6 address and
+# route, and `down` leaves the worker and the actor netns as before.
+test_ipv6_crash_converges() {
+	std_topo v6k
+	v6_pod 1
+	local step rc
+	up 1 a1 >/dev/null
+	down 1 a1 >/dev/null
+	snapshot_stable 1 "$T/base"
+	for step in configured attached actor; do
+		rc=0
+		ATEOMNET_FAULT=$step atn w1 up --actor a1 --netns "$(apath a1)" --pin-dir "$(pin 1)" \
+			>/dev/null 2>&1 || rc=$?
+		check_eq "[$step] the fault fired" 137 "$rc"
+		up 1 a1 >/dev/null
+		check_eq "[$step] then up: one IPv6 address" "fd00:169:254::2/126" "$(v6addrs a-a1 eth0)"
+		check_eq "[$step] then up: the IPv6 routes" \
+			"default via fd00:169:254::1 dev eth0;fd00:169:254::/126 dev eth0;" "$(v6routes a-a1)"
+		check_eq "[$step] then up: ateom0 without IPv6" 1 "$(disable_ipv6 w1 ateom0)"
+		down 1 a1 >/dev/null
+		snapshot 1 >"$T/now" 2>&1
+		if cmp -s "$T/base" "$T/now"; then ok "[$step] then down: as before"; else
+			fail "[$step] then down: as before" "$(diff "$T/base" "$T/now" | head -20)"
+		fi
+	done
+}
