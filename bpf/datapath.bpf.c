@@ -288,6 +288,9 @@ int from_actor(struct __sk_buff *skb)
 		count(a->id, ATEOM_STAT_TO_WORKER, skb->len);
 		return TC_ACT_OK;
 	}
+	/* An IPv6-only pod (pod IP 0): no IPv4 address to translate to. */
+	if (!cfg->pod_ip_be)
+		return drop(a->id, ATEOM_STAT_DROP_NO_POD_IPV4, skb->len);
 	if (r != PARSE_OK) {
 		/* Fragments (bpf/frag.h): a follower goes as its first
 		 * fragment went; a first fragment goes on like any packet. */
@@ -554,6 +557,9 @@ int from_pod(struct __sk_buff *skb)
 	/* Nobody on the pod network sends as the pod IP (hairpin.h: such a
 	 * packet could otherwise reach a hairpin pair). */
 	r = parse_ipv4(skb, &p);
+	/* An IPv6-only pod (pod IP 0): no IPv4 is for an actor. */
+	if (r != PARSE_NOT_IPV4 && !cfg->pod_ip_be)
+		return pod_pass(skb);
 	if (r != PARSE_OK || p.daddr != cfg->pod_ip_be || p.saddr == cfg->pod_ip_be) {
 		if (r == PARSE_FRAG && p.daddr == cfg->pod_ip_be && p.saddr != cfg->pod_ip_be)
 			return pod_frag(skb, cfg, &p);

@@ -97,6 +97,32 @@ struct {
 	__type(value, __u64); /* full until this bpf_ktime_get_coarse_ns() */
 } snat_full SEC(".maps");
 
+/* The IPv6 pairs (bpf/nat6.h): the same rules on their own table, sized
+ * like `nat` by the loader (one quota counts both families, so one actor
+ * may hold all its pairs in either). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, ATEOM_DEFAULT_MAX_ACTORS * ATEOM_NAT_DEFAULT_QUOTA * 2);
+	__type(key, struct ateom_nat6_key);
+	__type(value, struct ateom_nat6_entry);
+} nat6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, ATEOM_DEFAULT_MAX_ACTORS * ATEOM_NAT_DEFAULT_QUOTA);
+	__type(key, struct ateom_remote_pairs6_key);
+	__type(value, __u32);
+} remote_pairs6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct ateom_remote6_key);
+	__type(value, __u64); /* full until this bpf_ktime_get_coarse_ns() */
+} snat_full6 SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, ATEOM_STATS_ENTRIES);

@@ -105,7 +105,10 @@
 	X(DROP_NO_IPV6, "drop_no_ipv6")       /* IPv6 and the actor or pod   \
 						 has none */                  \
 	X(DROP_V6_TO_WORKER, "drop_v6_to_worker") /* IPv6 to the worker: its \
-						 services are over IPv4 */
+						 services are over IPv4 */     \
+	X(DROP_NO_POD_IPV4, "drop_no_pod_ipv4") /* IPv4 past the worker and \
+						 the pod has no IPv4 (an      \
+						 IPv6-only pod) */
 
 #define ATEOM_STAT_ENUM(id, name) ATEOM_STAT_##id,
 enum ateom_stat { ATEOM_STATS(ATEOM_STAT_ENUM) ATEOM_STAT_MAX };

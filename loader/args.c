@@ -406,8 +406,9 @@ enum flag_id {
 	F_FORCE, F_DRY_RUN, F_PIN_ROOT, F_HELP, F_VERSION,
 	F_EGRESS_MODE, F_ALLOW, F_DENY, F_RESOLVER, F_CAPTURE_PORT, F_ICMP_ECHO, F_ALWAYS_DENY,
 	F_CLUSTER_CIDR, F_CAPTURE_CGROUP, F_FOLLOW, F_TEXTFILE, F_TIMEOUT,
+	F_WORKER_ADDR6, F_ACTOR_ADDR6, F_NO_IPV6,
 };
-#define F_COUNT (F_TIMEOUT + 1)
+#define F_COUNT (F_NO_IPV6 + 1)
 /* Flags that may be given more than once. */
 /* Flags as bits of a set (which were seen, which may repeat). */
 #define FBIT(f) (1ULL << (f))
@@ -435,6 +436,9 @@ static const struct flag {
 	{ "--pod-if",      F_POD_IF,      1, V_UP | V_PREPARE },
 	{ "--worker-addr", F_WORKER_ADDR, 1, V_UP },
 	{ "--actor-addr",  F_ACTOR_ADDR,  1, V_UP },
+	{ "--worker-addr6", F_WORKER_ADDR6, 1, V_UP },
+	{ "--actor-addr6", F_ACTOR_ADDR6, 1, V_UP },
+	{ "--no-ipv6",     F_NO_IPV6,     0, V_UP },
 	{ "--expose",      F_EXPOSE,      1, V_UP },
 	{ "--attach",      F_ATTACH,      1, V_UP | V_PREPARE },
 	{ "--snat-ports",  F_SNAT_PORTS,  1, V_UP },
@@ -517,6 +521,7 @@ static void set_defaults(struct ateom_args *a)
 	a->snat_min = ATEOM_SNAT_PORT_MIN;
 	a->snat_max = ATEOM_SNAT_PORT_MAX;
 	a->nat_quota = ATEOM_NAT_DEFAULT_QUOTA;
+	ateom_args6_defaults(a);
 }
 
 static int copy_str(char *dst, size_t size, const char *flag, const char *v,
@@ -591,6 +596,16 @@ static int apply(struct ateom_args *a, const struct flag *f, const char *v,
 				      f->id == F_WORKER_ADDR ? wplen : aplen,
 				      why, sizeof(why)))
 			return fail(err, errlen, "%s %s", f->name, why);
+		return 0;
+	case F_WORKER_ADDR6:
+	case F_ACTOR_ADDR6:
+		if (ateom_parse_cidr6(v, f->id == F_WORKER_ADDR6 ? &a->worker_ip6 : &a->actor_ip6,
+				      f->id == F_WORKER_ADDR6 ? &a->prefix6 : &a->actor_prefix6,
+				      why, sizeof(why)))
+			return fail(err, errlen, "%s %s", f->name, why);
+		return 0;
+	case F_NO_IPV6:
+		a->no_ipv6 = true;
 		return 0;
 	case F_EXPOSE:
 		return add_expose(a, v, err, errlen);
@@ -757,6 +772,17 @@ static int finish(struct ateom_args *a, unsigned long long seen, int wplen,
 				  err, errlen))
 		return -1;
 	a->prefixlen = wplen;
+	if (a->no_ipv6 && (seen & (FBIT(F_WORKER_ADDR6) | FBIT(F_ACTOR_ADDR6))))
+		return fail(err, errlen, "--no-ipv6 and --%s-addr6 contradict each other: give one",
+			    seen & FBIT(F_WORKER_ADDR6) ? "worker" : "actor");
+	if (!a->no_ipv6 && ateom_valid_addr6_pair(&a->worker_ip6, a->prefix6, &a->actor_ip6,
+						   a->actor_prefix6, err, errlen))
+		return -1;
+	if (a->no_ipv6) { /* nothing IPv6 reaches the actor entry */
+		memset(&a->worker_ip6, 0, sizeof(a->worker_ip6));
+		memset(&a->actor_ip6, 0, sizeof(a->actor_ip6));
+		a->prefix6 = a->actor_prefix6 = 0;
+	}
 	if (a->n_expose == 0) {
 		a->expose[0] = (struct ateom_expose){ .port = 80, .actor_port = 80,
 						      .proto = IPPROTO_TCP };
@@ -875,6 +901,13 @@ const char *ateom_usage(void)
 "  --worker-addr A.B.C.D/N worker end of the veth (default 10.200.0.1/30)\n"
 "  --actor-addr A.B.C.D/N  actor end, same subnet and prefix, /30 or shorter\n"
 "                          (default 10.200.0.2/30)\n"
+"  --worker-addr6 ADDR/N   IPv6 gateway of the actor link, answered by the\n"
+"                          datapath, never configured on the veth (default\n"
+"                          " ATEOM_DEFAULT_WORKER_ADDR6 ")\n"
+"  --actor-addr6 ADDR/N    the actor's IPv6 address, same prefix, /64../126\n"
+"                          (default " ATEOM_DEFAULT_ACTOR_ADDR6 "); used when the\n"
+"                          pod interface has a global or ULA IPv6 address\n"
+"  --no-ipv6               an IPv4-only actor, whatever the pod has\n"
 "  --expose PORT[:ACTORPORT][/tcp|/udp]\n"
 "                          DNAT pod PORT to the actor's ACTORPORT (default\n"
 "                          PORT, tcp); repeatable, at most "

@@ -37,6 +37,12 @@ struct ateom_args {
 	uint32_t worker_ip_be;        /* default 10.200.0.1 */
 	uint32_t actor_ip_be;         /* default 10.200.0.2 */
 	int prefixlen;                /* default 30; both addrs share it */
+	/* IPv6 on the actor link (args6.c): worker side answered by the NS
+	 * responder, actor side on the actor's eth0. prefix6 is the worker's
+	 * (both share it once checked); actor_prefix6 as given. */
+	union ateom_in6 worker_ip6, actor_ip6; /* fd00:169:254::1, ::2 */
+	int prefix6, actor_prefix6;   /* default 126 */
+	bool no_ipv6;                 /* --no-ipv6: an IPv4-only actor */
 	struct ateom_expose expose[ATEOM_MAX_EXPOSE];
 	int n_expose;                 /* default: one, 80/tcp */
 	char pin_dir[4096];           /* "" = default per worker netns */
@@ -79,6 +85,16 @@ int ateom_parse_port_range(const char *s, uint16_t *min, uint16_t *max,
 int ateom_valid_addr_pair(uint32_t worker_be, int worker_plen,
 			  uint32_t actor_be, int actor_plen,
 			  char *err, size_t errlen);
+/* IPv6 ADDR/N (args6.c); the message does not name the flag. */
+int ateom_parse_cidr6(const char *s, union ateom_in6 *addr, int *prefixlen,
+		      char *err, size_t errlen);
+/* --worker-addr6/--actor-addr6 together: same prefix length, 64..126, same
+ * prefix, distinct unicast addresses (not link-local, multicast, ::/96 or
+ * IPv4-mapped), neither the all-zero host part. */
+int ateom_valid_addr6_pair(const union ateom_in6 *worker, int worker_plen,
+			   const union ateom_in6 *actor, int actor_plen,
+			   char *err, size_t errlen);
+void ateom_args6_defaults(struct ateom_args *a);
 /* Absolute, no ".." component, short enough to append map names. */
 int ateom_valid_pin_dir(const char *dir, char *err, size_t errlen);
 

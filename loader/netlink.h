@@ -81,6 +81,19 @@ int nl_addr_add_v4(struct nl *nl, int ifindex, uint32_t addr_be, int prefixlen);
 int nl_addr_get_v4(struct nl *nl, int ifindex, uint32_t *addr_be, int *prefixlen);
 int nl_route_add_default_v4(struct nl *nl, int ifindex, uint32_t gw_be);
 
+/* Implemented in nl_addr6.c. The pod's IPv6 address: the best by
+ * nl_addr6_rank, ties to the lowest address; -EADDRNOTAVAIL if none is
+ * usable (or the kernel has no IPv6). */
+int nl_addr_get_v6(struct nl *nl, int ifindex, unsigned char addr[16]);
+/* 0: not usable (not scope global, link-local, multicast, tentative,
+ * optimistic, failed DAD, deprecated). Else higher is better: not a
+ * temporary (privacy) address +4, global rather than ULA +2, permanent
+ * (configured) +1. */
+int nl_addr6_rank(const unsigned char addr[16], uint32_t ifa_flags, uint8_t scope);
+/* With IFA_F_NODAD; add or replace. */
+int nl_addr_add_v6(struct nl *nl, int ifindex, const unsigned char addr[16], int prefixlen);
+int nl_route_add_default_v6(struct nl *nl, int ifindex, const unsigned char gw[16]);
+
 /* One IPv4 route of a dump (any table). */
 struct nl_route {
 	uint32_t table;         /* RT_TABLE_MAIN, RT_TABLE_LOCAL, ... */

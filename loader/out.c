@@ -18,6 +18,7 @@ const char *out_proto_name(uint8_t proto)
 	case IPPROTO_TCP: return "tcp";
 	case IPPROTO_UDP: return "udp";
 	case IPPROTO_ICMP: return "icmp";
+	case IPPROTO_ICMPV6: return "icmpv6";
 	default: return "?";
 	}
 }
@@ -99,6 +100,49 @@ static json_t *jip(uint32_t be)
 	char ip[INET_ADDRSTRLEN];
 
 	return json_string(ip4(be, ip));
+}
+
+/* IPv4 that may be none (an IPv6-only pod): null. */
+static json_t *jip_or_null(uint32_t be)
+{
+	return be ? jip(be) : json_null();
+}
+
+static bool in6_zero(const union ateom_in6 *a)
+{
+	return !(a->w[0] | a->w[1] | a->w[2] | a->w[3]);
+}
+
+static const char *ip6(const union ateom_in6 *a, char *buf)
+{
+	return inet_ntop(AF_INET6, a->b, buf, INET6_ADDRSTRLEN);
+}
+
+/* "ADDR" or null (none). */
+static json_t *jip6(const union ateom_in6 *a)
+{
+	char b[INET6_ADDRSTRLEN];
+
+	return in6_zero(a) ? json_null() : json_string(ip6(a, b));
+}
+
+/* "ADDR/N" or null (none). */
+static json_t *jcidr6(const union ateom_in6 *a, int plen)
+{
+	char b[INET6_ADDRSTRLEN];
+
+	return in6_zero(a) ? json_null() : json_sprintf("%s/%d", ip6(a, b), plen);
+}
+
+/* Adds key: v to o (stealing v); NULL (and o freed) when it fails. */
+static json_t *with(json_t *o, const char *key, json_t *v)
+{
+	if (o && v && json_object_set_new(o, key, v) == 0)
+		return o;
+	if (!o)
+		json_decref(v);
+	json_decref(o);
+	return NULL;
 }
 
 /* {"port":P,"actor_port":A,"proto":"tcp"} */
@@ -193,25 +237,34 @@ static json_t *up_json(const struct out_up *r)
 			expose = NULL;
 		}
 	}
-	return json_pack("{s:o,s:I,s:o,s:I,s:s,s:o,s:o,s:s,s:o,s:o,s:b,s:o,s:f}",
+	json_t *o = json_pack("{s:o,s:I,s:o,s:I,s:s,s:o,s:o,s:s,s:o,s:o,s:b,s:o,s:f}",
 			 "actor", jstr(r->actor), "id", (json_int_t)r->id,
 			 "veth", jstr(r->veth), "ifindex", (json_int_t)r->ifindex,
 			 "attach", attach_mode_name(r->attach), "pod_if", jstr(r->pod_if),
-			 "pod_ip", jip(r->pod_ip_be), "pod_attach", attach_mode_name(r->pod_attach),
+			 "pod_ip", jip_or_null(r->pod_ip_be),
+			 "pod_attach", attach_mode_name(r->pod_attach),
 			 "actor_addr", jcidr(r->actor_ip_be, r->prefixlen),
 			 "pin_dir", jstr(r->pin_dir), "loaded", r->loaded, "expose", expose,
 			 "elapsed_ms", rounded(r->elapsed_ms, 1e3));
+
+	o = with(o, "pod_ip6", jip6(&r->pod_ip6));
+	return with(o, "actor_addr6", jcidr6(&r->actor_ip6, r->prefix6));
 }
 
 int out_up(FILE *f, bool json, const struct out_up *r)
 {
-	char pod_ip[INET_ADDRSTRLEN], actor_ip[INET_ADDRSTRLEN];
+	char pod_ip[INET_ADDRSTRLEN], actor_ip[INET_ADDRSTRLEN], b6[INET6_ADDRSTRLEN];
 
 	if (json)
 		return emit(f, up_json(r));
-	fprintf(f, "actor %s up: %s (%s) -> %s/%d, pod %s (%s)", r->actor, r->veth,
-		attach_mode_name(r->attach), ip4(r->actor_ip_be, actor_ip), r->prefixlen,
-		ip4(r->pod_ip_be, pod_ip), attach_mode_name(r->pod_attach));
+	fprintf(f, "actor %s up: %s (%s) -> %s/%d", r->actor, r->veth,
+		attach_mode_name(r->attach), ip4(r->actor_ip_be, actor_ip), r->prefixlen);
+	if (!in6_zero(&r->actor_ip6))
+		fprintf(f, " %s/%d", ip6(&r->actor_ip6, b6), r->prefix6);
+	fprintf(f, ", pod %s", r->pod_ip_be ? ip4(r->pod_ip_be, pod_ip) : "(no IPv4)");
+	if (!in6_zero(&r->pod_ip6))
+		fprintf(f, " %s", ip6(&r->pod_ip6, b6));
+	fprintf(f, " (%s)", attach_mode_name(r->pod_attach));
 	for (int i = 0; i < r->n_expose; i++)
 		fprintf(f, "%s%u->%u/%s", i ? "," : ", exposes ", r->expose[i].port,
 			r->expose[i].actor_port, out_proto_name(r->expose[i].proto));
@@ -262,7 +315,7 @@ static json_t *actor_json(const struct out_actor *x)
 	const struct ateom_actor *a = &x->ref.a;
 	int plen = prefix_of(a->netmask_be);
 
-	return json_pack("{s:o,s:I,s:o,s:I,s:s,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:o,s:{s:s,s:I,s:I}}",
+	json_t *o = json_pack("{s:o,s:I,s:o,s:I,s:s,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:o,s:{s:s,s:I,s:I}}",
 			 "name", jstr_n(a->name, sizeof(a->name)), "id", (json_int_t)a->id,
 			 "veth", jstr(x->veth), "ifindex", (json_int_t)x->ref.ifindex,
 			 "attach", attach_mode_name(attach_actor_mode(a)),
@@ -277,6 +330,9 @@ static json_t *actor_json(const struct out_actor *x)
 			 "egress", "mode", pol_mode_name(x->egress_mode),
 			 "rules", (json_int_t)x->egress_rules,
 			 "capture_port", (json_int_t)x->capture_port);
+
+	o = with(o, "worker_addr6", jcidr6(&a->worker_ip6, a->prefix6));
+	return with(o, "actor_addr6", jcidr6(&a->actor_ip6, a->prefix6));
 }
 
 /* {"tcp_est": seconds, ...}: the flag names with '_'. */
@@ -315,7 +371,8 @@ static json_t *status_json(const struct out_status *r)
 	}
 	json_t *o = json_pack("{s:o,s:b,s:o,s:I,s:o,s:s,s:o,s:I,s:o,s:I,s:o,s:o}",
 			 "pin_dir", jstr(r->pin_dir), "loaded", 1, "pod_if", jstr(r->pod_if),
-			 "pod_ifindex", (json_int_t)r->pod_ifindex, "pod_ip", jip(r->pod_ip_be),
+			 "pod_ifindex", (json_int_t)r->pod_ifindex,
+			 "pod_ip", jip_or_null(r->pod_ip_be),
 			 "pod_attach", attach_mode_name(r->pod_attach),
 			 "snat_ports", json_sprintf("%u-%u", r->snat_min, r->snat_max),
 			 "remote_share", (json_int_t)r->remote_share,
@@ -327,7 +384,7 @@ static json_t *status_json(const struct out_status *r)
 		json_decref(o);
 		o = NULL;
 	}
-	return o;
+	return with(o, "pod_ip6", jip6(&r->pod_ip6));
 }
 
 static void actor_text(FILE *f, const struct out_actor *x)
@@ -337,10 +394,17 @@ static void actor_text(FILE *f, const struct out_actor *x)
 	int plen = prefix_of(a->netmask_be);
 
 	fprintf(f, "actor %.*s (id %u): %s ifindex %u (%s), %s/%d <-> %s/%d (as %s to the "
-		"worker), exposes ",
+		"worker), ",
 		(int)strnlen(a->name, sizeof(a->name)), a->name, a->id, x->veth, x->ref.ifindex,
 		attach_mode_name(attach_actor_mode(a)), ip4(a->worker_ip_be, w), plen,
 		ip4(a->actor_ip_be, ac), plen, ip4(a->ident_ip_be, id));
+	if (!in6_zero(&a->actor_ip6)) {
+		char w6[INET6_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
+
+		fprintf(f, "%s/%u <-> %s/%u, ", ip6(&a->worker_ip6, w6), a->prefix6,
+			ip6(&a->actor_ip6, a6), a->prefix6);
+	}
+	fputs("exposes ", f);
 	for (int i = 0; i < x->n_svc; i++)
 		fprintf(f, "%s%u->%u/%s", i ? "," : "", ntohs(x->svc[i].k.port_be),
 			ntohs(x->svc[i].v.actor_port_be), out_proto_name(x->svc[i].k.proto));
@@ -354,7 +418,7 @@ static void actor_text(FILE *f, const struct out_actor *x)
 
 int out_status(FILE *f, bool json, const struct out_status *r)
 {
-	char pip[INET_ADDRSTRLEN];
+	char pip[INET_ADDRSTRLEN], pip6[INET6_ADDRSTRLEN];
 
 	if (json)
 		return emit(f, status_json(r));
@@ -362,9 +426,11 @@ int out_status(FILE *f, bool json, const struct out_status *r)
 		fprintf(f, "no datapath in %s (no actor has been up on this worker)\n", r->pin_dir);
 		return flushed(f);
 	}
-	fprintf(f, "datapath %s: pod %s %s (%s), SNAT ports %u-%u (%u per actor toward one "
+	fprintf(f, "datapath %s: pod %s %s%s%s (%s), SNAT ports %u-%u (%u per actor toward one "
 		"remote), %ld NAT entries, %d actor(s)\n",
-		r->pin_dir, r->pod_if, ip4(r->pod_ip_be, pip), attach_mode_name(r->pod_attach),
+		r->pin_dir, r->pod_if, r->pod_ip_be ? ip4(r->pod_ip_be, pip) : "(no IPv4)",
+		in6_zero(&r->pod_ip6) ? "" : " ", in6_zero(&r->pod_ip6) ? "" : ip6(&r->pod_ip6, pip6),
+		attach_mode_name(r->pod_attach),
 		r->snat_min, r->snat_max, r->remote_share, r->nat_entries, r->n_actors);
 	fputs("timeouts:", f);
 	for (int t = 0; t < ATEOM_TO_N; t++)
@@ -411,6 +477,46 @@ int out_nat_entry(struct out_nat *o, const struct ateom_nat_key *k,
 			"src", jendpoint(k->saddr_be, k->sport_be),
 			"dst", jendpoint(k->daddr_be, k->dport_be),
 			"type", nat_type_name(e->type), "to", jendpoint(e->addr_be, e->port_be),
+			"actor_id", (json_int_t)e->actor_id, "idle_s", rounded(idle_s, 10));
+	if (!doc)
+		return ateom_fail("out of memory while building the JSON output");
+	if (o->n++)
+		fputc(',', o->f);
+	rc = json_dumpf(doc, o->f, JSON_FLAGS);
+	json_decref(doc);
+	return rc || ferror(o->f) ? ateom_fail("cannot write the output") : 0;
+}
+
+/* "[ADDR]:PORT", as in URLs. */
+static json_t *jendpoint6(const union ateom_in6 *a, uint16_t port_be)
+{
+	char b[INET6_ADDRSTRLEN];
+
+	return json_sprintf("[%s]:%u", ip6(a, b), ntohs(port_be));
+}
+
+int out_nat6_entry(struct out_nat *o, const struct ateom_nat6_key *k,
+		   const struct ateom_nat6_entry *e, double idle_s)
+{
+	const char *dir = k->dir == ATEOM_DIR_OUT ? "out" : "in";
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], t[INET6_ADDRSTRLEN];
+	json_t *doc;
+	int rc;
+
+	if (!o->json) {
+		fprintf(o->f, "%-4s %-3s [%s]:%u -> [%s]:%u  %s => [%s]:%u  actor %u  idle %.0fs\n",
+			out_proto_name(k->proto), dir, ip6(&k->saddr_be, s), ntohs(k->sport_be),
+			ip6(&k->daddr_be, d), ntohs(k->dport_be), nat_type_name(e->type),
+			ip6(&e->addr_be, t), ntohs(e->port_be), e->actor_id, idle_s);
+		o->n++;
+		return ferror(o->f) ? ateom_fail("cannot write the output") : 0;
+	}
+	doc = json_pack("{s:s,s:s,s:I,s:o,s:o,s:s,s:o,s:I,s:f}",
+			"proto", out_proto_name(k->proto), "dir", dir,
+			"ifindex", (json_int_t)k->ifindex,
+			"src", jendpoint6(&k->saddr_be, k->sport_be),
+			"dst", jendpoint6(&k->daddr_be, k->dport_be),
+			"type", nat_type_name(e->type), "to", jendpoint6(&e->addr_be, e->port_be),
 			"actor_id", (json_int_t)e->actor_id, "idle_s", rounded(idle_s, 10));
 	if (!doc)
 		return ateom_fail("out of memory while building the JSON output");

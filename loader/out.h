@@ -32,8 +32,10 @@ struct out_up {
 	uint32_t id;
 	int ifindex;                   /* of the worker-side veth */
 	enum attach_mode attach, pod_attach;
-	uint32_t pod_ip_be, actor_ip_be;
+	uint32_t pod_ip_be, actor_ip_be; /* pod_ip_be 0: an IPv6-only pod */
 	int prefixlen;
+	union ateom_in6 pod_ip6, actor_ip6; /* zero: none */
+	int prefix6;
 	const struct ateom_expose *expose;
 	int n_expose;
 	bool loaded;                   /* this call loaded the datapath */
@@ -70,6 +72,7 @@ struct out_status {
 	bool loaded;
 	const char *pod_if;
 	uint32_t pod_ifindex, pod_ip_be;
+	union ateom_in6 pod_ip6;       /* zero: the pod has no IPv6 */
 	enum attach_mode pod_attach;
 	uint16_t snat_min, snat_max;
 	uint32_t remote_share;         /* each actor's ports toward one remote */
@@ -91,6 +94,9 @@ struct out_nat {
 int out_nat_begin(struct out_nat *o, FILE *f, bool json);
 int out_nat_entry(struct out_nat *o, const struct ateom_nat_key *k,
 		  const struct ateom_nat_entry *e, double idle_s);
+/* An IPv6 pair's half (nat6): endpoints as [ADDR]:PORT. */
+int out_nat6_entry(struct out_nat *o, const struct ateom_nat6_key *k,
+		   const struct ateom_nat6_entry *e, double idle_s);
 int out_nat_end(struct out_nat *o);
 
 /* `purge`. */

@@ -56,6 +56,13 @@ static int attach_pod(const struct ateom_args *a, struct dp *dp, bool *attached,
 		*attached = true;
 	}
 	cfg.pod_ifindex = pod.ifindex;
+	/* The pod's IPv6 as `up` finds it (up writes it again: it may change). */
+	memset(&cfg.pod_ip6, 0, sizeof(cfg.pod_ip6));
+	err = nl_addr_get_v6(&nl, pod.ifindex, cfg.pod_ip6.b);
+	if (err && err != -EADDRNOTAVAIL) {
+		nl_fail(&nl, err, "cannot read the pod interface's IPv6 addresses");
+		goto out;
+	}
 	if (dp_config_set(dp, &cfg))
 		goto out;
 	*on_pod = true;

@@ -32,6 +32,11 @@ void dp_sizes_apply(struct datapath_bpf *skel, struct dp_sizes s)
 	 * counts (config.remote_share stays 0). */
 	bpf_map__set_max_entries(skel->maps.remote_pairs,
 				 s.max_actors > 1 ? s.nat_entries / 2 : 1);
+	/* IPv6 pairs (nat6): the same sizes, for the same reason (one quota
+	 * counts both families: an actor may hold all its pairs in either). */
+	bpf_map__set_max_entries(skel->maps.nat6, s.nat_entries);
+	bpf_map__set_max_entries(skel->maps.remote_pairs6,
+				 s.max_actors > 1 ? s.nat_entries / 2 : 1);
 	/* Counters: worker-wide (id 0) plus one block per possible actor. */
 	bpf_map__set_max_entries(skel->maps.stats, (s.max_actors + 1) * ATEOM_STAT_MAX);
 	/* Fragments: 16 slots per actor id (and the worker's id 0), as the

@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "attach.h"
 #include "errmsg.h"
 #include "memory.h"
+#include "nat6_view.h"
 #include "out.h"
 #include "pin.h"
 #include "policy.h"
@@ -31,8 +33,10 @@ static int open_existing(const struct ateom_args *a, struct dp *dp, bool *none)
 }
 
 static int gather_actor(const struct dp *dp, const struct pol *pol, const struct actor_ref *ref,
-			struct out_actor *x)
+			int nat6, struct out_actor *x)
 {
+	long n6;
+
 	struct ateom_pol_conf pc;
 
 	x->ref = *ref;
@@ -47,7 +51,11 @@ static int gather_actor(const struct dp *dp, const struct pol *pol, const struct
 	    state_counters(dp, ref->a.id, x->counters))
 		return -1;
 	x->nat_entries = state_nat_count(dp, ref->ifindex);
-	return x->nat_entries < 0 ? -1 : 0;
+	n6 = nat6_view_count(nat6, ref->ifindex); /* both families */
+	if (x->nat_entries < 0 || n6 < 0)
+		return -1;
+	x->nat_entries += n6;
+	return 0;
 }
 
 int verb_status(const struct ateom_args *a)
@@ -62,7 +70,8 @@ int verb_status(const struct ateom_args *a)
 	struct pol pol = POL_CLOSED;
 	struct dp dp;
 	bool none;
-	int n = 0, rc = -1;
+	int n = 0, rc = -1, nat6 = -1;
+	long n6;
 
 	if (open_existing(a, &dp, &none))
 		return -1;
@@ -78,12 +87,15 @@ int verb_status(const struct ateom_args *a)
 	}
 	if (pol_open(&dp, &pol, false) < 0)
 		goto out;
+	nat6 = nat6_view_open(&dp);
 	for (int i = 0; i < n; i++)
-		if (gather_actor(&dp, pol.gen >= 0 ? &pol : NULL, &acts[i], &xs[i]))
+		if (gather_actor(&dp, pol.gen >= 0 ? &pol : NULL, &acts[i], nat6, &xs[i]))
 			goto out;
 	r.nat_entries = state_nat_count(&dp, 0);
-	if (r.nat_entries < 0 || dp_memory_bytes(&dp, &r.memory_bytes))
+	n6 = nat6_view_count(nat6, 0);
+	if (r.nat_entries < 0 || n6 < 0 || dp_memory_bytes(&dp, &r.memory_bytes))
 		goto out;
+	r.nat_entries += n6;
 	if_indextoname(cfg.pod_ifindex, podname);
 	r.pod_attach = ATTACH_NONE;
 	if (nl_open(&nl) == 0)
@@ -93,6 +105,7 @@ int verb_status(const struct ateom_args *a)
 	r.pod_if = podname;
 	r.pod_ifindex = cfg.pod_ifindex;
 	r.pod_ip_be = cfg.pod_ip_be;
+	r.pod_ip6 = cfg.pod_ip6;
 	r.snat_min = cfg.snat_port_min;
 	r.snat_max = cfg.snat_port_max;
 	r.remote_share = cfg.remote_share;
@@ -106,6 +119,8 @@ out:
 		free(xs[i].svc);
 	free(xs);
 	free(acts);
+	if (nat6 >= 0)
+		close(nat6);
 	nl_close(&nl);
 	pol_close(&pol);
 	dp_close(&dp);
@@ -120,10 +135,11 @@ int verb_nat(const struct ateom_args *a)
 	struct timespec ts;
 	struct dp dp;
 	bool none;
-	int rc;
+	int rc, nat6;
 
 	if (open_existing(a, &dp, &none))
 		return -1;
+	nat6 = none ? -1 : nat6_view_open(&dp);
 	rc = out_nat_begin(&o, stdout, a->json);
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	uint64_t now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
@@ -137,7 +153,11 @@ int verb_nat(const struct ateom_args *a)
 				   now > e.last_seen_ns ? (now - e.last_seen_ns) / 1e9 : 0);
 	}
 	if (!rc)
+		rc = nat6_view_dump(nat6, &o, now);
+	if (!rc)
 		rc = out_nat_end(&o);
+	if (nat6 >= 0)
+		close(nat6);
 	dp_close(&dp);
 	return rc;
 }

@@ -20,6 +20,7 @@
 #include "attach.h"
 #include "nl_host.h"
 #include "errmsg.h"
+#include "ipv6_conf.h"
 #include "out.h"
 #include "pin.h"
 #include "policy.h"
@@ -36,7 +37,9 @@ struct up_txn {
 	struct nl wnl, anl;        /* worker and actor netns sockets */
 	int netns_fd, lock_fd;
 	struct nl_link pod;
-	uint32_t pod_ip_be;
+	uint32_t pod_ip_be;        /* 0: an IPv6-only pod */
+	union ateom_in6 pod_ip6;   /* zero: the pod has no IPv6 */
+	bool v6;                   /* the actor gets IPv6 (pod has it, no --no-ipv6) */
 	struct dp dp;
 	bool pin_dir_created;
 	/* Found before anything is made: a veth of this actor (a crash's
@@ -105,7 +108,17 @@ static int up_check(struct up_txn *t)
 		return nl_fail(&t->wnl, err, "cannot read the pod interface");
 	int plen;
 	if (nl_addr_get_v4(&t->wnl, t->pod.ifindex, &t->pod_ip_be, &plen))
-		return ateom_fail("pod interface %s has no IPv4 address", a->pod_if);
+		t->pod_ip_be = 0;
+	/* The pod's IPv6 goes to the config whatever this actor wants: it is
+	 * the worker's, and other actors may use it. */
+	err = nl_addr_get_v6(&t->wnl, t->pod.ifindex, t->pod_ip6.b);
+	if (err && err != -EADDRNOTAVAIL)
+		return nl_fail(&t->wnl, err, "cannot read the pod interface's IPv6 addresses");
+	t->v6 = !err && !a->no_ipv6;
+	if (!t->pod_ip_be && !t->v6)
+		return ateom_fail("pod interface %s has no IPv4 address%s", a->pod_if,
+				  err ? " and no global or ULA IPv6 address" :
+				  " (and --no-ipv6 leaves the actor no IPv6)");
 
 	err = veth_find(&t->wnl, a->actor, &t->left);
 	if (err < 0)
@@ -322,23 +335,38 @@ static int up_make_veth(struct up_txn *t)
 		return nl_fail(&t->wnl, rc, "cannot name the veth");
 	sys_fault_point("named");
 
-	/* IPv4 only: no link-local IPv6 chatter the datapath would drop. */
+	/* No IPv6 on the worker side at all (no RS, MLD or DAD): the datapath
+	 * answers for the IPv6 gateway itself. */
 	rc = nl_link_no_ipv6_ll(&t->wnl, t->veth_ifindex);
 	if (rc && rc != -EAFNOSUPPORT)
 		return nl_fail(&t->wnl, rc, "cannot disable IPv6 link-local on the veth");
+	if (ipv6_conf_disable(-1, a->veth, true) < 0)
+		return -1;
 	if ((rc = nl_addr_add_v4(&t->wnl, t->veth_ifindex, a->worker_ip_be, a->prefixlen)) ||
 	    (rc = nl_link_set_up(&t->wnl, t->veth_ifindex)))
 		return nl_fail(&t->wnl, rc, "cannot configure the worker side of the veth");
 
 	if ((rc = nl_link_get(&t->anl, a->actor_if, &peer)))
 		return nl_fail(&t->anl, rc, "cannot find the actor's interface in its netns");
+	/* Before the link goes up: no link-local address, and IPv6 on only
+	 * where the actor gets an address (else no IPv6 noise at all). */
 	rc = nl_link_no_ipv6_ll(&t->anl, peer.ifindex);
 	if (rc && rc != -EAFNOSUPPORT)
 		return nl_fail(&t->anl, rc, "cannot disable IPv6 link-local on the actor eth0");
+	rc = ipv6_conf_disable(t->netns_fd, a->actor_if, !t->v6);
+	if (rc < 0 || (rc == 1 && t->v6))
+		return rc < 0 ? -1 : ateom_fail("the actor netns has no IPv6 (no "
+						"net.ipv6.conf.%s); use --no-ipv6", a->actor_if);
+	if (t->v6 && (rc = nl_addr_add_v6(&t->anl, peer.ifindex, a->actor_ip6.b, a->prefix6)))
+		return nl_fail(&t->anl, rc, "cannot give the actor its IPv6 address");
+	/* An IPv6-only pod: the IPv4 link stays (worker-local services), no
+	 * IPv4 default route, so the actor's IPv4 connect fails at once. */
 	if ((rc = nl_addr_add_v4(&t->anl, peer.ifindex, a->actor_ip_be, a->prefixlen)) ||
 	    (rc = nl_link_set_up(&t->anl, peer.ifindex)) ||
 	    (rc = nl_link_set_up(&t->anl, 1 /* lo */)) ||
-	    (rc = nl_route_add_default_v4(&t->anl, peer.ifindex, a->worker_ip_be)))
+	    (t->pod_ip_be &&
+	     (rc = nl_route_add_default_v4(&t->anl, peer.ifindex, a->worker_ip_be))) ||
+	    (t->v6 && (rc = nl_route_add_default_v6(&t->anl, peer.ifindex, a->worker_ip6.b))))
 		return nl_fail(&t->anl, rc, "cannot configure eth0 in the actor netns");
 	sys_fault_point("configured");
 	return 0;
@@ -356,6 +384,7 @@ static int up_write_maps(struct up_txn *t)
 
 	cfg.pod_ifindex = t->pod.ifindex;
 	cfg.pod_ip_be = t->pod_ip_be;
+	cfg.pod_ip6 = t->pod_ip6;
 	cfg.snat_port_min = a->snat_min;
 	cfg.snat_port_max = a->snat_max;
 	ateom_timeouts_apply(&cfg, a->timeout_s, a->timeouts_set); /* worker-wide */
@@ -413,6 +442,11 @@ static int up_write_maps(struct up_txn *t)
 	act.hook_gen = 1; /* pairs stamped 0 were never let through a hook */
 	act.nat_quota = a->nat_quota;
 	act.ident_ip_be = t->ident_be;
+	if (t->v6) {
+		act.worker_ip6 = a->worker_ip6;
+		act.actor_ip6 = a->actor_ip6;
+		act.prefix6 = a->prefix6;
+	}
 	if (bpf_map_update_elem(t->dp.actors, &ifindex, &act, BPF_NOEXIST))
 		return ateom_fail("cannot add the actor to the actors map: %s", strerror(errno));
 	t->actor_added = true;
@@ -532,6 +566,8 @@ static int up_report(const struct up_txn *t, double ms, up_report_fn report, voi
 		.id = t->id, .ifindex = t->veth_ifindex, .attach = t->veth_mode,
 		.pod_attach = t->pod_mode, .pod_ip_be = t->pod_ip_be,
 		.actor_ip_be = a->actor_ip_be, .prefixlen = a->prefixlen,
+		.pod_ip6 = t->pod_ip6, .actor_ip6 = t->v6 ? a->actor_ip6 : (union ateom_in6){ .b = { 0 } },
+		.prefix6 = a->prefix6,
 		.expose = a->expose, .n_expose = a->n_expose, .loaded = t->dp.loaded_now,
 		.elapsed_ms = ms,
 	};

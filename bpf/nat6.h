@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/* The IPv6 SNAT pairs (SNAT66): nat_pair.h on the `nat6` table, with every
+ * name suffixed 6 (nat_key6, snat_create6, ...). The same rules as IPv4
+ * (nat.h): ownership by the port record, IN half first and OUT half first
+ * out, one quota per actor for both families (nat_pairs), the actor's share
+ * of a remote, timeouts, the RST check, the keyed port search. The pod's
+ * IPv4 and IPv6 addresses are two port spaces; an exposed port is exposed
+ * on both. */
+#ifndef ATEOM_BPF_NAT6_H
+#define ATEOM_BPF_NAT6_H
+
+#include "nat.h"
+#include "parse6.h"
+
+#define NP(name) name##6
+#define NP_KEY struct ateom_nat6_key
+#define NP_ENTRY struct ateom_nat6_entry
+#define NP_PKT struct pkt6
+#define NP_ADDR union ateom_in6
+#define NP_ADDR_EQ(a, b) in6_eq(&(a), &(b))
+#define NP_NAT nat6
+#define NP_REMOTE_PAIRS remote_pairs6
+#define NP_REMOTE_PAIRS_KEY struct ateom_remote_pairs6_key
+#define NP_SNAT_FULL snat_full6
+#define NP_REMOTE_KEY struct ateom_remote6_key
+#define NP_POD_ADDR(cfg) ((cfg)->pod_ip6)
+#define NP_PORT_EXPOSED(proto, port) ((proto) != IPPROTO_ICMPV6 && port_exposed(proto, port))
+/* The 128-bit address in the two words, the protocol xored into the
+ * second (a fold: the hash only has to be keyed and steady per actor
+ * address and protocol, as IPv4's). */
+#define NP_PORT_WORDS(p, m0, m1)                                                   \
+	do {                                                                       \
+		(m0) = ((__u64)(p)->saddr.w[0] << 32) | (p)->saddr.w[1];           \
+		(m1) = (((__u64)(p)->saddr.w[2] << 32) | (p)->saddr.w[3]) ^        \
+		       ((__u64)(p)->proto << 56);                                  \
+	} while (0)
+#include "nat_pair.h"
+
+/* From an exposed actor port: exposed_source() for an IPv6 packet. */
+static __always_inline struct ateom_svc_rev *exposed_source6(__u32 ifindex, const struct pkt6 *p)
+{
+	return p->proto == IPPROTO_ICMPV6 ? NULL :
+	       exposed_source_port(ifindex, p->sport, p->proto);
+}
+
+#endif
