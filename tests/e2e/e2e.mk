@@ -26,4 +26,4 @@ e2e: export E2E_EXCLUDE = $(E2E_PENDING)
 .PHONY: e2e-ipv6
 e2e-ipv6: all $(E2E_PROBE)
 	ATEOMNET=$(abspath $(BUILD)/ateomnet) PROBE=$(abspath $(E2E_PROBE)) E2E_EXCLUDE= \
-		tests/e2e/run.sh t_ipv6 $(E2E_ONLY)
+		tests/e2e/run.sh $(or $(E2E_ONLY),t_ipv6)
