@@ -46,6 +46,28 @@ static const char *ip4(uint32_t be, char *buf)
 	return inet_ntop(AF_INET, &be, buf, INET_ADDRSTRLEN);
 }
 
+/* The actor's IPv6, when it has one: its address with the gateway, and
+ * the default route ::/0 (CNI 0.4.0 also wants "version": "6"). */
+static int add_result6(const struct out_up *r, const struct cni_req *req, bool v04, json_t *ips,
+		       json_t *routes)
+{
+	char gw[INET6_ADDRSTRLEN], ip[INET6_ADDRSTRLEN], addr[INET6_ADDRSTRLEN + 8];
+	json_t *ipc;
+
+	if (!r->actor_ip6.w[0] && !r->actor_ip6.w[1] && !r->actor_ip6.w[2] && !r->actor_ip6.w[3])
+		return 0;
+	inet_ntop(AF_INET6, req->args.worker_ip6.b, gw, sizeof(gw));
+	snprintf(addr, sizeof(addr), "%s/%d", inet_ntop(AF_INET6, r->actor_ip6.b, ip, sizeof(ip)),
+		 r->prefix6);
+	ipc = json_pack("{s:s,s:s,s:i}", "address", addr, "gateway", gw, "interface", 1);
+	if (ipc && v04)
+		json_object_set_new(ipc, "version", json_string("6"));
+	if (!ipc || json_array_append_new(ips, ipc) ||
+	    json_array_append_new(routes, json_pack("{s:s,s:s}", "dst", "::/0", "gw", gw)))
+		return -1;
+	return 0;
+}
+
 /* ADD's record (for GC) and result, inside up's transaction: if either
  * cannot be written, the actor is taken down again (exit 1 means nothing
  * was made; an attachment GC would not know must not stay). */
@@ -55,7 +77,7 @@ static int add_result(const struct out_up *r, void *ctx)
 	static const unsigned char gw[6] = ATEOM_GW_MAC, am[6] = ATEOM_ACTOR_MAC;
 	char gwmac[18], amac[18], gwip[INET_ADDRSTRLEN], aip[INET_ADDRSTRLEN], addr[32];
 	bool v04 = !strcmp(req->version, "0.4.0");
-	json_t *ipc, *doc;
+	json_t *ipc, *doc, *ips, *routes;
 
 	snprintf(gwmac, sizeof(gwmac), "%02x:%02x:%02x:%02x:%02x:%02x", gw[0], gw[1], gw[2], gw[3],
 		 gw[4], gw[5]);
@@ -66,13 +88,23 @@ static int add_result(const struct out_up *r, void *ctx)
 	ipc = json_pack("{s:s,s:s,s:i}", "address", addr, "gateway", gwip, "interface", 1);
 	if (ipc && v04)
 		json_object_set_new(ipc, "version", json_string("4"));
-	doc = json_pack("{s:s,s:[{s:s,s:s},{s:s,s:s,s:s}],s:[o],s:[{s:s,s:s}],s:{}}",
+	ips = json_array();
+	routes = json_array();
+	json_array_append_new(ips, ipc);
+	/* An IPv6-only pod: the IPv4 link stays, with no default route. */
+	if (r->pod_ip_be)
+		json_array_append_new(routes, json_pack("{s:s,s:s}", "dst", "0.0.0.0/0",
+							"gw", gwip));
+	if (add_result6(r, req, v04, ips, routes)) {
+		json_decref(ips);
+		json_decref(routes);
+		return ateom_fail("out of memory while building the CNI result");
+	}
+	doc = json_pack("{s:s,s:[{s:s,s:s},{s:s,s:s,s:s}],s:o,s:o,s:{}}",
 			"cniVersion", req->version,
 			"interfaces", "name", r->veth, "mac", gwmac,
 			"name", req->ifname, "mac", amac, "sandbox", req->netns,
-			"ips", ipc,
-			"routes", "dst", "0.0.0.0/0", "gw", gwip,
-			"dns");
+			"ips", ips, "routes", routes, "dns");
 	if (cni_record_add(req)) {
 		json_decref(doc);
 		return -1;

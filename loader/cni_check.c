@@ -69,6 +69,12 @@ static int check_worker(struct check *c)
 		return bad(c, "from_pod is not attached to the pod interface");
 	if (c->ref.a.actor_ip_be != a->actor_ip_be || c->ref.a.worker_ip_be != a->worker_ip_be)
 		return bad(c, "its addresses in the datapath differ from the config's");
+	/* IPv6: none, or the config's (none when the pod had no IPv6). */
+	if (c->ref.a.prefix6 &&
+	    (a->no_ipv6 || c->ref.a.prefix6 != (uint32_t)a->prefix6 ||
+	     memcmp(&c->ref.a.actor_ip6, &a->actor_ip6, 16) ||
+	     memcmp(&c->ref.a.worker_ip6, &a->worker_ip6, 16)))
+		return bad(c, "its IPv6 addresses in the datapath differ from the config's");
 	return 0;
 }
 
@@ -96,6 +102,7 @@ static int check_sandbox(struct check *c)
 {
 	const struct ateom_args *a = &c->req->args;
 	struct nl_link l;
+	unsigned char ip6[16];
 	uint32_t ip;
 	int plen;
 
@@ -111,6 +118,10 @@ static int check_sandbox(struct check *c)
 	if (nl_addr_get_v4(&c->anl, l.ifindex, &ip, &plen) || ip != a->actor_ip_be ||
 	    plen != a->prefixlen)
 		return bad(c, "%s in %s lost the actor address", a->actor_if, c->req->netns);
+	if (c->ref.a.prefix6 && (nl_addr_get_v6(&c->anl, l.ifindex, ip6) ||
+				 memcmp(ip6, &c->ref.a.actor_ip6, 16)))
+		return bad(c, "%s in %s lost the actor's IPv6 address", a->actor_if,
+			   c->req->netns);
 	return 0;
 }
 

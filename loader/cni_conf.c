@@ -9,6 +9,8 @@
  *   { "cniVersion": "1.1.0", "name": "actors", "type": "ateomnet",
  *     "podInterface": "eth0", "workerAddress": "10.200.0.1/30",
  *     "actorAddress": "10.200.0.2/30", "snatPorts": "1024-32767",
+ *     "workerAddress6": "fd00:169:254::1/126",
+ *     "actorAddress6": "fd00:169:254::2/126", "ipv6": true,
  *     "maxActors": 4, "natEntries": 131072, "natQuota": 16384, "attach": "auto",
  *     "pinDir": "...", "egressHook": "...", "stateDir": "...",
  *     "capabilities": { "portMappings": true },
@@ -171,6 +173,19 @@ static int actor_name(struct cni_req *req, char *out, size_t len, char *err, siz
 	return 0;
 }
 
+/* "ipv6": false is --no-ipv6; true (the default) changes nothing. */
+static int ipv6_field(struct argv *av, json_t *conf, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(conf, "ipv6");
+
+	if (!v || json_is_null(v) || json_is_true(v))
+		return 0;
+	if (!json_is_false(v))
+		return cni_fail(CNI_ERR_CONFIG, err, errlen, "ipv6 must be true or false");
+	push(av, "--no-ipv6", NULL);
+	return 0;
+}
+
 static int need_env(const char *name, const char **out, char *err, size_t errlen)
 {
 	*out = getenv(name);
@@ -222,6 +237,7 @@ int cni_conf_read(struct cni_req *req, FILE *in, bool needs_netns, char *err, si
 		{ "natEntries", "--nat-entries" }, { "natQuota", "--nat-quota" },
 		{ "maxActors", "--max-actors" },
 		{ "attach", "--attach" }, { "egressHook", "--egress-hook" },
+		{ "workerAddress6", "--worker-addr6" }, { "actorAddress6", "--actor-addr6" },
 	};
 	struct argv av = { .n = 0 };
 	int rc, n_maps = 0;
@@ -251,6 +267,8 @@ int cni_conf_read(struct cni_req *req, FILE *in, bool needs_netns, char *err, si
 		for (size_t i = 0; !rc && i < sizeof(up_only) / sizeof(up_only[0]); i++)
 			rc = opt_field(&av, req->conf, up_only[i].key, up_only[i].flag, err, errlen);
 		if (!rc)
+			rc = ipv6_field(&av, req->conf, err, errlen);
+		if (!rc)
 			rc = port_mappings(&av, req->conf, &n_maps, err, errlen);
 	}
 	if (!rc && ateom_parse_args(av.n, av.v, &req->args, perr, sizeof(perr))) {
@@ -262,6 +280,8 @@ int cni_conf_read(struct cni_req *req, FILE *in, bool needs_netns, char *err, si
 				key = up_only[i].key;
 		if (!strncmp(perr, "--pin-dir", 9))
 			key = "pinDir";
+		if (!strncmp(perr, "--no-ipv6", 9))
+			key = "ipv6";
 		if (!strncmp(perr, "--expose", 8))
 			key = "runtimeConfig.portMappings";
 		rc = cni_fail(CNI_ERR_CONFIG, err, errlen, "invalid network config (%s): %s", key, perr);

@@ -102,6 +102,7 @@ int cni_status(struct cni_req *req, char *err, size_t errlen)
 	char dir[PATH_MAX];
 	struct nl nl = { 0 };
 	struct nl_link l;
+	unsigned char ip6[16];
 	uint32_t ip;
 	int plen, rc = 0;
 	struct dp dp;
@@ -114,9 +115,12 @@ int cni_status(struct cni_req *req, char *err, size_t errlen)
 	if (nl_link_get(&nl, pod_if, &l))
 		rc = cni_fail(CNI_ERR_UNAVAILABLE, err, errlen, "the pod interface %s does not exist "
 			  "in this network namespace (podInterface)", pod_if);
-	else if (nl_addr_get_v4(&nl, l.ifindex, &ip, &plen))
+	else if (nl_addr_get_v4(&nl, l.ifindex, &ip, &plen) &&
+		 (json_is_false(json_object_get(req->conf, "ipv6")) ||
+		  nl_addr_get_v6(&nl, l.ifindex, ip6)))
+		/* An IPv6-only pod serves (unless the config turns IPv6 off). */
 		rc = cni_fail(CNI_ERR_UNAVAILABLE, err, errlen, "the pod interface %s has no IPv4 "
-			  "address yet", pod_if);
+			  "or IPv6 address yet", pod_if);
 	nl_close(&nl);
 	if (rc)
 		return rc;

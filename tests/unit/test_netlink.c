@@ -272,6 +272,62 @@ static void test_addr_add_get(void **state)
 	assert_int_equal(nl_addr_add_v4(&c->w, idx, ip4("10.200.0.1"), 33), -EINVAL);
 }
 
+static const char *ip6s(const unsigned char a[16])
+{
+	static char s[INET6_ADDRSTRLEN];
+
+	return inet_ntop(AF_INET6, a, s, sizeof(s));
+}
+
+/* The pod's IPv6 (nl_addr_get_v6): usable addresses only, global before
+ * ULA, ties to the lowest; and the actor's address and default route. */
+static void test_addr_v6(void **state)
+{
+	struct ctx *c = *state;
+	unsigned char addr[16], gw[16];
+	struct nl_link a;
+	int idx = make_veth(c, "w0", "eth0", NULL);
+
+	assert_true(idx > 0);
+	/* The peer stays down: no carrier, so an address with DAD stays
+	 * tentative. */
+	sh_in(c, c->w_fd, "ip link set w0 up");
+	assert_int_equal(nl_addr_get_v6(&c->w, idx, addr), -EADDRNOTAVAIL);
+	sh_in(c, c->w_fd, "ip -6 addr add fe80::5/64 dev w0 nodad");
+	assert_int_equal(nl_addr_get_v6(&c->w, idx, addr), -EADDRNOTAVAIL);
+	sh_in(c, c->w_fd, "ip -6 addr add fd00::9/64 dev w0 nodad");
+	assert_int_equal(nl_addr_get_v6(&c->w, idx, addr), 0);
+	assert_string_equal(ip6s(addr), "fd00::9");
+	sh_in(c, c->w_fd, "ip -6 addr add 2001:db8::3/64 dev w0 nodad preferred_lft 0");
+	sh_in(c, c->w_fd, "ip -6 addr add 2001:db8::4/64 dev w0");
+	assert_non_null(strstr(sh_in(c, c->w_fd, "ip -6 addr show dev w0"), "tentative"));
+	assert_int_equal(nl_addr_get_v6(&c->w, idx, addr), 0);
+	assert_string_equal(ip6s(addr), "fd00::9"); /* deprecated, tentative: not */
+	sh_in(c, c->w_fd, "ip -6 addr add 2001:db8::30/64 dev w0 nodad");
+	assert_int_equal(nl_addr_get_v6(&c->w, idx, addr), 0);
+	assert_string_equal(ip6s(addr), "2001:db8::30");
+	sh_in(c, c->w_fd, "ip -6 addr add 2001:db8::10/64 dev w0 nodad");
+	assert_int_equal(nl_addr_get_v6(&c->w, idx, addr), 0);
+	assert_string_equal(ip6s(addr), "2001:db8::10"); /* not the newest */
+	assert_int_equal(nl_addr_get_v6(&c->w, 1, addr), -EADDRNOTAVAIL);
+
+	assert_int_equal(nl_link_get(&c->a, "eth0", &a), 0);
+	assert_int_equal(nl_link_no_ipv6_ll(&c->a, a.ifindex), 0);
+	assert_int_equal(inet_pton(AF_INET6, "fd00:169:254::2", addr), 1);
+	assert_int_equal(inet_pton(AF_INET6, "fd00:169:254::1", gw), 1);
+	assert_int_equal(nl_addr_add_v6(&c->a, a.ifindex, addr, 126), 0);
+	assert_int_equal(nl_addr_add_v6(&c->a, a.ifindex, addr, 126), 0); /* replaced */
+	assert_int_equal(nl_addr_add_v6(&c->a, a.ifindex, addr, 129), -EINVAL);
+	assert_int_equal(nl_link_set_up(&c->a, a.ifindex), 0);
+	assert_int_equal(nl_route_add_default_v6(&c->a, a.ifindex, gw), 0);
+	assert_int_equal(nl_route_add_default_v6(&c->a, a.ifindex, gw), 0);
+	assert_string_equal(sh_in(c, c->a_fd, "ip -6 -o addr show dev eth0 | awk '{print $4, $5, $6, $7}'"),
+			    "fd00:169:254::2/126 scope global nodad\n");
+	assert_non_null(strstr(sh_in(c, c->a_fd, "ip -6 route show default"),
+			       "default via fd00:169:254::1 dev eth0"));
+	assert_int_equal(strlen(sh_in(c, c->a_fd, "ip -6 route show default | wc -l")), 2);
+}
+
 static void test_default_route_and_extack(void **state)
 {
 	struct ctx *c = *state;
@@ -409,6 +465,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_in_netns_returns_home, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_addr_add_get, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_route_and_extack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_addr_v6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clsact_ensure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tc_bpf_attach_query_detach, setup, teardown),
 	};

@@ -132,7 +132,9 @@ static void test_up_json_shape(void **state)
 	CAPTURE(text, out_up(f, true, &r));
 	j = parse(text);
 	assert_keys(j, "actor id veth ifindex attach pod_if pod_ip pod_attach actor_addr "
-		       "pin_dir loaded expose elapsed_ms");
+		       "pin_dir loaded expose elapsed_ms pod_ip6 actor_addr6");
+	assert_true(json_is_null(json_object_get(j, "pod_ip6")));
+	assert_true(json_is_null(json_object_get(j, "actor_addr6")));
 	assert_int(j, "id", 7);
 	assert_int(j, "ifindex", 12);
 	assert_str(j, "attach", "tcx");
@@ -148,6 +150,90 @@ static void test_up_json_shape(void **state)
 	assert_int(json_array_get(e, 1), "actor_port", 53);
 	assert_str(json_array_get(e, 1), "proto", "udp");
 	json_decref(j);
+	free(text);
+}
+
+static void nat_pair(struct ateom_nat_key *k, struct ateom_nat_entry *e);
+
+static void in6_set(union ateom_in6 *a, const char *s)
+{
+	assert_int_equal(inet_pton(AF_INET6, s, a->b), 1);
+}
+
+/* An IPv6-only pod: pod_ip null, the IPv6 addresses as strings. */
+static void test_up_ipv6(void **state)
+{
+	struct out_up r = up_report("a1");
+	json_t *j;
+	char *text;
+
+	r.pod_ip_be = 0;
+	in6_set(&r.pod_ip6, "2001:db8:1::11");
+	in6_set(&r.actor_ip6, "fd00:169:254::2");
+	r.prefix6 = 126;
+	CAPTURE(text, out_up(f, true, &r));
+	j = parse(text);
+	assert_true(json_is_null(json_object_get(j, "pod_ip")));
+	assert_str(j, "pod_ip6", "2001:db8:1::11");
+	assert_str(j, "actor_addr6", "fd00:169:254::2/126");
+	json_decref(j);
+	free(text);
+	r.loaded = false;
+	CAPTURE(text, out_up(f, false, &r));
+	assert_string_equal(text, "actor a1 up: a1 (tcx) -> 10.200.0.2/30 fd00:169:254::2/126, pod "
+				  "(no IPv4) 2001:db8:1::11 (tc), exposes 80->8080/tcp,9053->53/udp "
+				  "[12.3 ms]\n");
+	free(text);
+}
+
+/* IPv6 pairs (nat6) in the same stream as IPv4 ones: [ADDR]:PORT. */
+static void test_nat6_stream(void **state)
+{
+	struct ateom_nat6_key k = { .ifindex = 4, .sport_be = htons(51570), .dport_be = htons(443),
+				    .proto = IPPROTO_TCP, .dir = ATEOM_DIR_OUT };
+	struct ateom_nat6_entry e = { .port_be = htons(23881), .type = ATEOM_NAT_SNAT,
+				      .actor_id = 1 };
+	struct ateom_nat_key k4;
+	struct ateom_nat_entry e4;
+	struct out_nat o;
+	char *text;
+	json_t *j, *x;
+	size_t len;
+	FILE *f;
+
+	in6_set(&k.saddr_be, "fd00:169:254::2");
+	in6_set(&k.daddr_be, "2001:db8:2::10");
+	in6_set(&e.addr_be, "2001:db8:1::11");
+	nat_pair(&k4, &e4);
+	f = open_memstream(&text, &len);
+	assert_int_equal(out_nat_begin(&o, f, true), 0);
+	assert_int_equal(out_nat_entry(&o, &k4, &e4, 1), 0);
+	assert_int_equal(out_nat6_entry(&o, &k, &e, 2.25), 0);
+	assert_int_equal(out_nat_end(&o), 0);
+	fclose(f);
+	j = parse(text);
+	assert_int_equal(json_array_size(j), 2);
+	x = json_array_get(j, 1);
+	assert_keys(x, "proto dir ifindex src dst type to actor_id idle_s");
+	assert_str(x, "proto", "tcp");
+	assert_str(x, "src", "[fd00:169:254::2]:51570");
+	assert_str(x, "dst", "[2001:db8:2::10]:443");
+	assert_str(x, "to", "[2001:db8:1::11]:23881");
+	assert_int(x, "ifindex", 4);
+	json_decref(j);
+	free(text);
+
+	k.proto = IPPROTO_ICMPV6;
+	k.dir = ATEOM_DIR_IN;
+	e.type = ATEOM_NAT_SNAT_REPLY;
+	f = open_memstream(&text, &len);
+	assert_int_equal(out_nat_begin(&o, f, false), 0);
+	assert_int_equal(out_nat6_entry(&o, &k, &e, 7), 0);
+	assert_int_equal(out_nat_end(&o), 0);
+	fclose(f);
+	assert_string_equal(text, "icmpv6 in  [fd00:169:254::2]:51570 -> [2001:db8:2::10]:443  "
+				  "snat_reply => [2001:db8:1::11]:23881  actor 1  idle 7s\n"
+				  "1 NAT entries\n");
 	free(text);
 }
 
@@ -251,7 +337,7 @@ static void test_status_round_trip(void **state)
 	CAPTURE(text, out_status(f, true, &r));
 	j = parse(text);
 	assert_keys(j, "pin_dir loaded pod_if pod_ifindex pod_ip pod_attach snat_ports remote_share "
-		       "timeouts nat_entries actors counters memory_bytes");
+		       "timeouts nat_entries actors counters memory_bytes pod_ip6");
 	tos = json_object_get(j, "timeouts");
 	assert_keys(tos, "tcp_est tcp_syn tcp_close udp udp_query icmp");
 	assert_int_equal(json_integer_value(json_object_get(tos, "udp_query")), 30);
@@ -267,7 +353,8 @@ static void test_status_round_trip(void **state)
 		json_t *a = json_array_get(acts, i), *cs;
 
 		assert_keys(a, "name id veth ifindex attach worker_addr actor_addr ident_addr "
-			       "expose nat_entries nat_pairs nat_quota counters egress");
+			       "expose nat_entries nat_pairs nat_quota counters egress worker_addr6 "
+			       "actor_addr6");
 		assert_str(a, "name", nasty[i]);
 		assert_str(a, "veth", i % 2 ? "ate\\om" : "ateom0");
 		assert_str(a, "attach", "tcx");
@@ -479,6 +566,8 @@ int main(void)
 		cmocka_unit_test(test_up_json_round_trip),
 		cmocka_unit_test(test_up_json_shape),
 		cmocka_unit_test(test_up_text),
+		cmocka_unit_test(test_up_ipv6),
+		cmocka_unit_test(test_nat6_stream),
 		cmocka_unit_test(test_invalid_utf8_replaced),
 		cmocka_unit_test(test_down),
 		cmocka_unit_test(test_status_round_trip),
