@@ -12,6 +12,8 @@
  *                 actor: its identity address back to the actor address)
  *   nat_gc_ctl    run by the loader (BPF_PROG_TEST_RUN): starts or stops
  *                 the NAT garbage collector's timer
+ *
+ * An IPv6 frame goes on to the IPv6 programs (datapath6.h) by tail call.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -32,14 +34,10 @@
 #include "ttl.h"
 #include "hairpin.h"
 #include "hook_cache.h"
+#include "dp_common.h"
+#include "datapath6.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-static __always_inline int drop(__u32 actor_id, __u32 why, __u32 len)
-{
-	count(actor_id, why, len);
-	return TC_ACT_SHOT;
-}
 
 static __always_inline __u32 parse_drop_reason(int r)
 {
@@ -65,22 +63,6 @@ static __always_inline bool to_worker(const struct ateom_config *cfg,
 	return daddr == a->worker_ip_be || daddr == cfg->pod_ip_be ||
 	       (daddr & a->netmask_be) == (a->worker_ip_be & a->netmask_be) ||
 	       daddr == 0xffffffff || (first & 0xf0) == 0xe0;
-}
-
-static __always_inline int snat_drop_reason(int err)
-{
-	switch (err) {
-	case -EDQUOT:
-		return ATEOM_STAT_DROP_QUOTA;
-	case -EUSERS:
-		return ATEOM_STAT_DROP_REMOTE_SHARE;
-	case -E2BIG:
-		return ATEOM_STAT_DROP_NAT_FULL;
-	case -ENOSPC:
-		return ATEOM_STAT_DROP_NO_PORT;
-	default:
-		return ATEOM_STAT_DROP_NAT_FAIL;
-	}
 }
 
 /* The actor's ICMP errors: only about its own flows, only to their peer. */
@@ -253,6 +235,10 @@ int from_actor(struct __sk_buff *skb)
 	 * put it back on the pod eth0: the actor must not pick VLANs there. */
 	if (skb->vlan_present)
 		return drop(a->id, ATEOM_STAT_DROP_VLAN, skb->len);
+	if (eth_proto(skb) == ETH_P_IPV6) { /* datapath6.h; empty slot: none */
+		bpf_tail_call(skb, &v6_progs, ATEOM_V6_FROM_ACTOR);
+		return drop(a->id, ATEOM_STAT_DROP_NO_IPV6, skb->len);
+	}
 	if (eth_proto(skb) == ETH_P_ARP) {
 		r = arp_respond(skb, a->worker_ip_be, a->actor_ip_be);
 		if (r == ARP_REPLIED) {
@@ -351,6 +337,10 @@ int actor_resume(struct __sk_buff *skb)
 	a = bpf_map_lookup_elem(&actors, &ifindex);
 	if (!a)
 		return drop(0, ATEOM_STAT_DROP_NO_ACTOR, skb->len);
+	if (eth_proto(skb) == ETH_P_IPV6) { /* datapath6.h */
+		bpf_tail_call(skb, &v6_progs, ATEOM_V6_RESUME);
+		return drop(a->id, ATEOM_STAT_DROP_NO_IPV6, skb->len);
+	}
 	/* (A hook that pushed a VLAN tag broke its promise as much as one
 	 * that changed the packet: from_actor's check, once more.) */
 	if (skb->cb[ATEOM_HOOK_CB_MAGIC_IDX] != ATEOM_HOOK_CB_MAGIC || skb->vlan_present)
@@ -384,37 +374,6 @@ int actor_resume(struct __sk_buff *skb)
 	/* The generation from_actor read before the hook ran. */
 	r = actor_egress(skb, cfg, a, &p, &key, e, hook_gen_decode(skb->cb[ATEOM_HOOK_CB_ARG]));
 	return p.fragment ? frag_out_first(skb, cfg, a, &p, r) : r;
-}
-
-static __always_inline bool in_snat_range(const struct ateom_config *cfg, __be16 port_be)
-{
-	__u16 port = bpf_ntohs(port_be);
-
-	return port >= cfg->snat_port_min && port <= cfg->snat_port_max;
-}
-
-/* Worker traffic goes on untouched; TC_ACT_UNSPEC lets any later tc/tcx
- * program of someone else's see it too. */
-static __always_inline int pod_pass(struct __sk_buff *skb)
-{
-	count(0, ATEOM_STAT_POD_PASS, skb->len);
-	return TC_ACT_UNSPEC;
-}
-
-static __always_inline int deliver(const struct ateom_config *cfg, __u32 ifindex)
-{
-	if (cfg->flags & ATEOM_CFG_REDIRECT_PEER)
-		return bpf_redirect_peer(ifindex, 0);
-	return bpf_redirect(ifindex, 0);
-}
-
-/* The gateway and actor MACs are the same on every worker (snapshots). */
-static __always_inline int set_actor_macs(struct __sk_buff *skb)
-{
-	__u8 actor_mac[ETH_ALEN] = ATEOM_ACTOR_MAC;
-	__u8 gw_mac[ETH_ALEN] = ATEOM_GW_MAC;
-
-	return set_macs(skb, gw_mac, actor_mac);
 }
 
 static __always_inline int pod_icmp_error(struct __sk_buff *skb,
@@ -554,6 +513,10 @@ int from_pod(struct __sk_buff *skb)
 
 	if (!cfg)
 		return TC_ACT_UNSPEC;
+	if (eth_proto(skb) == ETH_P_IPV6) { /* datapath6.h; empty slot: the worker's */
+		bpf_tail_call(skb, &v6_progs, ATEOM_V6_FROM_POD);
+		return pod_pass(skb);
+	}
 	/* Nobody on the pod network sends as the pod IP (hairpin.h: such a
 	 * packet could otherwise reach a hairpin pair). */
 	r = parse_ipv4(skb, &p);

@@ -20,6 +20,7 @@
 #include "maps.h"
 #include "parse.h"
 #include "nat.h"
+#include "nat6.h"
 
 #define READ_ONCE_U32(x) (*(volatile __u32 *)&(x))
 #define WRITE_ONCE_U32(x, v) (*(volatile __u32 *)&(x) = (v))
@@ -41,21 +42,41 @@ static __always_inline __u32 hook_gen_decode(__u32 v)
 	return (v & 0xffff) == (gen ^ 0xffff) ? gen : 0;
 }
 
+/* The pair (either family's entry) was let through under generation gen. */
+#define HOOK_GEN_OK(e, gen) ((e) && (gen) && (e)->hook_gen == (__u16)(gen))
+
 /* The hook let this flow through under generation gen. A SYN opens a new
  * connection on the tuple (nat_new_connection): the hook judges it; ICMP
  * errors have no pair of their own. */
 static __always_inline bool hook_cached(const struct ateom_nat_entry *e, __u32 gen,
 					const struct pkt *p)
 {
-	return e && gen && e->hook_gen == (__u16)gen && !tcp_is_syn(p) &&
+	return HOOK_GEN_OK(e, gen) && !tcp_is_syn(p) &&
 	       (p->proto != IPPROTO_ICMP || p->icmp_type == ICMP_ECHO);
 }
 
+static __always_inline bool hook_cached6(const struct ateom_nat6_entry *e, __u32 gen,
+					 const struct pkt6 *p)
+{
+	return HOOK_GEN_OK(e, gen) && !tcp_is_syn6(p) &&
+	       (p->proto != IPPROTO_ICMPV6 || p->icmp_type == ICMP6_ECHO_REQUEST);
+}
+
 /* The pair remembers the generation it was let through under. */
+#define HOOK_STAMP(e, gen)                                                     \
+	do {                                                                   \
+		if ((e)->hook_gen != (__u16)(gen))                             \
+			(e)->hook_gen = (__u16)(gen);                          \
+	} while (0)
+
 static __always_inline void hook_stamp(struct ateom_nat_entry *e, __u32 gen)
 {
-	if (e->hook_gen != (__u16)gen)
-		e->hook_gen = (__u16)gen;
+	HOOK_STAMP(e, gen);
+}
+
+static __always_inline void hook_stamp6(struct ateom_nat6_entry *e, __u32 gen)
+{
+	HOOK_STAMP(e, gen);
 }
 
 /* ---- svc_flows: the clients of exposed ports ----------------------------- */
@@ -86,12 +107,14 @@ static __always_inline __u64 svc_flow_timeout(const struct ateom_config *cfg, __
 }
 
 /* from_pod, to an exposed port: remember the client (refreshed at most once
- * a second); a full bucket gives up its least recently seen record. */
-static __always_inline void svc_flow_note(const struct ateom_config *cfg,
-					  const struct ateom_svc *svc, const struct pkt *p)
+ * a second); a full bucket gives up its least recently seen record. An
+ * IPv6 client is folded into the 32-bit field (svc_client6). */
+static __always_inline void svc_flow_note_tuple(const struct ateom_config *cfg,
+						const struct ateom_svc *svc, __u8 proto,
+						__be32 client, __be16 cport)
 {
-	__u64 t = svc_flow_tuple(p->saddr, p->sport, svc->actor_port_be);
-	struct ateom_svc_flow_bucket *b = svc_flow_bucket(cfg, svc->actor_id, p->proto, t);
+	__u64 t = svc_flow_tuple(client, cport, svc->actor_port_be);
+	struct ateom_svc_flow_bucket *b = svc_flow_bucket(cfg, svc->actor_id, proto, t);
 	__u64 now = bpf_ktime_get_coarse_ns(), oldest = ~0ULL;
 	__u32 victim = 0;
 
@@ -115,23 +138,36 @@ static __always_inline void svc_flow_note(const struct ateom_config *cfg,
 	*(volatile __u64 *)&b->way[victim & (ATEOM_SVC_FLOW_WAYS - 1)].tuple = t;
 }
 
-/* from_actor, from an exposed actor port: is the destination a client that
- * reached this port, recently enough? */
-static __always_inline bool svc_flow_known(const struct ateom_config *cfg,
-					   const struct ateom_actor *a, const struct pkt *p)
+static __always_inline void svc_flow_note(const struct ateom_config *cfg,
+					  const struct ateom_svc *svc, const struct pkt *p)
 {
-	__u64 t = svc_flow_tuple(p->daddr, p->dport, p->sport);
-	struct ateom_svc_flow_bucket *b = svc_flow_bucket(cfg, a->id, p->proto, t);
+	svc_flow_note_tuple(cfg, svc, p->proto, p->saddr, p->sport);
+}
+
+/* from_actor, from an exposed actor port (aport): is the destination a
+ * client that reached this port, recently enough? */
+static __always_inline bool svc_flow_known_tuple(const struct ateom_config *cfg,
+						 const struct ateom_actor *a, __u8 proto,
+						 __be32 client, __be16 cport, __be16 aport)
+{
+	__u64 t = svc_flow_tuple(client, cport, aport);
+	struct ateom_svc_flow_bucket *b = svc_flow_bucket(cfg, a->id, proto, t);
 	__u64 now, timeout;
 
 	if (!b)
 		return false;
 	now = bpf_ktime_get_coarse_ns();
-	timeout = svc_flow_timeout(cfg, p->proto);
+	timeout = svc_flow_timeout(cfg, proto);
 	for (__u32 i = 0; i < ATEOM_SVC_FLOW_WAYS; i++)
 		if (*(volatile __u64 *)&b->way[i].tuple == t && now - b->way[i].last_ns < timeout)
 			return true;
 	return false;
+}
+
+static __always_inline bool svc_flow_known(const struct ateom_config *cfg,
+					   const struct ateom_actor *a, const struct pkt *p)
+{
+	return svc_flow_known_tuple(cfg, a, p->proto, p->daddr, p->dport, p->sport);
 }
 
 #endif

@@ -34,6 +34,7 @@
 		(m1) = (((__u64)(p)->saddr.w[2] << 32) | (p)->saddr.w[3]) ^        \
 		       ((__u64)(p)->proto << 56);                                  \
 	} while (0)
+#define NP_FIRST_INLINE __noinline
 #include "nat_pair.h"
 
 /* From an exposed actor port: exposed_source() for an IPv6 packet. */

@@ -16,6 +16,9 @@
  *   NP_PORT_EXPOSED(proto, port)   port_exposed(), no lookup for echo ids
  *   NP_PORT_WORDS(p, m0, m1)   the SipHash input of snat_first: the
  *                         protocol and the actor address, in two u64 words
+ *   NP_FIRST_INLINE       optional: how snat_first is inlined (IPv6 makes
+ *                         it __noinline: SipHash's spills would sit on the
+ *                         stack under the port search's bpf_loop callback)
  *
  * The rules are the ones nat.h states: written once, so both families
  * follow them alike. The macros are undefined at the end. */
@@ -29,13 +32,15 @@ static __always_inline bool NP(tcp_is_syn)(const NP_PKT *p)
 
 /* The one way a NAT key is built (every field, padding included: keys are
  * hashed as bytes). */
-static __always_inline void NP(nat_key)(NP_KEY *k, __u32 ifindex, __u8 dir, __u8 proto,
-					NP_ADDR saddr, __be16 sport, NP_ADDR daddr,
-					__be16 dport)
+static __always_inline void NP(nat_key_ref)(NP_KEY *k, __u32 ifindex, __u8 dir, __u8 proto,
+					    const NP_ADDR *saddr, __be16 sport,
+					    const NP_ADDR *daddr, __be16 dport)
 {
+	/* (Addresses by reference: an IPv6 one by value is a 16-byte copy
+	 * on the stack, which the port search cannot spare.) */
 	k->ifindex = ifindex;
-	k->saddr_be = saddr;
-	k->daddr_be = daddr;
+	k->saddr_be = *saddr;
+	k->daddr_be = *daddr;
 	k->sport_be = sport;
 	k->dport_be = dport;
 	k->proto = proto;
@@ -43,14 +48,22 @@ static __always_inline void NP(nat_key)(NP_KEY *k, __u32 ifindex, __u8 dir, __u8
 	k->pad = 0;
 }
 
+static __always_inline void NP(nat_key)(NP_KEY *k, __u32 ifindex, __u8 dir, __u8 proto,
+					NP_ADDR saddr, __be16 sport, NP_ADDR daddr,
+					__be16 dport)
+{
+	NP(nat_key_ref)(k, ifindex, dir, proto, &saddr, sport, &daddr, dport);
+}
+
 static __always_inline void NP(nat_key_out)(NP_KEY *k, __u32 ifindex, const NP_PKT *p)
 {
-	NP(nat_key)(k, ifindex, ATEOM_DIR_OUT, p->proto, p->saddr, p->sport, p->daddr, p->dport);
+	NP(nat_key_ref)(k, ifindex, ATEOM_DIR_OUT, p->proto, &p->saddr, p->sport, &p->daddr,
+			p->dport);
 }
 
 static __always_inline void NP(nat_key_in)(NP_KEY *k, const NP_PKT *p)
 {
-	NP(nat_key)(k, 0, ATEOM_DIR_IN, p->proto, p->saddr, p->sport, p->daddr, p->dport);
+	NP(nat_key_ref)(k, 0, ATEOM_DIR_IN, p->proto, &p->saddr, p->sport, &p->daddr, p->dport);
 }
 
 /* Both halves of a pair, each as the other's reply: a translated packet's
@@ -63,14 +76,14 @@ static __always_inline void NP(nat_partner)(const NP_KEY *k, const NP_ENTRY *e, 
 	pe->seen = 0;
 	if (k->dir == ATEOM_DIR_OUT) { /* source was translated */
 		pe->type = ATEOM_NAT_SNAT_REPLY;
-		NP(nat_key)(pk, 0, ATEOM_DIR_IN, k->proto, k->daddr_be, k->dport_be,
-			    e->addr_be, e->port_be);
+		NP(nat_key_ref)(pk, 0, ATEOM_DIR_IN, k->proto, &k->daddr_be, k->dport_be,
+			    &e->addr_be, e->port_be);
 		pe->addr_be = k->saddr_be;
 		pe->port_be = k->sport_be;
 	} else {                        /* destination was translated */
 		pe->type = ATEOM_NAT_SNAT;
-		NP(nat_key)(pk, e->actor_ifindex, ATEOM_DIR_OUT, k->proto, e->addr_be,
-			    e->port_be, k->saddr_be, k->sport_be);
+		NP(nat_key_ref)(pk, e->actor_ifindex, ATEOM_DIR_OUT, k->proto, &e->addr_be,
+			    e->port_be, &k->saddr_be, k->sport_be);
 		pe->addr_be = k->daddr_be;
 		pe->port_be = k->dport_be;
 	}
@@ -186,8 +199,8 @@ static __always_inline bool NP(pair_expire)(const struct ateom_config *cfg, cons
 	/* The OUT half, as nat_partner() would name it (without building the
 	 * expected entry: this runs inside bpf_loop and timer callbacks, whose
 	 * stack adds to the program's). */
-	NP(nat_key)(&out, owner, ATEOM_DIR_OUT, in->proto, ein->addr_be, ein->port_be,
-		    in->saddr_be, in->sport_be);
+	NP(nat_key_ref)(&out, owner, ATEOM_DIR_OUT, in->proto, &ein->addr_be, ein->port_be,
+		    &in->saddr_be, in->sport_be);
 	eout = bpf_map_lookup_elem(&NP_NAT, &out);
 	if (eout && !(NP_ADDR_EQ(eout->addr_be, in->daddr_be) && eout->port_be == in->dport_be &&
 		      eout->actor_ifindex == owner))
@@ -463,7 +476,10 @@ static long NP(snat_probe_one)(__u32 i, void *ctx)
  * mapping unpredictable from outside (RFC 6056); an actor may learn its
  * own mapping, which is harmless: the search skips every port someone
  * else owns (exposed ports, worker sockets, other pairs). */
-static __always_inline __u32 NP(snat_first)(const struct ateom_config *cfg, const NP_PKT *p,
+#ifndef NP_FIRST_INLINE
+#define NP_FIRST_INLINE __always_inline
+#endif
+static NP_FIRST_INLINE __u32 NP(snat_first)(const struct ateom_config *cfg, const NP_PKT *p,
 					    __u32 range)
 {
 	__u64 m0, m1;
@@ -509,7 +525,7 @@ static __always_inline int NP(snat_create)(struct __sk_buff *skb, const struct a
 	sp.range = (__u32)cfg->snat_port_max - cfg->snat_port_min + 1;
 	sp.start = NP(snat_first)(cfg, p, sp.range);
 	/* The reply's key; its destination port is what we are choosing. */
-	NP(nat_key)(&sp.in, 0, ATEOM_DIR_IN, p->proto, p->daddr, p->dport, NP_POD_ADDR(cfg), 0);
+	NP(nat_key_ref)(&sp.in, 0, ATEOM_DIR_IN, p->proto, &p->daddr, p->dport, &NP_POD_ADDR(cfg), 0);
 	/* At its quota an actor gets a short search only: its own pair's
 	 * port record back, or a port an expired pair gives up (which may be
 	 * its own, freeing quota) among the first candidates. No full-range
@@ -641,6 +657,7 @@ static long NP(release_visit)(void *map, NP_KEY *k, NP_ENTRY *e, struct release_
 #undef NP_NAT
 #undef NP_REMOTE_PAIRS
 #undef NP_REMOTE_PAIRS_KEY
+#undef NP_FIRST_INLINE
 #undef NP_SNAT_FULL
 #undef NP_REMOTE_KEY
 #undef NP_POD_ADDR

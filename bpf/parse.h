@@ -43,6 +43,9 @@ enum parse_result {
 	PARSE_TRUNC,
 	PARSE_FRAG,
 	PARSE_PROTO, /* not TCP, UDP or ICMP (echo or error) */
+	/* IPv6 (parse6.h): an extension header the parser does not walk, or
+	 * walked headers past its bound: no upper-layer header parsed */
+	PARSE_EXT,
 };
 
 struct pkt {

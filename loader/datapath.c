@@ -18,7 +18,7 @@
 /* Pin names, in pin order; config last (see dp_load). */
 static const char *const map_names[] = { "actors", "services", "svc_rev", "nat", "nat_gc",
 					 "remote_pairs", "snat_full", "worker_flows", "stats",
-					 "egress_hooks", "capture_orig", "config" };
+					 "egress_hooks", "capture_orig", "v6_progs", "config" };
 static const char *const prog_names[] = { "prog_from_actor", "prog_from_pod",
 					  "prog_actor_resume", "prog_nat_gc_ctl", "prog_to_actor" };
 #define N_MAPS (sizeof(map_names) / sizeof(map_names[0]))
@@ -37,6 +37,7 @@ static const struct { uint32_t key, value; } map_sizes[N_MAPS] = {
 	{ sizeof(__u32), sizeof(struct ateom_counter) },
 	{ sizeof(__u32), sizeof(__u32) },
 	{ sizeof(__u32), sizeof(__u32) }, /* capture_orig: actor id -> a table's id */
+	{ sizeof(__u32), sizeof(__u32) }, /* v6_progs: the IPv6 programs */
 	{ sizeof(__u32), sizeof(struct ateom_config) },
 };
 
@@ -44,7 +45,7 @@ static int *map_fd(struct dp *dp, size_t i)
 {
 	int *fds[N_MAPS] = { &dp->actors, &dp->services, &dp->svc_rev, &dp->nat, &dp->nat_gc,
 			     &dp->remote_pairs, &dp->snat_full, &dp->worker_flows, &dp->stats,
-			     &dp->hooks, &dp->capture_orig, &dp->config };
+			     &dp->hooks, &dp->capture_orig, &dp->v6_progs, &dp->config };
 	return fds[i];
 }
 
@@ -128,6 +129,21 @@ static int check_map(int fd, const char *name, size_t i)
 	return 0;
 }
 
+/* The IPv6 programs' slots (filled by libbpf at load, kept by the pin):
+ * an empty one would drop every IPv6 packet of the actors. */
+static int v6_progs_check(const struct dp *dp)
+{
+	for (__u32 slot = 0; slot < ATEOM_V6_PROGS; slot++) {
+		__u32 id;
+
+		if (bpf_map_lookup_elem(dp->v6_progs, &slot, &id))
+			return ateom_fail("datapath pins in %s have no IPv6 program in slot %u; "
+					  "take all actors down and run `ateomnet purge`",
+					  dp->dir, slot);
+	}
+	return 0;
+}
+
 bool dp_pinned(const struct dp *dp)
 {
 	char path[PATH_MAX];
@@ -166,6 +182,8 @@ int dp_open(struct dp *dp)
 			goto err;
 		}
 	}
+	if (v6_progs_check(dp))
+		goto err;
 	if (dp_config_get(dp, &cfg))
 		goto err;
 	if (cfg.abi != ATEOM_ABI_VERSION) {
@@ -297,7 +315,8 @@ int dp_load(struct dp *dp, struct dp_sizes sizes)
 					 skel->maps.svc_rev, skel->maps.nat, skel->maps.nat_gc,
 					 skel->maps.remote_pairs, skel->maps.snat_full, skel->maps.worker_flows,
 					 skel->maps.stats, skel->maps.egress_hooks,
-					 skel->maps.capture_orig, skel->maps.config };
+					 skel->maps.capture_orig, skel->maps.v6_progs,
+					 skel->maps.config };
 	for (size_t i = 0; i < N_MAPS; i++) {
 		pin_path(dir, map_names[i], path, sizeof(path));
 		if (bpf_obj_pin(bpf_map__fd(maps[i]), path)) {

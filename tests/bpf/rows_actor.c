@@ -71,7 +71,7 @@ const struct row actor_rows[] = {
 	  .in = { FX_ACTOR_WIRE, .saddr = FX_POD_IP, .daddr = FX_REMOTE_IP, .sport = APORT,
 		  .dport = 443, TCP_SYN },
 	  ACTOR_DROP(DROP_SPOOF) },
-	{ "actor_ipv6", FROM_ACTOR, DEV_A1, .kind = K_IPV6, ACTOR_DROP(DROP_NOT_IPV4) },
+	{ "actor_ipv6", FROM_ACTOR, DEV_A1, .kind = K_IPV6, ACTOR_DROP(DROP_NO_IPV6) },
 	/* test_run itself refuses IPv4 frames shorter than 14 + 20 bytes, so
 	 * a cut IPv4 header is a header whose length runs past the packet. */
 	{ "actor_ip_ihl_too_small", FROM_ACTOR, DEV_A1,

@@ -50,7 +50,7 @@ check_sizes() {
 	stat_max=$(grep -c '^[[:space:]]*X(' "$E2E_ROOT/include/ateomnet_stats.h")
 	((a > 1)) && remote=$((MEM_QUOTA * a))
 	want=$(printf '%s\n' "actors=$a" "capture_orig=$((a + 1))" "config=1" \
-		"datapath.rodata=1" "egress_hooks=256" "frag_ids=1" "frag_in=1024" \
+		"datapath.rodata=1" "egress_hooks=256" "v6_progs=3" "frag_ids=1" "frag_in=1024" \
 		"frag_out=$((16 * (a + 1)))" "nat=$((2 * MEM_QUOTA * a))" "nat_gc=1" \
 		"remote_pairs=$remote" "services=$((16 * a))" "snat_full=256" \
 		"stats=$((stat_max * (a + 1)))" "svc_flows=$((256 * (a + 1)))" \
