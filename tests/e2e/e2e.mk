@@ -18,9 +18,11 @@ e2e: all $(E2E_PROBE)
 
 TEST_SUITES += e2e
 
-# IPv6 (issue 10): these files run in `make e2e` once the code they test is
-# merged and they pass; until then only `make e2e-ipv6` runs them.
-E2E_PENDING ?= t_ipv6.sh t_ipv6_pmtu.sh t_ipv6_iso.sh
+# IPv6 (issue 10): these tests join `make e2e` once the code they test is
+# merged and they pass; until then only `make e2e-ipv6` runs them (their
+# failures: docs/NOTES.md, "IPv6 tests").
+E2E_PENDING ?= t_ipv6.sh:test_ipv6_egress_tcx t_ipv6.sh:test_ipv6_egress_tc \
+	t_ipv6.sh:test_ipv6_traceroute t_ipv6_pmtu.sh:test_ipv6_pmtu t_ipv6_iso.sh:test_ipv6_no_hijack
 e2e: export E2E_EXCLUDE = $(E2E_PENDING)
 
 .PHONY: e2e-ipv6
