@@ -436,7 +436,7 @@ int from_actor6(struct __sk_buff *skb)
 	 * come from a link-local or the unspecified address. */
 	if (r == PARSE_PROTO && p->proto == IPPROTO_ICMPV6 && icmp6_is_nd(p->icmp_type)) {
 		if (p->icmp_type == ND_NEIGHBOR_SOLICIT && nd_respond(skb, a, p) == ND_REPLIED) {
-			count(a->id, ATEOM_STAT_ND_REPLY, skb->len);
+			count(a->id, ATEOM_STAT_ND_REPLY, p->len); /* the solicitation */
 			return bpf_redirect(ifindex, 0);
 		}
 		return drop(a->id, ATEOM_STAT_DROP_ND, skb->len);

@@ -152,6 +152,7 @@ static __always_inline struct ateom_svc_rev *exposed_source(__u32 ifindex, const
 #define NP_REMOTE_KEY struct ateom_remote_key
 #define NP_POD_ADDR(cfg) ((cfg)->pod_ip_be)
 #define NP_PORT_EXPOSED(proto, port) port_exposed(proto, port)
+#define NP_OUTLINE __always_inline
 /* The protocol and the address in one word, the second 0. */
 #define NP_PORT_WORDS(p, m0, m1)                                        \
 	do {                                                            \

@@ -12,7 +12,40 @@
 #include "nat.h"
 #include "parse6.h"
 
+/* worker_owns_port6's question: the IPv6 part of struct bpf_sock_tuple. */
+struct sock_tuple6 {
+	union ateom_in6 saddr, daddr;
+	__be16 sport, dport;
+};
+
+/* The IPv6 port search's keys (three 44-byte keys, a 48-byte entry, a
+ * socket tuple) live in a per-CPU scratch, not on the stack: the search
+ * runs inside the IPv6 programs, whose stack (with the bpf_loop callback's)
+ * must stay within 512 bytes. One search at a time per CPU: tc programs and
+ * the collector's timer run to completion with bottom halves off, and a
+ * search sends nothing that could re-enter one. */
+struct snat_pair6 {
+	struct ateom_nat6_key in;    /* the port record; dport_be = candidate */
+	struct ateom_nat6_entry inv; /* what it says: the actor's tuple */
+	struct ateom_nat6_key out;   /* the OUT half's key, once a port is had */
+	struct ateom_nat6_key expire_out; /* pair_expire6's OUT half */
+	struct sock_tuple6 tuple;    /* worker_owns_port6's question */
+	struct ateom_remote6_key rk; /* the remote, for snat_full6 */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct snat_pair6);
+} snat_scratch6 SEC(".maps");
+
 #define NP(name) name##6
+#define NP_PROBE_SCRATCH snat_scratch6
+/* The partner checks (nat_out_check6, nat_new_connection6,
+ * nat_mirror_close6, remote_rst_valid6) in their own frames: their keys
+ * then never add to the calling program's. */
+#define NP_OUTLINE __noinline __attribute__((unused))
 #define NP_KEY struct ateom_nat6_key
 #define NP_ENTRY struct ateom_nat6_entry
 #define NP_PKT struct pkt6

@@ -16,6 +16,13 @@
  *   NP_PORT_EXPOSED(proto, port)   port_exposed(), no lookup for echo ids
  *   NP_PORT_WORDS(p, m0, m1)   the SipHash input of snat_first: the
  *                         protocol and the actor address, in two u64 words
+ *   NP_OUTLINE            how the per-packet checks that build a partner
+ *                         key and entry are compiled: __always_inline
+ *                         (IPv4) or __noinline (IPv6: 92 bytes of keys a
+ *                         call, in their own frame, not the program's)
+ *   NP_PROBE_SCRATCH      (optional) a per-CPU array map whose one
+ *                         struct NP(snat_pair) holds the port search's
+ *                         keys instead of the stack (nat6.h)
  *   NP_FIRST_INLINE       optional: how snat_first is inlined (IPv6 makes
  *                         it __noinline: SipHash's spills would sit on the
  *                         stack under the port search's bpf_loop callback)
@@ -186,6 +193,16 @@ static __always_inline bool NP(pair_expired)(const struct ateom_config *cfg, con
 	return now - last >= NP(pair_timeout)(cfg, in, ein->seen, seen_out);
 }
 
+#ifdef NP_PROBE_SCRATCH
+/* The per-CPU scratch of the keys that would not fit on the stack. */
+static __always_inline struct NP(snat_pair) *NP(probe_scratch)(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&NP_PROBE_SCRATCH, &zero);
+}
+#endif
+
 /* The pair whose port record is `in` (entry ein), with its OUT half if that
  * agrees: expired ones are deleted. Used by the collector and by a new flow
  * that wants the port. */
@@ -194,20 +211,29 @@ static __always_inline bool NP(pair_expire)(const struct ateom_config *cfg, cons
 {
 	__u32 owner = ein->actor_ifindex;
 	NP_ENTRY *eout;
-	NP_KEY out;
+#ifdef NP_PROBE_SCRATCH
+	struct NP(snat_pair) *s = NP(probe_scratch)();
+	NP_KEY *out;
+
+	if (!s)
+		return false;
+	out = &s->expire_out;
+#else
+	NP_KEY out_key, *out = &out_key;
+#endif
 
 	/* The OUT half, as nat_partner() would name it (without building the
 	 * expected entry: this runs inside bpf_loop and timer callbacks, whose
 	 * stack adds to the program's). */
-	NP(nat_key_ref)(&out, owner, ATEOM_DIR_OUT, in->proto, &ein->addr_be, ein->port_be,
-		    &in->saddr_be, in->sport_be);
-	eout = bpf_map_lookup_elem(&NP_NAT, &out);
+	NP(nat_key_ref)(out, owner, ATEOM_DIR_OUT, in->proto, &ein->addr_be, ein->port_be,
+			&in->saddr_be, in->sport_be);
+	eout = bpf_map_lookup_elem(&NP_NAT, out);
 	if (eout && !(NP_ADDR_EQ(eout->addr_be, in->daddr_be) && eout->port_be == in->dport_be &&
 		      eout->actor_ifindex == owner))
 		eout = NULL; /* that tuple has moved on to another port */
 	if (!NP(pair_expired)(cfg, in, ein, eout, now))
 		return false;
-	NP(pair_delete)(in, owner, eout ? &out : NULL);
+	NP(pair_delete)(in, owner, eout ? out : NULL);
 	return true;
 }
 
@@ -258,7 +284,7 @@ static __always_inline void NP(nat_touch)(const NP_KEY *k, NP_ENTRY *e, const NP
  * sequence number: a remote closing with data the actor has not acked yet
  * is still recognised), or an acknowledgment of the actor's last ACK or
  * SYN (a refused connection: RST|ACK, seq 0, ack = ISN + 1). */
-static __always_inline bool NP(remote_rst_valid)(const NP_KEY *in, const NP_ENTRY *ein,
+static NP_OUTLINE bool NP(remote_rst_valid)(const NP_KEY *in, const NP_ENTRY *ein,
 						 const NP_PKT *p)
 {
 	NP_ENTRY expect, *eout;
@@ -285,7 +311,7 @@ static __always_inline bool NP(remote_rst_valid)(const NP_KEY *in, const NP_ENTR
 /* The actor closed (FIN) or reset its side: the port record learns it at
  * once (one lookup per such change, not per packet), so the pair's timeout
  * can be read off the record alone. */
-static __always_inline void NP(nat_mirror_close)(const NP_KEY *k, const NP_ENTRY *e, __u64 now)
+static NP_OUTLINE void NP(nat_mirror_close)(const NP_KEY *k, const NP_ENTRY *e, __u64 now)
 {
 	__u8 bits = mirror_of_out(e->seen);
 	NP_ENTRY expect, *ein;
@@ -302,7 +328,7 @@ static __always_inline void NP(nat_mirror_close)(const NP_KEY *k, const NP_ENTRY
 /* A SYN from the actor on a pair it holds starts a new connection on the
  * same tuple: both halves forget the old one's FIN, RST and reply, or the
  * new connection would count as closed (and expire) from its first packet. */
-static __always_inline void NP(nat_new_connection)(const NP_KEY *k, NP_ENTRY *e, __be32 syn_seq)
+static NP_OUTLINE void NP(nat_new_connection)(const NP_KEY *k, NP_ENTRY *e, __be32 syn_seq)
 {
 	NP_ENTRY expect, *ein;
 	NP_KEY in;
@@ -321,7 +347,7 @@ static __always_inline void NP(nat_new_connection)(const NP_KEY *k, NP_ENTRY *e,
  * counted again); one that names someone else means our OUT half is stale:
  * it is removed and the packet dropped, never sent on a port we do not own.
  * Returns 0 to go on, -1 to drop. */
-static __always_inline int NP(nat_out_check)(struct ateom_actor *a, const NP_KEY *k,
+static NP_OUTLINE int NP(nat_out_check)(struct ateom_actor *a, const NP_KEY *k,
 					     const NP_ENTRY *e, __u64 now)
 {
 	NP_ENTRY expect, *ein;
@@ -354,12 +380,29 @@ static __always_inline int NP(nat_out_check)(struct ateom_actor *a, const NP_KEY
 
 /* ---- the SNAT port search ----------------------------------------------- */
 
+#ifndef NP_PROBE_SCRATCH /* else nat6.h defines both, with the scratch */
+/* This family's part of struct bpf_sock_tuple (worker_owns_port). */
+struct NP(sock_tuple) {
+	NP_ADDR saddr, daddr;
+	__be16 sport, dport;
+};
+
+/* The candidate port record; dport_be = the candidate. */
+struct NP(snat_pair) {
+	NP_KEY in;                    /* the port record; dport_be = candidate */
+	NP_ENTRY inv;                 /* what it says: the actor's tuple */
+};
+#endif
+
 struct NP(snat_probe) {
 	struct __sk_buff *skb;
 	const struct ateom_config *cfg;
 	struct ateom_actor *actor;
-	NP_KEY in;                    /* the port record; dport_be = candidate */
-	NP_ENTRY inv;                 /* what it says: the actor's tuple */
+#ifdef NP_PROBE_SCRATCH
+	struct NP(snat_pair) *pair;   /* in the per-CPU scratch (stack: see nat6.h) */
+#else
+	struct NP(snat_pair) pair[1]; /* on the stack */
+#endif
 	__u64 now;
 	__u32 start, range;
 	bool reclaim;                 /* second pass: expired pairs may go */
@@ -372,21 +415,33 @@ struct NP(snat_probe) {
  * worker netns (ateomN lives there). */
 static __always_inline bool NP(worker_owns_port)(struct __sk_buff *skb, const NP_KEY *in)
 {
-	/* This family's part of struct bpf_sock_tuple only (IPv4: 12 bytes,
-	 * not 36: this runs in a bpf_loop callback, whose stack adds to the
-	 * program's); the size passed tells the kernel the family. */
-	struct {
-		NP_ADDR saddr, daddr;
-		__be16 sport, dport;
-	} t = { .saddr = in->saddr_be, .daddr = in->daddr_be, .sport = in->sport_be,
-		.dport = in->dport_be };
+	/* This family's part of struct bpf_sock_tuple only (IPv4: 12 bytes
+	 * on the stack, not 36; IPv6: in the scratch; this runs in a bpf_loop
+	 * callback, whose stack adds to the program's); the size passed tells
+	 * the kernel the family. */
+#ifdef NP_PROBE_SCRATCH
+	struct NP(snat_pair) *s = NP(probe_scratch)();
+	struct NP(sock_tuple) *t;
+
+	if (!s)
+		return true; /* cannot tell: not ours to hand out */
+	t = &s->tuple;
+	t->saddr = in->saddr_be;
+	t->daddr = in->daddr_be;
+	t->sport = in->sport_be;
+	t->dport = in->dport_be;
+#else
+	struct NP(sock_tuple) tuple = { .saddr = in->saddr_be, .daddr = in->daddr_be,
+					.sport = in->sport_be, .dport = in->dport_be },
+			      *t = &tuple;
+#endif
 	struct bpf_sock *sk;
 
 	if (in->proto == IPPROTO_TCP) /* skc: TIME_WAIT and request socks too */
-		sk = bpf_skc_lookup_tcp(skb, (struct bpf_sock_tuple *)&t, sizeof(t),
+		sk = bpf_skc_lookup_tcp(skb, (struct bpf_sock_tuple *)t, sizeof(*t),
 					BPF_F_CURRENT_NETNS, 0);
 	else if (in->proto == IPPROTO_UDP)
-		sk = bpf_sk_lookup_udp(skb, (struct bpf_sock_tuple *)&t, sizeof(t),
+		sk = bpf_sk_lookup_udp(skb, (struct bpf_sock_tuple *)t, sizeof(*t),
 				       BPF_F_CURRENT_NETNS, 0);
 	else
 		return false; /* ICMP ids: the worker's ping sockets pick their own */
@@ -408,21 +463,21 @@ static long NP(snat_probe_one)(__u32 i, void *ctx)
 
 	if (off >= sp->range)
 		off -= sp->range;
-	sp->in.dport_be = bpf_htons((__u16)(cfg->snat_port_min + off));
-	if (NP_PORT_EXPOSED(sp->in.proto, sp->in.dport_be))
+	sp->pair->in.dport_be = bpf_htons((__u16)(cfg->snat_port_min + off));
+	if (NP_PORT_EXPOSED(sp->pair->in.proto, sp->pair->in.dport_be))
 		return 0; /* a record there is stale: the loader releases it */
-	cur = bpf_map_lookup_elem(&NP_NAT, &sp->in);
+	cur = bpf_map_lookup_elem(&NP_NAT, &sp->pair->in);
 	if (cur) {
 		/* Our own pair's surviving port record: the flow keeps its port. */
-		if (cur->actor_ifindex == sp->inv.actor_ifindex &&
-		    NP_ADDR_EQ(cur->addr_be, sp->inv.addr_be) && cur->port_be == sp->inv.port_be) {
+		if (cur->actor_ifindex == sp->pair->inv.actor_ifindex &&
+		    NP_ADDR_EQ(cur->addr_be, sp->pair->inv.addr_be) && cur->port_be == sp->pair->inv.port_be) {
 			sp->result = PROBE_OWN;
 			return 1;
 		}
-		if (!sp->reclaim || !NP(pair_expire)(cfg, &sp->in, cur, sp->now))
+		if (!sp->reclaim || !NP(pair_expire)(cfg, &sp->pair->in, cur, sp->now))
 			return 0;
 	}
-	if (NP(worker_owns_port)(sp->skb, &sp->in))
+	if (NP(worker_owns_port)(sp->skb, &sp->pair->in))
 		return 0;
 	/* Reserve the pair in the quota and in the actor's share of this
 	 * remote first (fetch-and-add), so CPUs racing to create flows for one
@@ -436,7 +491,7 @@ static long NP(snat_probe_one)(__u32 i, void *ctx)
 	 * once the remote's ports are crowded (the first candidates were
 	 * taken, or this is the reclaiming pass): an actor talking a lot to
 	 * an idle remote (DNS) is not held to range / actors. */
-	rc = cfg->remote_share ? NP(remote_count)(&sp->in, sp->inv.actor_ifindex, true) : NULL;
+	rc = cfg->remote_share ? NP(remote_count)(&sp->pair->in, sp->pair->inv.actor_ifindex, true) : NULL;
 	crowded = sp->reclaim || i >= SHARE_CROWDED_AFTER;
 	if (cfg->remote_share &&
 	    (!rc || ((__s32)__sync_fetch_and_add(rc, 1) >= (__s32)cfg->remote_share && crowded))) {
@@ -446,7 +501,7 @@ static long NP(snat_probe_one)(__u32 i, void *ctx)
 		sp->result = rc ? PROBE_SHARE : PROBE_FULL;
 		return 1;
 	}
-	err = bpf_map_update_elem(&NP_NAT, &sp->in, &sp->inv, BPF_NOEXIST);
+	err = bpf_map_update_elem(&NP_NAT, &sp->pair->in, &sp->pair->inv, BPF_NOEXIST);
 	if (!err) {
 		sp->result = PROBE_CLAIMED;
 		return 1;
@@ -500,32 +555,65 @@ static __always_inline int NP(snat_create)(struct __sk_buff *skb, const struct a
 					   struct ateom_actor *actor, __u32 ifindex,
 					   const NP_PKT *p, __u64 now, NP_ENTRY *res)
 {
+#ifdef NP_PROBE_SCRATCH
+	struct NP(snat_probe) sp = { .skb = skb, .cfg = cfg, .actor = actor, .now = now };
+	__u32 zero = 0;
+	NP_KEY *out;
+#else
 	struct NP(snat_probe) sp = {
 		.skb = skb,
 		.cfg = cfg,
 		.actor = actor,
-		.inv = {
-			.addr_be = p->saddr,
-			.port_be = p->sport,
-			.type = ATEOM_NAT_SNAT_REPLY,
-			.actor_ifindex = ifindex,
-			.actor_id = actor->id,
-			.hook_gen = res->hook_gen, /* the caller's stamp */
-			.last_seen_ns = now,
-		},
+		.pair = { {
+			.inv = {
+				.addr_be = p->saddr,
+				.port_be = p->sport,
+				.type = ATEOM_NAT_SNAT_REPLY,
+				.actor_ifindex = ifindex,
+				.actor_id = actor->id,
+				.hook_gen = res->hook_gen, /* the caller's stamp */
+				.last_seen_ns = now,
+			},
+		} },
 		.now = now,
 	};
-	NP_REMOTE_KEY rk = { .addr_be = p->daddr, .port_be = p->dport, .proto = p->proto };
-	NP_KEY out;
+	NP_KEY out_key, *out = &out_key;
+#endif
+#ifndef NP_PROBE_SCRATCH
+	NP_REMOTE_KEY rk_key = { .addr_be = p->daddr, .port_be = p->dport, .proto = p->proto },
+		      *rk = &rk_key;
+#else
+	NP_REMOTE_KEY *rk;
+#endif
 	__u64 *full_until;
 	long err;
 
+#ifdef NP_PROBE_SCRATCH
+	sp.pair = bpf_map_lookup_elem(&NP_PROBE_SCRATCH, &zero);
+	if (!sp.pair)
+		return -E2BIG;
+	__builtin_memset(&sp.pair->inv, 0, sizeof(sp.pair->inv));
+	sp.pair->inv.addr_be = p->saddr;
+	sp.pair->inv.port_be = p->sport;
+	sp.pair->inv.type = ATEOM_NAT_SNAT_REPLY;
+	sp.pair->inv.actor_ifindex = ifindex;
+	sp.pair->inv.actor_id = actor->id;
+	sp.pair->inv.hook_gen = res->hook_gen; /* the caller's stamp */
+	sp.pair->inv.last_seen_ns = now;
+	out = &sp.pair->out;
+	rk = &sp.pair->rk;
+	__builtin_memset(rk, 0, sizeof(*rk));
+	rk->addr_be = p->daddr;
+	rk->port_be = p->dport;
+	rk->proto = p->proto;
+#endif
 	if (cfg->snat_port_max < cfg->snat_port_min)
 		return -ENOSPC;
 	sp.range = (__u32)cfg->snat_port_max - cfg->snat_port_min + 1;
 	sp.start = NP(snat_first)(cfg, p, sp.range);
 	/* The reply's key; its destination port is what we are choosing. */
-	NP(nat_key_ref)(&sp.in, 0, ATEOM_DIR_IN, p->proto, &p->daddr, p->dport, &NP_POD_ADDR(cfg), 0);
+	NP(nat_key_ref)(&sp.pair->in, 0, ATEOM_DIR_IN, p->proto, &p->daddr, p->dport,
+			&NP_POD_ADDR(cfg), 0);
 	/* At its quota an actor gets a short search only: its own pair's
 	 * port record back, or a port an expired pair gives up (which may be
 	 * its own, freeing quota) among the first candidates. No full-range
@@ -541,7 +629,7 @@ static __always_inline int NP(snat_create)(struct __sk_buff *skb, const struct a
 	}
 	/* A remote whose ports were all taken a moment ago: fail at once (a
 	 * full search walks the whole range, ~10 ms). */
-	full_until = bpf_map_lookup_elem(&NP_SNAT_FULL, &rk);
+	full_until = bpf_map_lookup_elem(&NP_SNAT_FULL, rk);
 	if (full_until && now < *full_until)
 		return -ENOSPC;
 	/* Free ports near the first candidate first (a reclaimed port is one a
@@ -556,7 +644,7 @@ static __always_inline int NP(snat_create)(struct __sk_buff *skb, const struct a
 	if (sp.result == PROBE_NONE) {
 		__u64 until = now + NSEC_PER_SEC;
 
-		bpf_map_update_elem(&NP_SNAT_FULL, &rk, &until, BPF_ANY);
+		bpf_map_update_elem(&NP_SNAT_FULL, rk, &until, BPF_ANY);
 	}
 have_port:
 	switch (sp.result) {
@@ -571,36 +659,38 @@ have_port:
 	default:
 		break;
 	}
-	NP(nat_partner)(&sp.in, &sp.inv, &out, res); /* the OUT half: actor tuple -> pod:port */
+	NP(nat_partner)(&sp.pair->in, &sp.pair->inv, out, res); /* the OUT half: actor tuple -> pod:port */
 	if (NP(tcp_is_syn)(p)) /* what a RST refusing this connection acknowledges */
 		res->tcp_ack_be = bpf_htonl(bpf_ntohl(p->tcp_seq) + 1);
 	else if (p->proto == IPPROTO_TCP && (p->tcp_flags & TCP_FLAG_ACK_BYTE))
 		res->tcp_ack_be = p->tcp_ack; /* a flow picked up mid-way */
-	err = bpf_map_update_elem(&NP_NAT, &out, res, BPF_NOEXIST);
+	err = bpf_map_update_elem(&NP_NAT, out, res, BPF_NOEXIST);
 	if (err == -EEXIST) {
-		NP_ENTRY *won = bpf_map_lookup_elem(&NP_NAT, &out);
+		NP_ENTRY *won = bpf_map_lookup_elem(&NP_NAT, out);
 
 		/* Another CPU made this flow first. On our port (it took our
 		 * record for its own, PROBE_OWN): the record is its now. */
-		if (sp.result == PROBE_CLAIMED && !(won && won->port_be == sp.in.dport_be))
-			NP(pair_delete)(&sp.in, sp.inv.actor_ifindex, NULL);
+		if (sp.result == PROBE_CLAIMED && !(won && won->port_be == sp.pair->in.dport_be))
+			NP(pair_delete)(&sp.pair->in, sp.pair->inv.actor_ifindex, NULL);
 		return -EEXIST;
 	}
 	if (err) {
 		if (sp.result == PROBE_CLAIMED)
-			NP(pair_delete)(&sp.in, sp.inv.actor_ifindex, NULL);
+			NP(pair_delete)(&sp.pair->in, sp.pair->inv.actor_ifindex, NULL);
 		return -E2BIG;
 	}
 	return sp.result == PROBE_OWN;
 }
 
-/* ---- the table walks of the collector (gc.h) ---------------------------- */
+/* ---- the table walks of the collector (gc.h) ----------------------------
+ * Callbacks, so not inlined: marked unused for objects that include the
+ * pair logic without the collector. */
 
 /* One entry of a sweep (bpf_for_each_map_elem callback; deleting is
  * allowed there). The partner lookup is most of a sweep's cost (measured:
  * ~300 ns an entry with it, ~85 without, on a full table), so it is only
  * made for a pair whose port record is past its timeout. */
-static long NP(gc_visit)(void *map, NP_KEY *k, NP_ENTRY *e, struct gc_walk *w)
+static __attribute__((unused)) long NP(gc_visit)(void *map, NP_KEY *k, NP_ENTRY *e, struct gc_walk *w)
 {
 	NP_ENTRY expect, *partner;
 	NP_KEY pk;
@@ -630,7 +720,7 @@ static long NP(gc_visit)(void *map, NP_KEY *k, NP_ENTRY *e, struct gc_walk *w)
 
 /* One entry of a release: every pair on the port goes, counted off its
  * actor's quota (pair_delete); an OUT half naming the port goes too. */
-static long NP(release_visit)(void *map, NP_KEY *k, NP_ENTRY *e, struct release_walk *w)
+static __attribute__((unused)) long NP(release_visit)(void *map, NP_KEY *k, NP_ENTRY *e, struct release_walk *w)
 {
 	NP_ENTRY expect, *partner;
 	NP_KEY pk;
@@ -662,4 +752,6 @@ static long NP(release_visit)(void *map, NP_KEY *k, NP_ENTRY *e, struct release_
 #undef NP_REMOTE_KEY
 #undef NP_POD_ADDR
 #undef NP_PORT_EXPOSED
+#undef NP_PROBE_SCRATCH
+#undef NP_OUTLINE
 #undef NP_PORT_WORDS

@@ -18,7 +18,8 @@
 /* Pin names, in pin order; config last (see dp_load). */
 static const char *const map_names[] = { "actors", "services", "svc_rev", "nat", "nat_gc",
 					 "remote_pairs", "snat_full", "worker_flows", "stats",
-					 "egress_hooks", "capture_orig", "v6_progs", "config" };
+					 "egress_hooks", "capture_orig", "nat6", "remote_pairs6",
+					 "v6_progs", "config" };
 static const char *const prog_names[] = { "prog_from_actor", "prog_from_pod",
 					  "prog_actor_resume", "prog_nat_gc_ctl", "prog_to_actor" };
 #define N_MAPS (sizeof(map_names) / sizeof(map_names[0]))
@@ -37,6 +38,8 @@ static const struct { uint32_t key, value; } map_sizes[N_MAPS] = {
 	{ sizeof(__u32), sizeof(struct ateom_counter) },
 	{ sizeof(__u32), sizeof(__u32) },
 	{ sizeof(__u32), sizeof(__u32) }, /* capture_orig: actor id -> a table's id */
+	{ sizeof(struct ateom_nat6_key), sizeof(struct ateom_nat6_entry) },
+	{ sizeof(struct ateom_remote_pairs6_key), sizeof(__u32) },
 	{ sizeof(__u32), sizeof(__u32) }, /* v6_progs: the IPv6 programs */
 	{ sizeof(__u32), sizeof(struct ateom_config) },
 };
@@ -45,7 +48,8 @@ static int *map_fd(struct dp *dp, size_t i)
 {
 	int *fds[N_MAPS] = { &dp->actors, &dp->services, &dp->svc_rev, &dp->nat, &dp->nat_gc,
 			     &dp->remote_pairs, &dp->snat_full, &dp->worker_flows, &dp->stats,
-			     &dp->hooks, &dp->capture_orig, &dp->v6_progs, &dp->config };
+			     &dp->hooks, &dp->capture_orig, &dp->nat6, &dp->remote_pairs6,
+			     &dp->v6_progs, &dp->config };
 	return fds[i];
 }
 
@@ -315,7 +319,8 @@ int dp_load(struct dp *dp, struct dp_sizes sizes)
 					 skel->maps.svc_rev, skel->maps.nat, skel->maps.nat_gc,
 					 skel->maps.remote_pairs, skel->maps.snat_full, skel->maps.worker_flows,
 					 skel->maps.stats, skel->maps.egress_hooks,
-					 skel->maps.capture_orig, skel->maps.v6_progs,
+					 skel->maps.capture_orig, skel->maps.nat6,
+					 skel->maps.remote_pairs6, skel->maps.v6_progs,
 					 skel->maps.config };
 	for (size_t i = 0; i < N_MAPS; i++) {
 		pin_path(dir, map_names[i], path, sizeof(path));

@@ -20,7 +20,7 @@ struct dp_prog {
 struct dp {
 	char dir[PATH_MAX];   /* set by dp_init, never changed by open/close */
 	int config, actors, services, svc_rev, nat, nat_gc, remote_pairs, snat_full, worker_flows, stats,
-	    hooks, capture_orig, v6_progs; /* map fds */
+	    hooks, capture_orig, nat6, remote_pairs6, v6_progs; /* map fds */
 	struct dp_prog from_actor, from_pod, actor_resume, nat_gc_ctl, to_actor;
 	bool loaded_now; /* this process loaded and pinned it */
 };

@@ -274,14 +274,48 @@ static int visit_remote_count(int fd, const void *key, void *arg)
 
 long state_nat_count(const struct dp *dp, uint32_t ifindex) { return nat_walk(dp, ifindex, false); }
 
+/* The IPv6 pairs (nat6): the same walk over the IPv6 key and entry. */
+static int visit_nat6(int fd, const void *key, void *arg)
+{
+	struct nat_acc *acc = arg;
+	struct ateom_nat6_entry e;
+
+	if (bpf_map_lookup_elem(fd, key, &e))
+		return 0;
+	if (acc->ifindex && e.actor_ifindex != acc->ifindex)
+		return 0;
+	if (!acc->del || bpf_map_delete_elem(fd, key) == 0)
+		acc->n++;
+	return 0;
+}
+
+static int visit_remote_count6(int fd, const void *key, void *arg)
+{
+	const struct ateom_remote_pairs6_key *k = key;
+
+	if (k->actor_ifindex == *(const uint32_t *)arg)
+		bpf_map_delete_elem(fd, key);
+	return 0;
+}
+
 long state_nat_delete(const struct dp *dp, uint32_t ifindex)
 {
 	long n = nat_walk(dp, ifindex, true);
+	struct nat_acc acc6 = { .ifindex = ifindex, .del = true };
 	/* The actor's per-remote counts go with its pairs. */
 	int rc = n < 0 ? 0 : for_each_key(dp->remote_pairs, sizeof(struct ateom_remote_pairs_key),
 					   visit_remote_count, &ifindex);
 
-	return rc ? ateom_fail("cannot edit the remote_pairs map: %s", strerror(-rc)) : n;
+	if (rc)
+		return ateom_fail("cannot edit the remote_pairs map: %s", strerror(-rc));
+	if (n < 0)
+		return n;
+	/* Its IPv6 pairs and counts too: they count in the same quota. */
+	rc = for_each_key(dp->nat6, sizeof(struct ateom_nat6_key), visit_nat6, &acc6);
+	if (!rc)
+		rc = for_each_key(dp->remote_pairs6, sizeof(struct ateom_remote_pairs6_key),
+				  visit_remote_count6, &ifindex);
+	return rc ? ateom_fail("cannot edit the nat6 map: %s", strerror(-rc)) : n + acc6.n;
 }
 
 int state_remote_share_update(const struct dp *dp)

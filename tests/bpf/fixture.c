@@ -99,6 +99,9 @@ int fx_open_sized(struct fx *f, uint32_t nat_entries)
 	f->svc_flows = bpf_map__fd(f->skel->maps.svc_flows);
 	f->frag_out = bpf_map__fd(f->skel->maps.frag_out);
 	f->frag_in = bpf_map__fd(f->skel->maps.frag_in);
+	f->nat6 = bpf_map__fd(f->skel->maps.nat6);
+	f->remote_pairs6 = bpf_map__fd(f->skel->maps.remote_pairs6);
+	f->snat_full6 = bpf_map__fd(f->skel->maps.snat_full6);
 	f->ncpus = libbpf_num_possible_cpus();
 	return f->ncpus > 0 ? 0 : -1;
 }
@@ -138,6 +141,16 @@ static int map_clear(int fd, size_t key_size)
 	return err || count != n ? -1 : 0;
 }
 
+/* The IPv6 pairs' tables (nat6, remote_pairs6, snat_full6), emptied. */
+static int fx_nat6_clear(struct fx *f)
+{
+	if (map_clear(f->nat6, sizeof(struct ateom_nat6_key)) ||
+	    map_clear(f->snat_full6, sizeof(struct ateom_remote6_key)) ||
+	    map_clear(f->remote_pairs6, sizeof(struct ateom_remote_pairs6_key)))
+		return -1;
+	return 0;
+}
+
 int fx_nat_clear(struct fx *f)
 {
 	struct ateom_actor a;
@@ -145,7 +158,8 @@ int fx_nat_clear(struct fx *f)
 
 	if (map_clear(f->nat, sizeof(struct ateom_nat_key)) ||
 	    map_clear(f->snat_full, sizeof(struct ateom_remote_key)) ||
-	    map_clear(f->remote_pairs, sizeof(struct ateom_remote_pairs_key)))
+	    map_clear(f->remote_pairs, sizeof(struct ateom_remote_pairs_key)) ||
+	    fx_nat6_clear(f))
 		return -1;
 	/* No pairs left: no actor holds any. Keys first: an update replaces
 	 * the element at the head of its bucket, so updating while walking
@@ -217,8 +231,13 @@ int fx_reset(struct fx *f)
 	    map_clear(f->snat_full, sizeof(struct ateom_remote_key)) ||
 	    map_clear(f->worker_flows, sizeof(struct ateom_wflow_key)) ||
 	    map_clear(f->remote_pairs, sizeof(struct ateom_remote_pairs_key)) ||
+	    fx_nat6_clear(f) ||
 	    map_clear(f->frag_out, sizeof(struct ateom_frag_key)) ||
 	    map_clear(f->frag_in, sizeof(struct ateom_frag_key)) ||
+	    map_clear(bpf_map__fd(f->skel->maps.nat6), sizeof(struct ateom_nat6_key)) ||
+	    map_clear(bpf_map__fd(f->skel->maps.remote_pairs6),
+		      sizeof(struct ateom_remote_pairs6_key)) ||
+	    map_clear(bpf_map__fd(f->skel->maps.snat_full6), sizeof(struct ateom_remote6_key)) ||
 	    bpf_map_update_elem(f->config, &zero, &none, BPF_ANY) ||
 	    fx_hook_set(f, ATEOM_HOOK_SLOT_RESUME, f->resume))
 		return -1;

@@ -95,6 +95,7 @@ struct fx {
 	int config, actors, services, svc_rev, nat, nat_gc, remote_pairs, snat_full, worker_flows, stats,
 	    hooks, ttl_rl, svc_flows; /* map fds */
 	int frag_out, frag_in; /* fragment tracking (bpf/frag.h) */
+	int nat6, remote_pairs6, snat_full6; /* the IPv6 pairs (bpf/nat6.h) */
 	uint32_t nat_max;         /* the NAT table's max_entries */
 	uint32_t n_stats;         /* the stats map's entries: FX_STATS */
 	int if_pod, if_a1, if_a2; /* devices in the private netns */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "rows.h"
+#include "engine6.h"
 
 struct area {
 	const struct row *rows;
@@ -29,6 +30,15 @@ struct area {
 #define AREA(a) { a##_rows, &a##_rows_n },
 static const struct area areas[] = { ROW_AREAS(AREA) };
 #define N_AREAS (sizeof(areas) / sizeof(areas[0]))
+
+struct area6 {
+	const struct row6 *rows;
+	const size_t *n;
+};
+
+#define AREA6(a) { a##_rows6, &a##_rows6_n },
+static const struct area6 areas6[] = { ROW6_AREAS(AREA6) };
+#define N_AREAS6 (sizeof(areas6) / sizeof(areas6[0]))
 
 struct group {
 	const struct CMUnitTest *tests;
@@ -61,6 +71,8 @@ int main(int argc, char **argv)
 	}
 	for (size_t a = 0; a < N_AREAS; a++)
 		n += *areas[a].n;
+	for (size_t a = 0; a < N_AREAS6; a++)
+		n += *areas6[a].n;
 	for (size_t g = 0; g < N_GROUPS; g++)
 		n += *groups[g].n;
 	tests = calloc(n, sizeof(*tests));
@@ -72,6 +84,11 @@ int main(int argc, char **argv)
 			tests[n++] = (struct CMUnitTest){ .name = areas[a].rows[i].name,
 							  .test_func = run_row,
 							  .initial_state = (void *)&areas[a].rows[i] };
+	for (size_t a = 0; a < N_AREAS6; a++)
+		for (size_t i = 0; i < *areas6[a].n; i++)
+			tests[n++] = (struct CMUnitTest){ .name = areas6[a].rows[i].name,
+							  .test_func = run_row6,
+							  .initial_state = (void *)&areas6[a].rows[i] };
 	for (size_t g = 0; g < N_GROUPS; g++)
 		for (size_t i = 0; i < *groups[g].n; i++)
 			tests[n++] = groups[g].tests[i];
