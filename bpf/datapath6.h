@@ -397,9 +397,13 @@ static __noinline __u32 actor6_refused(const struct ateom_config *cfg,
 		return ATEOM_STAT_DROP_EXT_HDR;
 	if (to_worker6(cfg, a, &p->daddr))
 		return ATEOM_STAT_DROP_V6_TO_WORKER;
-	if (r == PARSE_FRAG)
+	/* Fragments (frag6.h): a follower goes as its first fragment went
+	 * (from_actor6 sends it on), a first fragment like any packet, but
+	 * not an ICMPv6 error's (as IPv4's). */
+	if (r == PARSE_FRAG && (p->later_frag ||
+				(p->proto == IPPROTO_ICMPV6 && ICMP6_IS_ERROR(p->icmp_type))))
 		return ATEOM_STAT_DROP_FRAG;
-	if (r != PARSE_OK)
+	if (r != PARSE_OK && r != PARSE_FRAG)
 		return r == PARSE_PROTO ? ATEOM_STAT_DROP_PROTO : ATEOM_STAT_DROP_TRUNC;
 	return 0;
 }
@@ -442,6 +446,8 @@ int from_actor6(struct __sk_buff *skb)
 		return drop(a->id, ATEOM_STAT_DROP_ND, skb->len);
 	}
 	why = actor6_refused(cfg, a, p, r);
+	if (why == ATEOM_STAT_DROP_FRAG && p->later_frag)
+		return frag6_out_follow(skb, cfg, a, p);
 	if (why)
 		return drop(a->id, why, skb->len);
 
@@ -471,7 +477,8 @@ int from_actor6(struct __sk_buff *skb)
 		skb->cb[ATEOM_HOOK_CB_ARG] = hook_gen_encode(gen);
 		bpf_tail_call(skb, &egress_hooks, a->id);
 	}
-	return actor_egress6(skb, cfg, a, s, e, gen);
+	r = actor_egress6(skb, cfg, a, s, e, gen);
+	return p->fragment ? frag6_out_first(skb, cfg, a, p, r) : r;
 }
 
 /* Slot ATEOM_V6_RESUME: the egress hook handed an IPv6 packet back to
@@ -514,7 +521,8 @@ int actor_resume6(struct __sk_buff *skb)
 	nat_key_out6(&s->key, ifindex, p);
 	e = bpf_map_lookup_elem(&nat6, &s->key);
 	/* The generation from_actor6 read before the hook ran. */
-	return actor_egress6(skb, cfg, a, s, e, hook_gen_decode(skb->cb[ATEOM_HOOK_CB_ARG]));
+	r = actor_egress6(skb, cfg, a, s, e, hook_gen_decode(skb->cb[ATEOM_HOOK_CB_ARG]));
+	return p->fragment ? frag6_out_first(skb, cfg, a, p, r) : r;
 }
 
 /* ---- from_pod6 --------------------------------------------------------------- */
@@ -614,22 +622,30 @@ int from_pod6(struct __sk_buff *skb)
 		return pod_pass(skb);
 	/* Nobody on the pod network sends as the pod's address. */
 	r = parse_ipv6(skb, &p);
-	if (r != PARSE_OK || !in6_eq(&p.daddr, &cfg->pod_ip6) || in6_eq(&p.saddr, &cfg->pod_ip6))
-		return pod_pass(skb);
+	if (r != PARSE_OK || !in6_eq(&p.daddr, &cfg->pod_ip6) || in6_eq(&p.saddr, &cfg->pod_ip6)) {
+		/* Fragments (frag6.h): a follower goes where its first
+		 * fragment went; a first fragment (not an ICMPv6 error's) by
+		 * the rules below, and its followers will follow. */
+		if (r != PARSE_FRAG || !in6_eq(&p.daddr, &cfg->pod_ip6) ||
+		    in6_eq(&p.saddr, &cfg->pod_ip6) ||
+		    (p.proto == IPPROTO_ICMPV6 && ICMP6_IS_ERROR(p.icmp_type)))
+			return pod_pass(skb);
+		if (p.later_frag)
+			return frag6_pod_follow(skb, cfg, &p);
+	}
 	if (p.proto == IPPROTO_ICMPV6) {
 		if (ICMP6_IS_ERROR(p.icmp_type))
 			return pod_icmp6_error(skb, cfg, &p);
 		if (p.icmp_type != ICMP6_ECHO_REPLY)
 			return pod_pass(skb); /* echo requests: the worker answers */
-		return in_snat_range(cfg, p.dport) ? pod_snat_reply6(skb, cfg, &p) : pod_pass(skb);
+		r = in_snat_range(cfg, p.dport) ? pod_snat_reply6(skb, cfg, &p) : pod_pass(skb);
+	} else if ((svc = service_of(p.proto, p.dport))) {
+		/* Exposed ports first, as for IPv4 (no pair can hold one). */
+		r = pod_to_service6(skb, cfg, svc, &p);
+	} else {
+		r = in_snat_range(cfg, p.dport) ? pod_snat_reply6(skb, cfg, &p) : pod_pass(skb);
 	}
-	/* Exposed ports first, as for IPv4 (no pair can hold one). */
-	svc = service_of(p.proto, p.dport);
-	if (svc)
-		return pod_to_service6(skb, cfg, svc, &p);
-	if (in_snat_range(cfg, p.dport))
-		return pod_snat_reply6(skb, cfg, &p);
-	return pod_pass(skb);
+	return p.fragment ? frag6_pod_first(skb, cfg, &p, r) : r;
 }
 
 #endif

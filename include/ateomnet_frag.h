@@ -63,4 +63,26 @@ struct ateom_frag_ids {
 	__u32 next;
 };
 
+/* ---- IPv6 (bpf/frag6.h) ---------------------------------------------------
+ * The same two tables for IPv6, frag6_out and frag6_in, keyed and sized as
+ * their IPv4 twins (struct ateom_frag_key), with 128-bit addresses and the
+ * fragment header's 32-bit identification. The identifications given to
+ * translated datagrams come from the same counter as IPv4's (frag_ids):
+ * one counter, two families, never the same number twice in a row. */
+struct ateom_frag6 {
+	__u32 ifindex;        /* as in struct ateom_frag */
+	union ateom_in6 peer_be;
+	__be32 id_be;         /* its identification */
+	__u8 proto;           /* the upper-layer protocol (after the fragment
+			       * header) */
+	__u8 verdict;
+	__u16 actor_id;
+	union ateom_in6 addr_be; /* frag6_out: new source; frag6_in: new
+				  * destination */
+	__be32 new_id_be;     /* frag6_out: the identification it leaves with */
+	__u16 end;            /* as in struct ateom_frag, 8-byte units */
+	__u16 pad;
+	__u64 created_ns;
+};
+
 #endif /* ATEOMNET_FRAG_H */

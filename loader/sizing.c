@@ -43,6 +43,8 @@ void dp_sizes_apply(struct datapath_bpf *skel, struct dp_sizes s)
 	 * datapath keys them (include/ateomnet_frag.h). */
 	bpf_map__set_max_entries(skel->maps.frag_out,
 				 (s.max_actors + 1) * ATEOM_FRAG_SLOTS_PER_ACTOR);
+	bpf_map__set_max_entries(skel->maps.frag6_out,
+				 (s.max_actors + 1) * ATEOM_FRAG_SLOTS_PER_ACTOR);
 	/* Per actor id (and id 0): the TTL-expiry rate limiter's clock. */
 	bpf_map__set_max_entries(skel->maps.ttl_rl, s.max_actors + 1);
 	/* Per actor id, a capture table only while it captures. */

@@ -29,7 +29,7 @@ ROW_AREAS(ROW_AREA_DECL)
  * file that defines `const struct CMUnitTest NAME_flows[]` and
  * FLOW_GROUP_END(NAME), plus X(NAME) here. */
 #define FLOW_GROUPS(X) X(basic) X(port) X(gc) X(ident) X(release) X(frag) X(timeouts) X(hook) \
-		       X(nat6)
+		       X(nat6) X(icmp6) X(frag6)
 #define FLOW_GROUP_DECL(g) extern const struct CMUnitTest g##_flows[]; \
 			   extern const size_t g##_flows_n;
 FLOW_GROUPS(FLOW_GROUP_DECL)
