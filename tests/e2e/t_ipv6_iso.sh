@@ -89,7 +89,7 @@ print("\n".join(map(str, sorted(ports))))' >"$T/sports"
 	ans=$(atn w1 nat --pin-dir "$(pin 1)" --json | "$PY" -c '
 import json, sys
 nat = json.load(sys.stdin)
-out = [e for e in nat if e["dir"] == "out" and e["src"].startswith("[fd00:169:254::2]:")]
+out = [e for e in nat if e["dir"] == "out" and e["proto"] in ("tcp", "udp") and e["src"].startswith("[fd00:169:254::2]:")]
 taken = [e for e in out if (e["proto"], int(e["to"].rsplit(":", 1)[1])) in (("tcp", 9090), ("udp", 9091))]
 print("pairs=%d taken=%s" % (len(out), ",".join(e["proto"] + "/" + e["to"] for e in taken) or "none"))')
 	check_range "a1 got an IPv6 pair for (nearly) every flow" 5700 6000 "$(sed -nE 's/^pairs=([0-9]+) .*/\1/p' <<<"$ans")" "$ans"
