@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # IPv6 in the gVisor e2e (issue 10), sourced by e2e-gvisor.sh; on with
-# GVISOR_IPV6=1 (`make e2e-gvisor-ipv6`). Both workers are dual-stack
+# GVISOR_IPV6=1 (`make e2e-gvisor-ipv6`, in make test). Both workers are dual-stack
 # (topo.sh's *6: pod IPv6 2001:db8::11 and ::12, the internet host
 # 2001:db8:ff::1), so `ateomnet up` gives the actor fd00:169:254::2/126 and
 # an IPv6 default route; the real runsc actor must reach the internet host
