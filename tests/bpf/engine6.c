@@ -214,7 +214,8 @@ static void check_counters6(const struct row6 *r, size_t len)
 		struct ateom_counter *w = &want[c->block * ATEOM_STAT_MAX + c->stat];
 		bool no_bytes = c->stat == ATEOM_STAT_SNAT_NEW || c->stat == ATEOM_STAT_NAT_REPAIR ||
 				c->stat == ATEOM_STAT_RST_IGNORED ||
-				c->stat == ATEOM_STAT_HOOK_CACHED || c->stat == ATEOM_STAT_HOOK_REPLY;
+				c->stat == ATEOM_STAT_HOOK_CACHED || c->stat == ATEOM_STAT_HOOK_REPLY ||
+				c->stat == ATEOM_STAT_FRAG_FIRST;
 
 		w->packets += c->pkts;
 		w->bytes += no_bytes ? 0 : c->pkts * len;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* IPv6 rows: what from_actor6 refuses before any state or hook: an actor or
  * pod without IPv6, a spoofed source, extension headers (IPv4 options'
- * twin), IPv6 to the worker, fragments (for now), truncated and malformed
+ * twin), IPv6 to the worker, orphan fragments, truncated and malformed
  * packets, protocols that start no flow. */
 #include "engine6.h"
 
@@ -33,14 +33,12 @@ const struct row6 actor_rows6[] = {
 	{ "a6_esp", FROM_ACTOR, DEV_A1,
 	  .in = { A6_FROM_ACTOR, .daddr = A6_REMOTE, .proto = 50, .payload = 40 },
 	  DROP6(DROP_EXT_HDR) },
-	/* Fragments: not yet (bpf/v6_edge.h). */
-	{ "a6_first_fragment", FROM_ACTOR, DEV_A1,
-	  .in = { A6_TCP, .ext = { P6_FRAG }, .n_ext = 1, .frag_more = true, .frag_id = 7 },
-	  DROP6(DROP_FRAG) },
-	{ "a6_later_fragment", FROM_ACTOR, DEV_A1,
+	/* Fragments (bpf/frag6.h; rows6_frag.c has the datagrams): a follower
+	 * without its first fragment goes nowhere. */
+	{ "a6_later_fragment_orphan", FROM_ACTOR, DEV_A1,
 	  .in = { A6_FROM_ACTOR, .daddr = A6_REMOTE, .proto = IPPROTO_UDP, .payload = 64,
 		  .ext = { P6_FRAG }, .n_ext = 1, .frag_off = 1232, .frag_id = 7 },
-	  DROP6(DROP_FRAG) },
+	  DROP6(DROP_FRAG_ORPHAN) },
 	/* IPv6 to the worker (its services are over IPv4). */
 	{ "a6_to_gateway", FROM_ACTOR, DEV_A1, .in = { A6_TCP_WITH(.saddr = A6_ACTOR, .daddr = A6_WORKER) },
 	  DROP6(DROP_V6_TO_WORKER) },

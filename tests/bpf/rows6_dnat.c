@@ -67,8 +67,15 @@ const struct row6 dnat_rows6[] = {
 	{ "d6_routing_header_worker", FROM_POD, DEV_POD,
 	  .in = { TO_SVC6(CPORT, FX_SVC_HTTP), TCP6_SYN, .ext = { P6_ROUTING }, .n_ext = 1 },
 	  PASS6 },
-	{ "d6_fragment_worker", FROM_POD, DEV_POD,
+	/* A first fragment goes where its datagram would (bpf/frag6.h;
+	 * rows6_frag.c has the datagrams); one to a port nobody has is the
+	 * worker's. */
+	{ "d6_first_fragment_to_service", FROM_POD, DEV_POD,
 	  .in = { TO_SVC6(CPORT, FX_SVC_HTTP), TCP6_SYN, .ext = { P6_FRAG }, .n_ext = 1,
+		  .frag_more = true },
+	  .verdict = FX_REDIRECT, .c = { C(1, DNAT), C(1, FRAG_FIRST) }, .x = SVC6_X(0) },
+	{ "d6_fragment_worker", FROM_POD, DEV_POD,
+	  .in = { TO_SVC6(CPORT, 40000), TCP6_SYN, .ext = { P6_FRAG }, .n_ext = 1,
 		  .frag_more = true },
 	  PASS6 },
 	/* The actor's answers from its exposed port. */
