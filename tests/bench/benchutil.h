@@ -26,22 +26,38 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* HOST (NULL: any) and PORT from the command line; exits 2 on bad input. */
-static struct sockaddr_in make_addr(const char *host, const char *port)
+/* A socket address of either family. */
+struct bench_addr {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	};
+	socklen_t len;
+};
+
+/* HOST (NULL: any, both families on one IPv6 socket) and PORT from the
+ * command line; HOST is IPv4 or IPv6. Exits 2 on bad input. */
+static struct bench_addr make_addr(const char *host, const char *port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct bench_addr a = { .in6 = { .sin6_family = AF_INET6 }, .len = sizeof(a.in6) };
 	long p = strtol(port, NULL, 10);
 
 	if (p <= 0 || p > 65535) {
 		fprintf(stderr, TOOL ": bad port '%s'\n", port);
 		exit(2);
 	}
-	sa.sin_port = htons((unsigned short)p);
-	if (host && inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-		fprintf(stderr, TOOL ": bad IPv4 address '%s'\n", host);
+	a.in6.sin6_port = htons((unsigned short)p);
+	if (!host || inet_pton(AF_INET6, host, &a.in6.sin6_addr) == 1)
+		return a;
+	a.in.sin_family = AF_INET;
+	a.in.sin_port = htons((unsigned short)p);
+	a.len = sizeof(a.in);
+	if (inet_pton(AF_INET, host, &a.in.sin_addr) != 1) {
+		fprintf(stderr, TOOL ": bad IP address '%s'\n", host);
 		exit(2);
 	}
-	return sa;
+	return a;
 }
 
 #endif

@@ -30,14 +30,14 @@
 #define STEP_TIMEOUT_MS 1000
 #define MAX_ERRORS 100
 
-static void server(struct sockaddr_in sa)
+static void server(struct bench_addr sa)
 {
-	int one = 1, ls = socket(AF_INET, SOCK_STREAM, 0);
+	int one = 1, ls = socket(sa.sa.sa_family, SOCK_STREAM, 0);
 
 	if (ls < 0)
 		die("socket");
 	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(ls, 1024) < 0)
+	if (bind(ls, &sa.sa, sa.len) < 0 || listen(ls, 1024) < 0)
 		die("bind/listen");
 	for (;;) {
 		int c = accept(ls, NULL, NULL);
@@ -50,16 +50,16 @@ static void server(struct sockaddr_in sa)
 }
 
 /* One connection: connect, wait for the server's FIN, close. 0 = ok. */
-static int one_conn(const struct sockaddr_in *sa)
+static int one_conn(const struct bench_addr *sa)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), err = 0, rc = -1;
+	int fd = socket(sa->sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK, 0), err = 0, rc = -1;
 	socklen_t elen = sizeof(err);
 	struct pollfd p = { .fd = fd };
 	char b;
 
 	if (fd < 0)
 		die("socket");
-	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
+	if (connect(fd, &sa->sa, sa->len) < 0) {
 		if (errno != EINPROGRESS)
 			goto out;
 		p.events = POLLOUT;
@@ -75,7 +75,7 @@ out:
 	return rc;
 }
 
-static void client(struct sockaddr_in sa, double secs, long max)
+static void client(struct bench_addr sa, double secs, long max)
 {
 	double start = now_s(), el = 0;
 	long conns = 0, errors = 0;

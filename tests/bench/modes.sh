@@ -6,6 +6,10 @@
 #   APATH      /run/netns/<actor>   PIN       bpffs pin dir for ebpf mode
 #   EXPOSE     array of PORT/proto the actor serves on the pod IP
 #   POD_IP     the worker's pod IP (topo_pod_ip 1)
+#   POD_IP6    its IPv6 (topo_pod_ip6 1) when BENCH_IPV6=1, else empty:
+#              every mode then gives the actor IPv6 too (ebpf: `up` sees
+#              the pod's IPv6; nftables: nft-bridge.sh's inet table;
+#              eth0-move: the address and route move with eth0)
 #
 #   ebpf       `ateomnet up` (this project): TC programs, no nft, no forwarding
 #   ebpf-policy  the same with an egress policy (issue 9): the policy program
@@ -53,10 +57,17 @@ mode_up() {
 		addr add $POD_IP/24 dev eth0
 		link set eth0 up
 		route add default via $TOPO_GW
+		$(eth0_v6_lines)
 		EOF
 		;;
 	*) echo "bench: unknown mode $1" >&2; return 2 ;;
 	esac
+}
+
+# eth0_v6_lines: the `ip -batch` lines giving eth0 the pod IPv6 back.
+eth0_v6_lines() {
+	[ -n "${POD_IP6:-}" ] || return 0
+	printf 'addr add %s/64 dev eth0 nodad\nroute add default via %s\n' "$POD_IP6" "$TOPO_GW6"
 }
 
 mode_down() {
@@ -71,6 +82,7 @@ mode_down() {
 		addr add $POD_IP/24 dev eth0
 		link set eth0 up
 		route add default via $TOPO_GW
+		$(eth0_v6_lines)
 		EOF
 		;;
 	*) echo "bench: unknown mode $1" >&2; return 2 ;;
@@ -87,6 +99,11 @@ mode_check_clean() {
 	ip -n "$w" link show ateom0 >/dev/null 2>&1 && bad+=" ateom0-left"
 	[ -z "$(in_ns w1 nft list ruleset)" ] || bad+=" nft-rules-left"
 	[ "$(in_ns w1 cat /proc/sys/net/ipv4/ip_forward)" = 0 ] || bad+=" ip_forward-on"
+	if [ -n "${POD_IP6:-}" ]; then
+		[[ $(ip -n "$w" -6 addr show dev eth0 2>/dev/null) == *"inet6 $POD_IP6/"* ]] ||
+			bad+=" pod-eth0-ipv6-missing"
+		[ "$(in_ns w1 cat /proc/sys/net/ipv6/conf/all/forwarding)" = 0 ] || bad+=" ipv6-forwarding-on"
+	fi
 	ip -n "$a" link show eth0 >/dev/null 2>&1 && bad+=" actor-eth0-left"
 	# ateomnet pins its tcx links there; after the last `down` none may stay
 	# attached to the pod eth0 (it would tax the other modes' packets).

@@ -10,6 +10,12 @@
 #       [--expose PORT[:ACTORPORT][/tcp|/udp]]...
 #   nft-bridge.sh down [--veth ateom0]
 #
+# IPv6 (issue 10): when the pod interface has a global IPv6 address, the
+# IPv6 half too, as the upstream controller's dual-stack veth does: the
+# actor gets fd00:169:254::2/126 (no DAD, no link-local) and a default route
+# via ::1 on the veth, the worker forwards IPv6, and an `inet` table
+# masquerades and DNATs IPv6 (the IPv4 table stays as it was).
+#
 # PATH is /run/netns/NAME or /proc/PID/ns/net. Few processes on purpose (one
 # `ip -batch` per netns, one `nft -f`): the activation benchmark times this
 # as the fair ip+nft equivalent of `ateomnet up`.
@@ -50,10 +56,12 @@ table="ateom_$veth"
 case "$verb" in
 down)
 	nft delete table ip "$table" 2>/dev/null || true
+	nft delete table inet "${table}_6" 2>/dev/null || true
 	ip link del "$veth" 2>/dev/null || true
 	# The seed turned forwarding on for the bridge; turn it off with it so
 	# the next mode starts from a worker netns that is not a router.
 	echo 0 >/proc/sys/net/ipv4/ip_forward
+	echo 0 >/proc/sys/net/ipv6/conf/all/forwarding
 	exit 0 ;;
 up) ;;
 *) usage ;;
@@ -74,15 +82,20 @@ link=$(ip -4 addr show dev "$pod_if" 2>/dev/null) || die "no interface $pod_if"
 mtu="${BASH_REMATCH[1]}"
 [[ $link =~ inet\ ([0-9.]+)/ ]] || die "$pod_if has no IPv4 address"
 pod_ip="${BASH_REMATCH[1]}"
+link6=$(ip -6 addr show dev "$pod_if" scope global 2>/dev/null) || true
+pod_ip6=""
+[[ $link6 =~ inet6\ ([0-9a-f:]+)/ ]] && pod_ip6="${BASH_REMATCH[1]}"
+waddr6=fd00:169:254::1/126 aaddr6=fd00:169:254::2/126
 
 # Build the DNAT rules, one per exposed port.
-dnat=""
+dnat="" dnat6=""
 for e in "${expose[@]}"; do
 	proto=tcp
 	case "$e" in */udp) proto=udp ;; */tcp) ;; */*) die "bad --expose $e" ;; esac
 	e="${e%/*}"
 	port="${e%%:*}" aport="${e#*:}"
 	dnat+="		iifname \"$pod_if\" ip daddr $pod_ip $proto dport $port dnat to ${aaddr%/*}:$aport"$'\n'
+	dnat6+="		iifname \"$pod_if\" ip6 daddr $pod_ip6 $proto dport $port dnat ip6 to [${aaddr6%/*}]:$aport"$'\n'
 done
 
 ip -batch - <<EOF
@@ -90,8 +103,12 @@ link add $veth mtu $mtu address $GW_MAC type veth peer name eth0 mtu $mtu addres
 addr add $waddr dev $veth
 link set $veth up
 EOF
+# addrgenmode before the link comes up: no link-local (IPv6 half).
+genmode=""
+[ -z "$pod_ip6" ] || genmode="link set eth0 addrgenmode none"
 nsenter --net="$netns" ip -batch - <<EOF
 link set lo up
+$genmode
 addr add $aaddr dev eth0
 link set eth0 up
 route add default via ${waddr%/*}
@@ -113,3 +130,28 @@ $dnat	}
 }
 EOF
 echo 1 >/proc/sys/net/ipv4/ip_forward
+[ -n "$pod_ip6" ] || exit 0
+
+# The IPv6 half.
+ip -6 addr add "$waddr6" dev "$veth" nodad
+nsenter --net="$netns" ip -batch - <<EOF
+addr add $aaddr6 dev eth0 nodad
+route add default via ${waddr6%/*} dev eth0
+EOF
+nft -f - <<EOF
+table inet ${table}_6 {
+	chain prerouting {
+		type nat hook prerouting priority dstnat; policy accept;
+$dnat6	}
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		iifname "$veth" oifname "$pod_if" meta nfproto ipv6 masquerade
+	}
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		iifname "$veth" oifname "$pod_if" accept
+		iifname "$pod_if" oifname "$veth" accept
+	}
+}
+EOF
+echo 1 >/proc/sys/net/ipv6/conf/all/forwarding

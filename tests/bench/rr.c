@@ -73,16 +73,16 @@ static int read_full(int fd, char *buf, size_t len)
 
 /* One process per connection keeps a stuck client from blocking the next
  * one; children die with the server and after 30 s of silence. */
-static void tcp_server(struct sockaddr_in sa)
+static void tcp_server(struct bench_addr sa)
 {
-	int one = 1, ls = socket(AF_INET, SOCK_STREAM, 0);
+	int one = 1, ls = socket(sa.sa.sa_family, SOCK_STREAM, 0);
 	struct sigaction sig = { .sa_handler = SIG_IGN, .sa_flags = SA_NOCLDWAIT };
 	static char buf[MAX_SIZE];
 
 	if (ls < 0)
 		die("socket");
 	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(ls, 64) < 0)
+	if (bind(ls, &sa.sa, sa.len) < 0 || listen(ls, 64) < 0)
 		die("bind/listen");
 	sigaction(SIGCHLD, &sig, NULL);
 	for (;;) {
@@ -109,17 +109,17 @@ static void tcp_server(struct sockaddr_in sa)
 	}
 }
 
-static void udp_server(struct sockaddr_in sa)
+static void udp_server(struct bench_addr sa)
 {
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int fd = socket(sa.sa.sa_family, SOCK_DGRAM, 0);
 	static char buf[MAX_SIZE];
 
 	if (fd < 0)
 		die("socket");
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (bind(fd, &sa.sa, sa.len) < 0)
 		die("bind");
 	for (;;) {
-		struct sockaddr_in peer;
+		struct sockaddr_storage peer;
 		socklen_t plen = sizeof(peer);
 		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0,
 				     (struct sockaddr *)&peer, &plen);
@@ -157,9 +157,9 @@ static void report(const char *proto, double *s, long n, long lost, double elaps
 	       pct(s, n, 0.99), s[n - 1], sum / n, n / (elapsed_us / 1e6));
 }
 
-static void tcp_client(struct sockaddr_in sa, long count, long warmup, size_t size)
+static void tcp_client(struct bench_addr sa, long count, long warmup, size_t size)
 {
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+	int one = 1, fd = socket(sa.sa.sa_family, SOCK_STREAM, 0);
 	double *s = calloc((size_t)count, sizeof(double)), start = 0;
 	char *buf = calloc(1, size);
 
@@ -167,7 +167,7 @@ static void tcp_client(struct sockaddr_in sa, long count, long warmup, size_t si
 		die("socket/alloc");
 	set_timeout(fd, SO_SNDTIMEO, 2000); /* bounds connect() too */
 	set_timeout(fd, SO_RCVTIMEO, 2000);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (connect(fd, &sa.sa, sa.len) < 0)
 		die("connect");
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	for (long i = 0; i < warmup + count; i++) {
@@ -187,9 +187,9 @@ static void tcp_client(struct sockaddr_in sa, long count, long warmup, size_t si
 
 /* Each request carries a sequence number so a late reply to a request
  * given up as lost is not taken for the current one. */
-static void udp_client(struct sockaddr_in sa, long count, long warmup, size_t size)
+static void udp_client(struct bench_addr sa, long count, long warmup, size_t size)
 {
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int fd = socket(sa.sa.sa_family, SOCK_DGRAM, 0);
 	double *s = calloc((size_t)count, sizeof(double)), start = 0;
 	char *buf = calloc(1, size < 4 ? 4 : size);
 	long lost = 0, max_lost = count / 10 + 10;
@@ -200,7 +200,7 @@ static void udp_client(struct sockaddr_in sa, long count, long warmup, size_t si
 	if (size < 4)
 		size = 4;
 	set_timeout(fd, SO_RCVTIMEO, 200);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (connect(fd, &sa.sa, sa.len) < 0)
 		die("connect");
 	for (long i = 0; i < warmup + count; i++) {
 		double t0;

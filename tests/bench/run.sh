@@ -16,6 +16,10 @@
 #   BENCH_RR_N       round trips per RR run (default 5000)
 #   BENCH_CPS_SECS   seconds per connections/s run (default 1)
 #   BENCH_ACTIVATION 1 = also time up/down of each mode (default 1)
+#   BENCH_IPV6       1 = dual-stack worker, and every measurement over IPv6
+#                    too (directions in6/out6: node -> [pod IPv6], actor ->
+#                    [2001:db8:ff::1]); ebpf-policy is measured over IPv4
+#                    only (its rules are IPv4). Default 1
 #   BENCH_PIN        1 = clients on CPU 0, servers on CPU 1 (default 1 with
 #                    2+ CPUs): unpinned, the RR median jumped between ~21
 #                    and ~35 us from run to run as the scheduler placed them
@@ -43,6 +47,7 @@ BENCH_SECS="${BENCH_SECS:-2}"
 BENCH_RR_N="${BENCH_RR_N:-5000}"
 BENCH_CPS_SECS="${BENCH_CPS_SECS:-1}"
 BENCH_ACTIVATION="${BENCH_ACTIVATION:-1}"
+BENCH_IPV6="${BENCH_IPV6:-1}"
 BENCH_PIN="${BENCH_PIN:-$([ "$(nproc)" -ge 2 ] && echo 1 || echo 0)}"
 CLIENT_CPU=() SERVER_CPU=()
 if [ "$BENCH_PIN" = 1 ]; then CLIENT_CPU=(taskset -c 0) SERVER_CPU=(taskset -c 1); fi
@@ -112,6 +117,12 @@ topo_init bench
 trap bench_cleanup EXIT
 topo_node
 topo_worker 1
+POD_IP6=""
+if [ "$BENCH_IPV6" = 1 ]; then
+	topo_node6
+	topo_worker6 1
+	POD_IP6=$(topo_pod_ip6 1)
+fi
 APATH=$(topo_actor bench)
 AN="a-bench"
 POD_IP=$(topo_pod_ip 1)
@@ -139,7 +150,7 @@ wait_listen() {
 	die "no $2 server on port $3 in $1 (see $LOGS)"
 }
 
-# Servers bind 0.0.0.0, so the actor's ones keep serving whichever link
+# Servers bind [::] (both families), so the actor's ones keep serving whichever link
 # each mode gives the actor netns.
 for ns in "$AN" inet; do
 	start_server "$ns" rr "$OUT/rr" server "$RR_PORT"
@@ -166,8 +177,14 @@ wait_listen node tcp "$RR_PORT"
 # ---- measurements --------------------------------------------------------
 # Inbound: client in the node netns -> pod IP:port -> actor (DNAT path).
 # Egress:  client in the actor -> internet host (SNAT path).
-dir_ns() { [ "$1" = in ] && echo node || echo "$AN"; }
-dir_host() { [ "$1" = in ] && echo "$POD_IP" || echo "$TOPO_INET"; }
+# in6/out6: the same over IPv6.
+dir_ns() { case "$1" in in*) echo node ;; *) echo "$AN" ;; esac; }
+dir_host() {
+	case "$1" in
+	in) echo "$POD_IP" ;; in6) echo "$POD_IP6" ;;
+	out) echo "$TOPO_INET" ;; out6) echo "$TOPO_INET6" ;;
+	esac
+}
 
 # run_client LOG DIR CMD...: run a bounded client in DIR's netns; its output
 # goes to $LOGS/LOG.out/.err.
@@ -242,6 +259,7 @@ probe_run() { # probe_run LABEL
 measure() { # measure ROUND MODE KIND DIR [ARG]
 	local r="$1" m="$2"
 	[ "${SETUP_FAILS[$m]:-0}" -lt 3 ] || return 0 # given up on this mode
+	[[ "$m" == ebpf-policy && "$4" == *6 ]] && return 0 # IPv4 rules only
 	mode_check_clean || die "round $r: not clean before $m $3 $4"
 	if ! mode_up "$m"; then
 		SETUP_FAILS[$m]=$((${SETUP_FAILS[$m]:-0} + 1))
@@ -272,6 +290,8 @@ measure() { # measure ROUND MODE KIND DIR [ARG]
 # was not enough: contention came and went within a round.
 MEASUREMENTS=("rr in tcp" "rr in udp" "iperf in fwd" "iperf in rev" "cps in"
 	"rr out tcp" "rr out udp" "iperf out fwd" "iperf out rev" "cps out")
+[ "$BENCH_IPV6" != 1 ] || MEASUREMENTS+=("rr in6 tcp" "rr in6 udp" "iperf in6 fwd"
+	"iperf in6 rev" "cps in6" "rr out6 tcp" "rr out6 udp" "iperf out6 fwd" "iperf out6 rev" "cps out6")
 
 bench_round() { # bench_round ROUND
 	local r="$1" t m kind d arg g=0 before
@@ -295,6 +315,14 @@ bench_round() { # bench_round ROUND
 			"${LAST[$m/tput_in_gbps]:-?}" "${LAST[$m/tput_in_rev_gbps]:-?}" \
 			"${LAST[$m/tput_out_gbps]:-?}" "${LAST[$m/tput_out_rev_gbps]:-?}" \
 			"${LAST[$m/cps_in]:-?}" "${LAST[$m/cps_out]:-?}"
+		[ "$BENCH_IPV6" = 1 ] || continue
+		printf '  %-11s  IPv6: TCP RR p50 in/out %s/%s us  UDP RR %s/%s tps  ' "" \
+			"${LAST[$m/rr_tcp_in6_p50_us]:-?}" "${LAST[$m/rr_tcp_out6_p50_us]:-?}" \
+			"${LAST[$m/rr_udp_in6_tps]:-?}" "${LAST[$m/rr_udp_out6_tps]:-?}"
+		printf 'Gbit/s in %s/%s out %s/%s  conn/s in/out %s/%s\n' \
+			"${LAST[$m/tput_in6_gbps]:-?}" "${LAST[$m/tput_in6_rev_gbps]:-?}" \
+			"${LAST[$m/tput_out6_gbps]:-?}" "${LAST[$m/tput_out6_rev_gbps]:-?}" \
+			"${LAST[$m/cps_in6]:-?}" "${LAST[$m/cps_out6]:-?}"
 	done
 }
 
@@ -323,7 +351,7 @@ bench_hooks() {
 {
 	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r), virt $(systemd-detect-virt 2>/dev/null || echo unknown)"
-	echo "settings: modes \"$BENCH_MODES\", $BENCH_ROUNDS rounds, RR $BENCH_RR_N round trips (1 byte), iperf3 ${BENCH_SECS}s, CPS ${BENCH_CPS_SECS}s, CPU pinning $([ "$BENCH_PIN" = 1 ] && echo 'clients 0 / servers 1' || echo off)"
+	echo "settings: modes \"$BENCH_MODES\", IPv6 $([ "$BENCH_IPV6" = 1 ] && echo "rows too (pod $POD_IP6, host $TOPO_INET6)" || echo off), $BENCH_ROUNDS rounds, RR $BENCH_RR_N round trips (1 byte), iperf3 ${BENCH_SECS}s, CPS ${BENCH_CPS_SECS}s, CPU pinning $([ "$BENCH_PIN" = 1 ] && echo 'clients 0 / servers 1' || echo off)"
 } >"$OUT/meta.txt"
 cat "$OUT/meta.txt"
 start=$SECONDS

@@ -17,3 +17,15 @@ e2e: all $(E2E_PROBE)
 		tests/e2e/run.sh $(E2E_ONLY)
 
 TEST_SUITES += e2e
+
+# IPv6 (issue 10): these tests join `make e2e` once the code they test is
+# merged and they pass; until then only `make e2e-ipv6` runs them (their
+# failures: docs/NOTES.md, "IPv6 tests").
+# Empty: with v6core, v6edge and v6loader merged every IPv6 test passes.
+E2E_PENDING ?=
+e2e: export E2E_EXCLUDE = $(E2E_PENDING)
+
+.PHONY: e2e-ipv6
+e2e-ipv6: all $(E2E_PROBE)
+	ATEOMNET=$(abspath $(BUILD)/ateomnet) PROBE=$(abspath $(E2E_PROBE)) E2E_EXCLUDE= \
+		tests/e2e/run.sh $(or $(E2E_ONLY),t_ipv6)

@@ -27,6 +27,17 @@ line on stdout.
                                carries one of the MARKs, for SECONDS
   trickle DST PORT SECONDS     a UDP datagram every 2 ms for SECONDS; send
                                errors (no route yet) are ignored
+
+IPv6 (DST of sports may be IPv6):
+  udp6 SRC DST PORT MARK [hop|dst]
+                               raw IPv6: one UDP datagram SRC -> DST:PORT
+                               carrying MARK (any SRC: a spoof is possible),
+                               after a hop-by-hop or destination options
+                               header when asked
+  nd6 IF SRC SECONDS TARGET... AF_PACKET: a neighbour solicitation out of IF
+                               from SRC for each TARGET (to its solicited-node
+                               group), then print "na TARGET MAC" for each
+                               advertisement seen within SECONDS
 """
 import fcntl
 import os
@@ -68,11 +79,12 @@ def tcp(src, dst, sport, dport, flags, seq, ack=0):
 
 def sports(dst, port, path):
     ports = [int(x) for x in open(path).read().split()]
+    fam, any_addr = (socket.AF_INET6, "::") if ":" in dst else (socket.AF_INET, "0.0.0.0")
     nu = nt = 0
     for p in ports:
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s = socket.socket(fam, socket.SOCK_DGRAM)
         try:
-            s.bind(("0.0.0.0", p))
+            s.bind((any_addr, p))
             s.sendto(b"x", (dst, port))
             nu += 1
         except OSError:
@@ -80,10 +92,10 @@ def sports(dst, port, path):
         s.close()
         # A SYN from the port: connect without waiting; closing a socket in
         # SYN_SENT sends nothing more.
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t = socket.socket(fam, socket.SOCK_STREAM)
         t.setblocking(False)
         try:
-            t.bind(("0.0.0.0", p))
+            t.bind((any_addr, p))
             t.connect_ex((dst, port))
             nt += 1
         except OSError:
@@ -201,6 +213,63 @@ def trickle(dst, port, seconds):
     out("sent %d" % sent)
 
 
+def ipv6(src, dst, nh, payload, hlim=64):
+    return struct.pack("!IHBB16s16s", 6 << 28, len(payload), nh, hlim,
+                       socket.inet_pton(socket.AF_INET6, src),
+                       socket.inet_pton(socket.AF_INET6, dst)) + payload
+
+
+def csum6(src, dst, proto, data):
+    pseudo = (socket.inet_pton(socket.AF_INET6, src) + socket.inet_pton(socket.AF_INET6, dst)
+              + struct.pack("!IxxxB", len(data), proto))
+    return csum(pseudo + data)
+
+
+def udp6(src, dst, port, mark, ext=None):
+    body = mark.encode()
+    seg = struct.pack("!HHHH", 40000, port, 8 + len(body), 0) + body
+    seg = seg[:6] + struct.pack("!H", csum6(src, dst, 17, seg) or 0xFFFF) + seg[8:]
+    nh = 17
+    if ext:  # one 8-byte options header (PadN), next header UDP
+        seg = struct.pack("!BBBB4x", 17, 0, 1, 4) + seg
+        nh = 0 if ext == "hop" else 60
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    s.sendto(ipv6(src, dst, nh, seg), (dst, 0))
+    out("sent")
+
+
+def nd6(ifname, src, seconds, targets):
+    mac = if_addr_mac(ifname)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86DD))
+    s.bind((ifname, 0))
+    for t in targets:
+        tb = socket.inet_pton(socket.AF_INET6, t)
+        group = socket.inet_pton(socket.AF_INET6, "ff02::1:ff00:0")[:13] + tb[13:]
+        gs = socket.inet_ntop(socket.AF_INET6, group)
+        icmp = struct.pack("!BBHI16sBB6s", 135, 0, 0, 0, tb, 1, 1, mac)
+        icmp = icmp[:2] + struct.pack("!H", csum6(src, gs, 58, icmp)) + icmp[4:]
+        eth = b"\x33\x33" + group[12:] + mac + struct.pack("!H", 0x86DD)
+        s.send(eth + ipv6(src, gs, 58, icmp, 255))
+    out("sent %d" % len(targets))
+    end = time.time() + seconds
+    while True:
+        left = end - time.time()
+        if left <= 0 or not select.select([s], [], [], left)[0]:
+            break
+        f = s.recv(2048)
+        if len(f) < 14 + 40 + 24 or f[12:14] != b"\x86\xdd" or f[20] != 58 or f[54] != 136:
+            continue
+        tgt = socket.inet_ntop(socket.AF_INET6, f[62:78])
+        tlla = f[80:86].hex(":") if len(f) >= 86 and f[78] == 2 else "?"
+        out("na %s %s" % (tgt, tlla))
+
+
+def if_addr_mac(ifname):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    req = struct.pack("256s", ifname.encode())
+    return fcntl.ioctl(s.fileno(), 0x8927, req)[18:24]  # SIOCGIFHWADDR
+
+
 def main(a):
     modes = {
         "sports": lambda: sports(a[1], int(a[2]), a[3]),
@@ -211,6 +280,8 @@ def main(a):
         "frame": lambda: frame(a[1], int(a[2]), a[3], int(a[4]), a[5], int(a[6])),
         "sniff": lambda: sniff(a[1], float(a[2]), a[3:]),
         "trickle": lambda: trickle(a[1], int(a[2]), float(a[3])),
+        "udp6": lambda: udp6(a[1], a[2], int(a[3]), a[4], a[5] if len(a) > 5 else None),
+        "nd6": lambda: nd6(a[1], a[2], float(a[3]), a[4:]),
     }
     if not a or a[0] not in modes:
         sys.exit(__doc__)

@@ -155,7 +155,8 @@ check_no_get() {
 	fi
 }
 
-peer_port() { sed -nE 's/.*peer=[0-9.]+:([0-9]+).*/\1/p' <<<"$1"; }
+# peer_port ANSWER: the port of "peer=IP:PORT" or "peer=[IP6]:PORT".
+peer_port() { sed -nE 's/.*peer=([0-9.]+|\[[0-9a-f:]+\]):([0-9]+).*/\2/p' <<<"$1"; }
 
 # check_ping DESC NS DST [EXPECTED_SRC]: echo replies come back; with
 # EXPECTED_SRC, the echo request must reach inet with that source (the
@@ -332,4 +333,102 @@ check_bulk() {
 		fail "$desc" "command: probe $cmd $ip $port $BULK_BYTES in $ns" \
 			"expected: received=$BULK_BYTES" "got: exit $rc: $out"
 	fi
+}
+
+# ---- IPv6 (issue 10) -----------------------------------------------------------
+# The addresses of topo.sh's *6 fixtures, and the actor link's (the
+# defaults of `up`: --worker-addr6 / --actor-addr6).
+POD6=$(topo_pod_ip6 1)
+INET6=$TOPO_INET6
+ACTOR6=fd00:169:254::2
+GW6=fd00:169:254::1
+
+# std_topo6 NAME: std_topo with IPv6: node and internet host dual-stack,
+# worker 1 dual-stack (pod eth0 MTU 1400), actor a1.
+std_topo6() {
+	std_topo "$1"
+	topo_node6
+	topo_worker6 1
+}
+
+# std_topo6_only NAME: the same with an IPv6-only worker 1.
+std_topo6_only() {
+	e2e_init "$1"
+	topo_node
+	topo_node6
+	topo_worker6_only 1
+	topo_pin_dir w1 >"$T/pin"
+	e2e_actor a1
+}
+
+# re6 ADDR: ADDR as an ERE, in the brackets probe prints IPv6 in.
+re6() { printf '\\[%s\\]' "$1"; }
+
+# ctr N ACTOR NAME: counter NAME of ACTOR on worker N (its per-actor value
+# plus the worker-wide one: a counter lives in one of the two).
+ctr() {
+	status_json "$1" | "$PY" -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+except ValueError:
+    print("<status: not JSON>")
+    sys.exit()
+n = sum(a.get("counters", {}).get(sys.argv[2], {}).get("packets", 0)
+        for a in d.get("actors", []) if a.get("name") == sys.argv[1])
+n += d.get("counters", {}).get(sys.argv[2], {}).get("packets", 0)
+print(n)' "$2" "$3"
+}
+
+# check_ping6 DESC NS DST [EXPECTED_SRC]: check_ping over IPv6 (the
+# sniffer, with EXPECTED_SRC, in inet: DST must be the internet host).
+check_ping6() {
+	local desc="$1" ns="$2" dst="$3" src="${4:-}" rc=0 out sniff log="$T/sniff6.log"
+	if [[ -n "$src" ]]; then
+		in_ns inet "$PROBE" icmp-sniff --6 --timeout 5 >"$log" 2>&1 &
+		sniff=$!
+		for _ in $(seq 100); do grep -q '^ready' "$log" && break; sleep 0.02; done
+	fi
+	out=$(in_ns "$ns" ping -6 -n -c 2 -i 0.2 -W 2 "$dst" 2>&1) || rc=$?
+	if ((rc == 0)); then ok "$desc: echo replies"; else
+		fail "$desc: echo replies" "command: ping -6 -c 2 $dst in $ns" "got: exit $rc: $out"
+	fi
+	if [[ -n "$src" ]]; then
+		wait "$sniff" || true
+		check_match "$desc: echo request reaches $dst from $src" "^src=$src dst=$dst " "$(cat "$log")"
+	fi
+}
+
+# nginx_inet: nginx (Debian's nginx-light) on the internet host, port 80 on
+# both families, answering "addr=CLIENT_ADDRESS" (what the host sees).
+nginx_inet() {
+	local d="$T/nginx"
+	mkdir -p "$d"
+	cat >"$d/nginx.conf" <<-EOF
+		daemon off;
+		master_process off;
+		pid $d/nginx.pid;
+		error_log $d/error.log;
+		events { worker_connections 64; }
+		http {
+			access_log $d/access.log;
+			client_body_temp_path $d;
+			proxy_temp_path $d;
+			fastcgi_temp_path $d;
+			uwsgi_temp_path $d;
+			scgi_temp_path $d;
+			server {
+				listen 80;
+				listen [::]:80 ipv6only=on;
+				location / { return 200 "addr=\$remote_addr\\n"; }
+			}
+		}
+	EOF
+	in_ns inet nginx -c "$d/nginx.conf" -p "$d" >"$d/out.log" 2>&1 &
+	topo_track_pid $!
+	for _ in $(seq 150); do
+		in_ns inet curl -s -o /dev/null --max-time 1 "http://[$INET6]/" && return 0
+		sleep 0.02
+	done
+	fatal "nginx did not start on the internet host" "$(cat "$d/out.log" "$d/error.log" 2>&1)"
 }

@@ -19,14 +19,19 @@
  *                                       its "received=N ..." answer
  *   probe tcp-pull IP PORT BYTES        have a tcp-serve send BYTES; print
  *                                       "received=N", fail if short
- *   probe icmp-sniff [--timeout S]      print "src=IP dst=IP id=N" of the
+ *   probe icmp-sniff [--timeout S] [--6] print "src=IP dst=IP id=N" of the
  *                                       first ICMP echo request received
+ *                                       (--6: ICMPv6 echo request)
  *   probe tcx [IFNAME]                  print the programs attached to
  *                                       IFNAME (or every interface, named)
  *                                       through tcx (bpftool 7.1 cannot
  *                                       show tcx)
  *   probe tcx-hold IFNAME               attach a stranger's tcx ingress
  *                                       program "foreign" until killed
+ *
+ * IP may be IPv4 or IPv6 (bare or in brackets). Servers listen on both
+ * families (one dual-stack socket); an IPv4 peer prints as before
+ * ("192.0.2.1:80"), an IPv6 one as "[2001:db8::1]:80".
  *
  * Servers print "ready" once listening, then one line per request, and
  * exit after --max-time seconds (default 300) in case nobody kills them.
@@ -38,6 +43,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/icmp6.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -56,7 +62,21 @@ struct opts {
 	double timeout;
 	int max_time;
 	int size;
+	int v6;
 };
+
+/* One socket address of either family. */
+union sa46 {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+	struct sockaddr_storage ss;
+};
+
+static socklen_t sa_len(const union sa46 *a)
+{
+	return a->sa.sa_family == AF_INET6 ? sizeof(a->in6) : sizeof(a->in);
+}
 
 static void die(int code, const char *fmt, ...)
 {
@@ -80,28 +100,54 @@ static int parse_port(const char *s)
 	return (int)v;
 }
 
-static struct sockaddr_in addr4(const char *ip, int port)
+/* addr46: IPv4 "a.b.c.d" or IPv6 "x::y" / "[x::y]". */
+static union sa46 addr46(const char *ip, int port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	union sa46 a = { 0 };
+	char buf[INET6_ADDRSTRLEN + 2];
+	size_t n = strlen(ip);
 
-	if (ip && inet_pton(AF_INET, ip, &sa.sin_addr) != 1)
-		die(2, "bad IPv4 address '%s'", ip);
-	return sa;
+	if (inet_pton(AF_INET, ip, &a.in.sin_addr) == 1) {
+		a.in.sin_family = AF_INET;
+		a.in.sin_port = htons(port);
+		return a;
+	}
+	if (ip[0] == '[' && n >= 2 && n < sizeof(buf) && ip[n - 1] == ']') {
+		memcpy(buf, ip + 1, n - 2);
+		buf[n - 2] = '\0';
+		ip = buf;
+	}
+	if (inet_pton(AF_INET6, ip, &a.in6.sin6_addr) != 1)
+		die(2, "bad IP address '%s'", ip);
+	a.in6.sin6_family = AF_INET6;
+	a.in6.sin6_port = htons(port);
+	return a;
 }
 
-static const char *fmt4(const struct sockaddr_in *sa, char *buf, size_t len)
+/* "IP:PORT"; "[IP6]:PORT"; a v4-mapped address (an IPv4 peer of a
+ * dual-stack server) as plain IPv4. */
+static const char *fmt46(const union sa46 *a, char *buf, size_t len)
 {
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN];
+	const struct in6_addr *a6 = &a->in6.sin6_addr;
 
-	inet_ntop(AF_INET, &sa->sin_addr, ip, sizeof(ip));
-	snprintf(buf, len, "%s:%u", ip, ntohs(sa->sin_port));
+	if (a->sa.sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(a6)) {
+		inet_ntop(AF_INET, &a6->s6_addr[12], ip, sizeof(ip));
+		snprintf(buf, len, "%s:%u", ip, ntohs(a->in6.sin6_port));
+	} else if (a->sa.sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, a6, ip, sizeof(ip));
+		snprintf(buf, len, "[%s]:%u", ip, ntohs(a->in6.sin6_port));
+	} else {
+		inet_ntop(AF_INET, &a->in.sin_addr, ip, sizeof(ip));
+		snprintf(buf, len, "%s:%u", ip, ntohs(a->in.sin_port));
+	}
 	return buf;
 }
 
 static void parse_opts(int argc, char **argv, int first, struct opts *o)
 {
 	for (int i = first; i < argc; i++) {
-		if (i + 1 >= argc)
+		if (i + 1 >= argc && strcmp(argv[i], "--6"))
 			die(2, "option %s needs a value", argv[i]);
 		if (!strcmp(argv[i], "--tag"))
 			o->tag = argv[++i];
@@ -111,6 +157,8 @@ static void parse_opts(int argc, char **argv, int first, struct opts *o)
 			o->timeout = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--size"))
 			o->size = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--6")) /* a flag: takes no value */
+			o->v6 = 1;
 		else if (!strcmp(argv[i], "--max-time"))
 			o->max_time = atoi(argv[++i]);
 		else
@@ -121,24 +169,33 @@ static void parse_opts(int argc, char **argv, int first, struct opts *o)
 }
 
 /* The answer a server sends and logs: what it saw of the request. */
-static void answer(char *buf, size_t len, const struct sockaddr_in *peer,
-		   const struct sockaddr_in *local, const char *tag)
+static void answer(char *buf, size_t len, const union sa46 *peer,
+		   const union sa46 *local, const char *tag)
 {
-	char p[32], l[32];
+	char p[64], l[64];
 
-	snprintf(buf, len, "peer=%s local=%s%s%s\n", fmt4(peer, p, sizeof(p)),
-		 fmt4(local, l, sizeof(l)), tag ? " tag=" : "", tag ? tag : "");
+	snprintf(buf, len, "peer=%s local=%s%s%s\n", fmt46(peer, p, sizeof(p)),
+		 fmt46(local, l, sizeof(l)), tag ? " tag=" : "", tag ? tag : "");
 }
 
-static int bound_socket(int type, int port)
+/* A socket of FAMILY bound to PORT (0: the kernel's choice). AF_INET6
+ * with V6ONLY off: the servers' one socket for both families. */
+static int bound_socket(int family, int type, int port)
 {
-	struct sockaddr_in sa = addr4(NULL, port);
-	int one = 1, fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	union sa46 sa = { 0 };
+	int one = 1, zero = 0, fd = socket(family, type | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		die(1, "socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (port && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	sa.sa.sa_family = family;
+	if (family == AF_INET6) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+		sa.in6.sin6_port = htons(port);
+	} else {
+		sa.in.sin_port = htons(port);
+	}
+	if (port && bind(fd, &sa.sa, sa_len(&sa)) < 0)
 		die(1, "bind port %d: %s", port, strerror(errno));
 	return fd;
 }
@@ -186,29 +243,29 @@ static void bulk_serve(int c, const char *req, ssize_t len, char *ans)
 	snprintf(out, sizeof(out), "received=%lld %s", got, ans);
 	if (write(c, out, strlen(out)) < 0)
 		perror("probe: write");
-	snprintf(ans, 160, "%s", out);
+	snprintf(ans, 200, "%s", out);
 }
 
 static _Noreturn void tcp_serve(int port, const struct opts *o)
 {
-	int fd = bound_socket(SOCK_STREAM, port);
+	int fd = bound_socket(AF_INET6, SOCK_STREAM, port);
 
 	if (listen(fd, 64) < 0)
 		die(1, "listen: %s", strerror(errno));
 	ready(o);
 	for (;;) {
-		struct sockaddr_in peer, local;
+		union sa46 peer, local;
 		socklen_t pl = sizeof(peer), ll = sizeof(local);
 		struct timeval tv = { .tv_sec = 2 };
-		char req[256], ans[160];
+		char req[256], ans[200];
 		ssize_t n;
-		int c = accept4(fd, (struct sockaddr *)&peer, &pl, SOCK_CLOEXEC);
+		int c = accept4(fd, &peer.sa, &pl, SOCK_CLOEXEC);
 
 		if (c < 0)
 			continue;
 		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		getsockname(c, (struct sockaddr *)&local, &ll);
+		getsockname(c, &local.sa, &ll);
 		/* Answer once the client spoke: proves data flows both ways. */
 		n = read(c, req, sizeof(req) - 1);
 		if (n > 0) {
@@ -227,31 +284,44 @@ static _Noreturn void tcp_serve(int port, const struct opts *o)
 
 static _Noreturn void udp_serve(int port, const struct opts *o)
 {
-	int one = 1, fd = bound_socket(SOCK_DGRAM, port);
+	int one = 1, fd = bound_socket(AF_INET6, SOCK_DGRAM, port);
 
-	/* IP_PKTINFO: learn the address each datagram was sent to and answer
-	 * from that one, as a real UDP service bound to 0.0.0.0 should. */
+	/* IP_PKTINFO / IPV6_RECVPKTINFO: learn the address each datagram was
+	 * sent to and answer from that one, as a real UDP service bound to
+	 * the wildcard should. */
 	setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
 	ready(o);
 	for (;;) {
-		struct sockaddr_in peer, local = { .sin_family = AF_INET,
-						   .sin_port = htons(port) };
+		union sa46 peer, local = { 0 };
 		static char req[65536], ans[65536];
-		char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		char cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
 		ssize_t got;
 		struct iovec iov = { req, sizeof(req) };
 		struct msghdr m = { .msg_name = &peer, .msg_namelen = sizeof(peer),
 				    .msg_iov = &iov, .msg_iovlen = 1,
 				    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 		struct in_pktinfo *pi = NULL;
+		struct in6_pktinfo *pi6 = NULL;
+		struct cmsghdr *keep = NULL;
 
 		if ((got = recvmsg(fd, &m, 0)) < 0)
 			continue;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
 			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
-				pi = (struct in_pktinfo *)CMSG_DATA(c);
-		if (pi)
-			local.sin_addr = pi->ipi_addr;
+				pi = (struct in_pktinfo *)CMSG_DATA(c), keep = c;
+			if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO)
+				pi6 = (struct in6_pktinfo *)CMSG_DATA(c), keep = c;
+		}
+		local.in6.sin6_family = AF_INET6;
+		local.in6.sin6_port = htons(port);
+		if (pi) { /* an IPv4 datagram: shown as IPv4 */
+			local.in6.sin6_addr.s6_addr[10] = 0xff;
+			local.in6.sin6_addr.s6_addr[11] = 0xff;
+			memcpy(&local.in6.sin6_addr.s6_addr[12], &pi->ipi_addr, 4);
+		} else if (pi6) {
+			local.in6.sin6_addr = pi6->ipi6_addr;
+		}
 		answer(ans, sizeof(ans), &peer, &local, o->tag);
 		iov.iov_base = ans;
 		iov.iov_len = strlen(ans);
@@ -259,12 +329,23 @@ static _Noreturn void udp_serve(int port, const struct opts *o)
 			memset(ans + iov.iov_len, 'x', got - iov.iov_len);
 			iov.iov_len = got;
 		}
-		if (pi) { /* reply from the address the request went to */
+		/* reply from the address the request went to: send back only the
+		 * one pktinfo of the datagram's family */
+		if (pi) {
 			pi->ipi_spec_dst = pi->ipi_addr;
 			pi->ipi_ifindex = 0;
 		}
-		m.msg_namelen = sizeof(peer);
-		m.msg_controllen = pi ? sizeof(cbuf) : 0;
+		if (pi6)
+			pi6->ipi6_ifindex = 0;
+		m.msg_namelen = sa_len(&peer);
+		if (keep) {
+			memmove(cbuf, keep, keep->cmsg_len);
+			m.msg_control = cbuf;
+			m.msg_controllen = CMSG_SPACE(keep->cmsg_len - CMSG_LEN(0));
+		} else {
+			m.msg_control = NULL;
+			m.msg_controllen = 0;
+		}
 		if (sendmsg(fd, &m, 0) < 0)
 			perror("probe: sendmsg");
 		ans[strcspn(ans, "\n") + 1] = '\0';
@@ -283,16 +364,16 @@ static int wait_fd(int fd, short ev, int ms)
 
 static int tcp_connect(const char *ip, int port, const struct opts *o, char *d, size_t dl)
 {
-	struct sockaddr_in dst = addr4(ip, port);
+	union sa46 dst = addr46(ip, port);
 	int ms = (int)(o->timeout * 1000), err = 0, fd;
 	socklen_t el = sizeof(err);
 	struct timeval tv = { .tv_sec = (long)o->timeout,
 			      .tv_usec = (long)((o->timeout - (long)o->timeout) * 1e6) };
 
-	fmt4(&dst, d, dl);
-	fd = bound_socket(SOCK_STREAM, o->bind_port);
+	fmt46(&dst, d, dl);
+	fd = bound_socket(dst.sa.sa_family, SOCK_STREAM, o->bind_port);
 	fcntl(fd, F_SETFL, O_NONBLOCK);
-	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0 && errno != EINPROGRESS)
+	if (connect(fd, &dst.sa, sa_len(&dst)) < 0 && errno != EINPROGRESS)
 		die(1, "connect %s: %s", d, strerror(errno));
 	if (wait_fd(fd, POLLOUT, ms) < 0)
 		die(1, "connect %s: timed out after %gs", d, o->timeout);
@@ -308,7 +389,7 @@ static int tcp_connect(const char *ip, int port, const struct opts *o, char *d, 
 
 static int tcp_get(const char *ip, int port, const struct opts *o)
 {
-	char buf[256], d[32];
+	char buf[256], d[64];
 	int fd = tcp_connect(ip, port, o, d, sizeof(d));
 	ssize_t n;
 
@@ -325,7 +406,7 @@ static int tcp_get(const char *ip, int port, const struct opts *o)
 
 static int tcp_bulk(const char *ip, int port, long long bytes, int pull, const struct opts *o)
 {
-	char buf[256], d[32];
+	char buf[256], d[64];
 	int fd = tcp_connect(ip, port, o, d, sizeof(d));
 	long long moved;
 	ssize_t n;
@@ -353,14 +434,14 @@ static int tcp_bulk(const char *ip, int port, long long bytes, int pull, const s
 
 static int udp_get(const char *ip, int port, const struct opts *o)
 {
-	struct sockaddr_in dst = addr4(ip, port), from;
-	int fd = bound_socket(SOCK_DGRAM, o->bind_port), tries = 3;
+	union sa46 dst = addr46(ip, port), from;
+	int fd = bound_socket(dst.sa.sa_family, SOCK_DGRAM, o->bind_port), tries = 3;
 	int ms = (int)(o->timeout * 1000 / tries);
 	static char buf[65536], req[65536];
 	size_t len = o->size > 6 && o->size < (int)sizeof(req) ? (size_t)o->size : 6;
-	char d[32], f[32];
+	char d[64], f[64];
 
-	fmt4(&dst, d, sizeof(d));
+	fmt46(&dst, d, sizeof(d));
 	/* Unconnected on purpose: an answer from a wrong source must be seen
 	 * and reported, not silently filtered by the kernel. Resend a few
 	 * times: UDP may lose the first datagram while ARP resolves. */
@@ -370,11 +451,11 @@ static int udp_get(const char *ip, int port, const struct opts *o)
 
 		memset(req, 'q', len);
 		memcpy(req, "hello\n", 6);
-		if (sendto(fd, req, len, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
+		if (sendto(fd, req, len, 0, &dst.sa, sa_len(&dst)) < 0)
 			die(1, "send %s: %s", d, strerror(errno));
 		if (wait_fd(fd, POLLIN, ms) < 0)
 			continue;
-		n = recvfrom(fd, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &fl);
+		n = recvfrom(fd, buf, sizeof(buf) - 1, 0, &from.sa, &fl);
 		if (n < 0)
 			die(1, "recv %s: %s", d, strerror(errno));
 		buf[n] = '\0';
@@ -384,14 +465,15 @@ static int udp_get(const char *ip, int port, const struct opts *o)
 		} else {
 			fputs(buf, stdout);
 		}
-		if (from.sin_addr.s_addr != dst.sin_addr.s_addr || from.sin_port != dst.sin_port)
-			die(3, "answer came from %s, expected %s",
-			    fmt4(&from, f, sizeof(f)), d);
+		if (strcmp(fmt46(&from, f, sizeof(f)), d))
+			die(3, "answer came from %s, expected %s", f, d);
 		return 0;
 	}
 	die(1, "no answer from %s within %gs", d, o->timeout);
 	return 1;
 }
+
+static int icmp6_sniff(const struct opts *o);
 
 static int icmp_sniff(const struct opts *o)
 {
@@ -424,6 +506,51 @@ static int icmp_sniff(const struct opts *o)
 		inet_ntop(AF_INET, &ip->saddr, s, sizeof(s));
 		inet_ntop(AF_INET, &ip->daddr, d, sizeof(d));
 		printf("src=%s dst=%s id=%u\n", s, d, ntohs(ic->un.echo.id));
+		return 0;
+	}
+}
+
+/* The ICMPv6 echo request's addresses: a raw ICMPv6 socket has no IP
+ * header, so the destination comes from IPV6_PKTINFO. */
+static int icmp6_sniff(const struct opts *o)
+{
+	int one = 1, fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+	struct timespec t0, t;
+
+	if (fd < 0)
+		die(1, "raw socket: %s", strerror(errno));
+	setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	printf("ready\n");
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		unsigned char buf[2048];
+		char cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct sockaddr_in6 from;
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from),
+				    .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+		struct icmp6_hdr *ic = (struct icmp6_hdr *)buf;
+		struct in6_pktinfo *pi = NULL;
+		char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN] = "?";
+		double left;
+		ssize_t n;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = o->timeout - (t.tv_sec - t0.tv_sec) - (t.tv_nsec - t0.tv_nsec) / 1e9;
+		if (left <= 0 || wait_fd(fd, POLLIN, (int)(left * 1000) + 1) < 0)
+			die(1, "no ICMPv6 echo request within %gs", o->timeout);
+		n = recvmsg(fd, &m, 0);
+		if (n < (ssize_t)sizeof(*ic) || ic->icmp6_type != ICMP6_ECHO_REQUEST)
+			continue;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+			if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO)
+				pi = (struct in6_pktinfo *)CMSG_DATA(c);
+		inet_ntop(AF_INET6, &from.sin6_addr, s, sizeof(s));
+		if (pi)
+			inet_ntop(AF_INET6, &pi->ipi6_addr, d, sizeof(d));
+		printf("src=%s dst=%s id=%u\n", s, d, ntohs(ic->icmp6_id));
 		return 0;
 	}
 }
@@ -540,7 +667,7 @@ static void usage(void)
 	fputs("usage: probe tcp-serve|udp-serve PORT [--tag T] [--max-time S]\n"
 	      "       probe tcp-get|udp-get IP PORT [--bind-port P] [--timeout S]\n"
 	      "       probe tcp-bulk|tcp-pull IP PORT BYTES [--timeout S]\n"
-	      "       probe icmp-sniff [--timeout S]\n"
+	      "       probe icmp-sniff [--timeout S] [--6]\n"
 	      "       probe tcx [IFNAME]\n"
 	      "       probe tcx-hold IFNAME [--max-time S]\n", stderr);
 	exit(2);
@@ -576,7 +703,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "icmp-sniff")) {
 		parse_opts(argc, argv, 2, &o);
-		return icmp_sniff(&o);
+		return o.v6 ? icmp6_sniff(&o) : icmp_sniff(&o);
 	}
 	if (!strcmp(cmd, "tcx-hold") && argc >= 3) {
 		parse_opts(argc, argv, 3, &o);

@@ -10,6 +10,7 @@
 #   GVISOR_NET=standin  the ip/nftables stand-in instead of ateomnet (tells
 #                       a gVisor problem from a datapath problem)
 #   GVISOR_DEBUG=1      runsc --debug logs; GVISOR_KEEP=1 keeps the work dir
+#   GVISOR_IPV6=1       dual-stack workers, IPv6 checked too (ipv6.sh)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,6 +22,7 @@ source "$HERE/lib.sh"
 source "$HERE/standin.sh"
 source "$HERE/capture.sh"
 source "$HERE/cni.sh"
+source "$HERE/ipv6.sh"
 
 # ---- prerequisites: missing means failed, never skipped ------------------------
 need=(runsc unshare nsenter ip jq timeout)
@@ -51,13 +53,13 @@ atn() { local w="$1"; shift; in_ns "$w" timeout 20 "$ATEOMNET" "$@"; }
 net_up() { # net_up WORKER ACTOR [UP FLAGS...] (flags: ateomnet only)
 	case "$GVISOR_NET" in
 	ateomnet) atn "$1" up --actor "$2" --netns "$(apath "$2")" --pin-dir "$(pin "$1")" "${@:3}" ;;
-	standin) standin_up "$1" "$2" "$(apath "$2")" ;;
+	standin) standin_up "$1" "$2" "$(apath "$2")" && standin6_up "$1" "$2" ;;
 	esac
 }
 net_down() { # net_down WORKER ACTOR
 	case "$GVISOR_NET" in
 	ateomnet) atn "$1" down --actor "$2" --pin-dir "$(pin "$1")" ;;
-	standin) standin_down "$1" "$2" ;;
+	standin) standin_down "$1" "$2" && standin6_down "$1" ;;
 	esac
 }
 
@@ -210,6 +212,7 @@ echo "-- 1. topology: node, internet host, workers w1 ($POD_A) and w2 ($POD_B)"
 topo_node
 topo_worker 1
 topo_worker 2
+gv6_topo
 topo_pin_dir w1 >/dev/null
 topo_pin_dir w2 >/dev/null
 # The internet host: "who am I" on :9000 for the actor's egress, and a plain
@@ -239,9 +242,10 @@ timed "first reply after runsc run" "$WORK/logs/ready.log" wait_serving "$POD_A"
 check_actor w1 "$POD_A" 1
 check_crossed w1 a1
 check_links w1 a1
+gv6_check w1
 r=$(get inet "$POD_A" 80 /)
 CKPT_COUNT=$(kv count "$r")
-check_eq "counter before the snapshot" 3 "$CKPT_COUNT" "$r"
+check_eq "counter before the snapshot" $((3 + V6_GETS)) "$CKPT_COUNT" "$r"
 
 echo "-- 3b. egress mode capture at runtime (a1 on w1), through redsocks"
 if ((CAPTURE)); then
@@ -281,6 +285,7 @@ timed "first reply after runsc restore (w2)" "$WORK/logs/ready.log" wait_serving
 check_actor w2 "$POD_B" $((CKPT_COUNT + 1))
 check_crossed w2 a2
 check_links w2 a2
+gv6_check w2
 
 echo "-- 6. restore again on w1 from the same image (second actor, one snapshot)"
 topo_actor a3 >/dev/null
@@ -293,7 +298,7 @@ check_actor w1 "$POD_A" $((CKPT_COUNT + 1))
 check_crossed w1 a3
 check_links w1 a3
 r=$(get inet "$POD_B" 80 /)
-check_eq "the w2 actor keeps its own memory" $((CKPT_COUNT + 3)) "$(kv count "$r")" "$r"
+check_eq "the w2 actor keeps its own memory" $((CKPT_COUNT + 3 + V6_GETS)) "$(kv count "$r")" "$r"
 
 echo "-- 7. teardown"
 timed "runsc kill+delete (c2, c3)" "$WORK/logs/teardown.log" rs_remove_all

@@ -18,6 +18,10 @@
  *                                 gVisor send GSO super-packets (host GSO).
  *   testsrv whoami PORT         the "internet" host: tells each peer its
  *                               address ("peer=IP:P") and closes.
+ *
+ * Every server listens on IPv4 and, where the netns has IPv6, on IPv6 too
+ * (two sockets: the IPv4 path stays exactly what it was). HOST may be an
+ * IPv6 literal; IPv6 addresses print as "[ADDR]:PORT".
  *   testsrv get HOST PORT PATH  tiny HTTP client with timeouts (the test's
  *                               curl): prints the reply body (Content-Length
  *                               bytes), exit 1 on error or short body.
@@ -64,10 +68,17 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void fmt_addr(const struct sockaddr_in *sa, char *buf, size_t len)
+static void fmt_addr(const void *addr, char *buf, size_t len)
 {
-	char ip[INET_ADDRSTRLEN];
+	const struct sockaddr_in *sa = addr;
+	const struct sockaddr_in6 *s6 = addr;
+	char ip[INET6_ADDRSTRLEN];
 
+	if (sa->sin_family == AF_INET6) {
+		inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+		snprintf(buf, len, "[%s]:%u", ip, ntohs(s6->sin6_port));
+		return;
+	}
 	inet_ntop(AF_INET, &sa->sin_addr, ip, sizeof(ip));
 	snprintf(buf, len, "%s:%u", ip, ntohs(sa->sin_port));
 }
@@ -94,21 +105,46 @@ static int listen_on(unsigned port)
 	return fd;
 }
 
+/* The IPv6 listener, IPv6 only (V6ONLY: IPv4 keeps its own socket); -1 in
+ * a netns (or sandbox) without IPv6. */
+static int listen_on6(unsigned port)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	int one = 1, fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 16)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* Non-blocking connect + poll: a bounded connect (ms) that works the same
  * on Linux and in gVisor's netstack. Returns the fd or -1. */
 static int connect_ms(const char *host, unsigned port, int ms)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	struct sockaddr *to = (struct sockaddr *)&sa;
+	socklen_t tolen = sizeof(sa);
 	struct pollfd pfd;
 	int fd, err = 0;
 	socklen_t elen = sizeof(err);
 
-	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+	if (inet_pton(AF_INET6, host, &s6.sin6_addr) == 1) {
+		to = (struct sockaddr *)&s6;
+		tolen = sizeof(s6);
+	} else if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
 		return errno = EINVAL, -1;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	}
+	fd = socket(to->sa_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) && errno != EINPROGRESS)
+	if (connect(fd, to, tolen) && errno != EINPROGRESS)
 		goto fail;
 	pfd = (struct pollfd){ .fd = fd, .events = POLLOUT };
 	if (poll(&pfd, 1, ms) != 1) {
@@ -234,7 +270,7 @@ static void parse_dest(const char *query, char *host, size_t hlen, unsigned *por
 
 	host[0] = 0;
 	if (h && hlen >= 64)
-		sscanf(h + 5, "%63[0-9.]", host);
+		sscanf(h + 5, "%63[0-9a-fA-F.:]", host);
 	*port = p ? strtoul(p + 5, NULL, 10) : 0;
 	*ms = t ? atoi(t + 3) : IO_TIMEOUT_MS;
 	if (*ms <= 0 || *ms > IO_TIMEOUT_MS)
@@ -244,7 +280,7 @@ static void parse_dest(const char *query, char *host, size_t hlen, unsigned *por
 /* GET /egress?host=H&port=P: ask the whoami responder who we look like. */
 static void do_egress(const char *query, char *out, size_t len)
 {
-	char host[64], line[64], *nl;
+	char host[64], line[80], *nl;
 	unsigned port;
 	int fd, ms;
 
@@ -302,11 +338,11 @@ static void do_http(const char *query, char *out, size_t len)
 	snprintf(out, len, "http_status=%d http_body=%.80s", status, body);
 }
 
-static void handle(int cfd, const struct sockaddr_in *peer)
+static void handle(int cfd, const struct sockaddr_storage *peer)
 {
-	struct sockaddr_in local;
+	struct sockaddr_storage local;
 	socklen_t llen = sizeof(local);
-	char req[512], path[256] = "", p[32], l[32], mac[24], body[256];
+	char req[512], path[256] = "", p[64], l[64], mac[24], body[320];
 
 	set_timeouts(cfd);
 	read_some(cfd, req, sizeof(req), "");	/* the request line */
@@ -317,7 +353,10 @@ static void handle(int cfd, const struct sockaddr_in *peer)
 
 	if (!strcmp(path, "/")) {
 		counter++;
-		local_mac(cfd, &local, mac, sizeof(mac));
+		if (local.ss_family == AF_INET)
+			local_mac(cfd, (struct sockaddr_in *)&local, mac, sizeof(mac));
+		else
+			snprintf(mac, sizeof(mac), "?");
 		snprintf(body, sizeof(body), "count=%lu peer=%s local=%s mac=%s",
 			 counter, p, l, mac);
 	} else if (!strcmp(path, "/ready")) {
@@ -326,7 +365,7 @@ static void handle(int cfd, const struct sockaddr_in *peer)
 		do_bulk(cfd, path + 6);
 		return;
 	} else if (!strncmp(path, "/egress?", 8)) {
-		char eg[96];
+		char eg[128];
 
 		do_egress(path + 8, eg, sizeof(eg));
 		snprintf(body, sizeof(body), "count=%lu %s local=%s", counter, eg, l);
@@ -341,16 +380,25 @@ static void handle(int cfd, const struct sockaddr_in *peer)
 /* One connection at a time is plenty, and keeps the counter trivially exact. */
 static __attribute__((noreturn)) void serve(unsigned port, int whoami)
 {
-	int lfd = listen_on(port);
+	struct pollfd l[2] = { { .fd = listen_on(port), .events = POLLIN },
+			       { .fd = listen_on6(port), .events = POLLIN } };
 
 	for (;;) {
-		struct sockaddr_in peer;
+		struct sockaddr_storage peer;
 		socklen_t plen = sizeof(peer);
-		char p[32], line[48];
-		int cfd = accept(lfd, (struct sockaddr *)&peer, &plen);
+		char p[64], line[80];
+		int cfd = -1;
 
-		if (cfd < 0) {
+		if (poll(l, l[1].fd < 0 ? 1 : 2, -1) < 0) {
 			if (errno == EINTR)
+				continue;
+			die("poll");
+		}
+		for (int i = 0; i < 2 && cfd < 0; i++)
+			if (l[i].fd >= 0 && (l[i].revents & POLLIN))
+				cfd = accept(l[i].fd, (struct sockaddr *)&peer, &plen);
+		if (cfd < 0) {
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			die("accept");
 		}

@@ -11,12 +11,27 @@
 #   worker N "$TOPO_ID-wN": the worker pod netns. eth0 = 192.0.2.(10+N)/24,
 #     default via 192.0.2.1. Its eth0 is a veth whose other end is on br0.
 #   actor netns "$TOPO_ID-a-NAME": empty (lo only), for `ateomnet up --netns`.
+#
+# IPv6 (issue 10), added on top by the *6 functions; every address is
+# `nodad` (no tentative window), only routers forward:
+#   topo_node6: br0 2001:db8::1/64 (the pods' IPv6 gateway); the internet
+#     host 2001:db8:ff::1/64 (IPv6 default via the node, 2001:db8:ff::fe).
+#   topo_worker6 N: worker N's eth0 also gets 2001:db8::(10+N)/64
+#     (dual-stack); topo_worker6_only N: a worker with IPv6 only.
+#   topo_far6: a host 2001:db8:f1::1 behind router netns "$TOPO_ID-rtr"
+#     whose routes between the node and the far host have MTU 1280 (both
+#     ends of every link keep 1500): the router sends Packet Too Big.
 
 TOPO_GW=192.0.2.1
 TOPO_INET=203.0.113.10
 TOPO_PIDS=()
 
 topo_pod_ip() { echo "192.0.2.$((10 + $1))"; }
+
+TOPO_GW6=2001:db8::1
+TOPO_INET6=2001:db8:ff::1
+TOPO_FAR6=2001:db8:f1::1
+topo_pod_ip6() { echo "2001:db8::$((10 + $1))"; }
 
 # topo_init PREFIX: pick a unique id and install the cleanup trap.
 topo_init() {
@@ -58,6 +73,60 @@ topo_worker() {
 	in_ns "w$n" ip addr add "$(topo_pod_ip "$n")/24" dev eth0
 	in_ns "w$n" ip link set eth0 up
 	in_ns "w$n" ip route add default via "$TOPO_GW"
+}
+
+# ---- IPv6 ------------------------------------------------------------------
+# topo_node6: IPv6 on the node (a router: forwarding here only) and on the
+# internet host. After topo_node.
+topo_node6() {
+	in_ns node sysctl -qw net.ipv6.conf.all.forwarding=1
+	in_ns node ip addr add "$TOPO_GW6/64" dev br0 nodad
+	in_ns node ip addr add 2001:db8:ff::fe/64 dev inet nodad
+	in_ns inet ip addr add "$TOPO_INET6/64" dev eth0 nodad
+	in_ns inet ip -6 route add default via 2001:db8:ff::fe
+}
+
+# topo_worker6 N: worker N (after topo_worker N) becomes dual-stack.
+topo_worker6() {
+	in_ns "w$1" ip addr add "$(topo_pod_ip6 "$1")/64" dev eth0 nodad
+	in_ns "w$1" ip -6 route add default via "$TOPO_GW6"
+}
+
+# topo_worker6_only N: worker N with IPv6 only on its eth0.
+topo_worker6_only() {
+	local n="$1" ns="$TOPO_ID-w$1"
+	ip netns add "$ns"
+	in_ns "w$n" ip link set lo up
+	in_ns node ip link add "w$n" type veth peer name eth0 netns "$ns"
+	in_ns node ip link set "w$n" master br0 up
+	in_ns "w$n" ip link set eth0 up
+	topo_worker6 "$n"
+}
+
+# topo_far6: the far host behind the 1280-MTU hop (after topo_node6).
+# Route MTUs, not link MTUs: with 1500 on both ends of every veth, TCP's
+# MSS says 1440 and only the router's Packet Too Big can tell either end.
+topo_far6() {
+	ip netns add "$TOPO_ID-rtr"
+	ip netns add "$TOPO_ID-far"
+	in_ns rtr ip link set lo up
+	in_ns far ip link set lo up
+	in_ns rtr sysctl -qw net.ipv6.conf.all.forwarding=1
+	in_ns node ip link add rtr type veth peer name up0 netns "$TOPO_ID-rtr"
+	in_ns rtr ip link add far0 type veth peer name eth0 netns "$TOPO_ID-far"
+	in_ns node ip addr add 2001:db8:f0::1/64 dev rtr nodad
+	in_ns node ip link set rtr up
+	in_ns rtr ip addr add 2001:db8:f0::2/64 dev up0 nodad
+	in_ns rtr ip addr add 2001:db8:f1::fe/64 dev far0 nodad
+	in_ns rtr ip link set up0 up
+	in_ns rtr ip link set far0 up
+	in_ns far ip addr add "$TOPO_FAR6/64" dev eth0 nodad
+	in_ns far ip link set eth0 up
+	in_ns far ip -6 route add default via 2001:db8:f1::fe
+	in_ns node ip -6 route add 2001:db8:f1::/64 via 2001:db8:f0::2
+	# The hop: both directions forwarded at 1280.
+	in_ns rtr ip -6 route add "$TOPO_FAR6/128" dev far0 mtu 1280
+	in_ns rtr ip -6 route add default via 2001:db8:f0::1 mtu 1280
 }
 
 # topo_actor NAME: an empty actor netns; prints its path.
