@@ -35,20 +35,17 @@ int from_actor6(struct __sk_buff *skb);
 int actor_resume6(struct __sk_buff *skb);
 int from_pod6(struct __sk_buff *skb);
 
-/* Filled by libbpf when the object is loaded (and pinned with the
- * datapath: a prog array is emptied when nothing holds it). */
+/* Filled by the loader once the object is loaded, unless the pod has no
+ * IPv6 (then these programs are not even loaded: an IPv4-only worker pays
+ * neither their verification nor their memory, and an IPv6 frame meets an
+ * empty slot). Pinned with the datapath: a prog array is emptied when
+ * nothing holds it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
 	__uint(max_entries, ATEOM_V6_PROGS);
 	__uint(key_size, sizeof(__u32));
-	__array(values, int(void *));
-} v6_progs SEC(".maps") = {
-	.values = {
-		[ATEOM_V6_FROM_ACTOR] = (void *)&from_actor6,
-		[ATEOM_V6_RESUME] = (void *)&actor_resume6,
-		[ATEOM_V6_FROM_POD] = (void *)&from_pod6,
-	},
-};
+	__uint(value_size, sizeof(__u32));
+} v6_progs SEC(".maps");
 
 /* The actor side's packet tuple, its OUT key and a new pair's OUT half,
  * per CPU: kept off the stack, where the port search (snat_create6 and

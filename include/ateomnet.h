@@ -60,6 +60,11 @@ union ateom_in6 {
 	__be32 w[4];
 };
 
+static inline int ateom_in6_zero(const union ateom_in6 *a)
+{
+	return !(a->w[0] | a->w[1] | a->w[2] | a->w[3]);
+}
+
 /* The actor link's IPv6 default (upstream's actor veth is dual-stack,
  * fd00:169:254::/126): worker side ::1 (answered by the NS responder,
  * never configured on ateomN), actor side ::2. */

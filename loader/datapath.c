@@ -135,15 +135,40 @@ static int check_map(int fd, const char *name, size_t i)
 
 /* The IPv6 programs' slots (filled by libbpf at load, kept by the pin):
  * an empty one would drop every IPv6 packet of the actors. */
+/* Every IPv6 program in its slot, or none in a datapath loaded for a pod
+ * without IPv6 (sizing.c). */
 static int v6_progs_check(const struct dp *dp)
 {
+	struct dp_sizes sz;
+
+	if (dp_sizes_get(dp, &sz))
+		return -1;
 	for (__u32 slot = 0; slot < ATEOM_V6_PROGS; slot++) {
 		__u32 id;
+		bool empty = bpf_map_lookup_elem(dp->v6_progs, &slot, &id) != 0;
 
-		if (bpf_map_lookup_elem(dp->v6_progs, &slot, &id))
-			return ateom_fail("datapath pins in %s have no IPv6 program in slot %u; "
+		if (empty != sz.no_ipv6)
+			return ateom_fail("datapath pins in %s have %s IPv6 program in slot %u; "
 					  "take all actors down and run `ateomnet purge`",
-					  dp->dir, slot);
+					  dp->dir, empty ? "no" : "an unexpected", slot);
+	}
+	return 0;
+}
+
+/* The IPv6 programs into their slots (tail calls from the IPv4 ones). */
+int dp_v6_progs_fill(struct datapath_bpf *skel)
+{
+	struct bpf_program *p[ATEOM_V6_PROGS] = {
+		[ATEOM_V6_FROM_ACTOR] = skel->progs.from_actor6,
+		[ATEOM_V6_RESUME] = skel->progs.actor_resume6,
+		[ATEOM_V6_FROM_POD] = skel->progs.from_pod6,
+	};
+
+	for (__u32 slot = 0; slot < ATEOM_V6_PROGS; slot++) {
+		int fd = bpf_program__fd(p[slot]);
+
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.v6_progs), &slot, &fd, BPF_ANY))
+			return ateom_fail("cannot fill the IPv6 program slots: %s", strerror(errno));
 	}
 	return 0;
 }
@@ -304,6 +329,8 @@ int dp_load(struct dp *dp, struct dp_sizes sizes)
 		ateom_fail("cannot initialise datapath maps: %s", strerror(errno));
 		goto err;
 	}
+	if (!sizes.no_ipv6 && dp_v6_progs_fill(skel))
+		goto err;
 
 	struct bpf_program *progs[N_PROGS] = { skel->progs.from_actor, skel->progs.from_pod,
 					       skel->progs.actor_resume, skel->progs.nat_gc_ctl,
@@ -358,18 +385,27 @@ static int map_size(int fd, const char *name, uint32_t *out)
 
 int dp_sizes_get(const struct dp *dp, struct dp_sizes *out)
 {
-	return map_size(dp->actors, "actors", &out->max_actors) ||
-			       map_size(dp->nat, "nat", &out->nat_entries) ? -1 : 0;
+	uint32_t nat6;
+
+	if (map_size(dp->actors, "actors", &out->max_actors) ||
+	    map_size(dp->nat, "nat", &out->nat_entries) || map_size(dp->nat6, "nat6", &nat6))
+		return -1;
+	out->no_ipv6 = nat6 < out->nat_entries;
+	return 0;
 }
 
 int dp_sizes_check(const struct dp *dp, struct dp_sizes want)
 {
 	struct dp_sizes have;
 
-	if (dp->loaded_now || (!want.max_actors && !want.nat_entries))
+	if (dp->loaded_now)
 		return 0;
 	if (dp_sizes_get(dp, &have))
 		return -1;
+	if (!want.no_ipv6 && have.no_ipv6)
+		return ateom_fail("the pod interface has IPv6, but this worker's datapath was "
+				  "loaded without IPv6 pair tables (its pod had none then); "
+				  "`ateomnet purge` it, with every actor down, to load it anew");
 	if (want.max_actors && want.max_actors != have.max_actors)
 		return ateom_fail("--max-actors %u: this worker's datapath is sized for %u "
 				  "(set when it was loaded); `ateomnet purge` it, with every "

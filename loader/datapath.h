@@ -44,6 +44,9 @@ int dp_actor_ready(const struct dp *dp, uint32_t ifindex);
 int dp_hook_changed(const struct dp *dp, uint32_t ifindex, bool hooked);
 /* The sizes the opened datapath was loaded with (from its maps). */
 int dp_sizes_get(const struct dp *dp, struct dp_sizes *out);
+/* Loaded with IPv6 (sizing.c): its programs into v6_progs. */
+struct datapath_bpf;
+int dp_v6_progs_fill(struct datapath_bpf *skel);
 /* A datapath already pinned keeps its sizes: a request for other ones
  * (flags given, values differ) is refused with a line saying so. */
 int dp_sizes_check(const struct dp *dp, struct dp_sizes want);

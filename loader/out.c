@@ -108,11 +108,6 @@ static json_t *jip_or_null(uint32_t be)
 	return be ? jip(be) : json_null();
 }
 
-static bool in6_zero(const union ateom_in6 *a)
-{
-	return !(a->w[0] | a->w[1] | a->w[2] | a->w[3]);
-}
-
 static const char *ip6(const union ateom_in6 *a, char *buf)
 {
 	return inet_ntop(AF_INET6, a->b, buf, INET6_ADDRSTRLEN);
@@ -123,7 +118,7 @@ static json_t *jip6(const union ateom_in6 *a)
 {
 	char b[INET6_ADDRSTRLEN];
 
-	return in6_zero(a) ? json_null() : json_string(ip6(a, b));
+	return ateom_in6_zero(a) ? json_null() : json_string(ip6(a, b));
 }
 
 /* "ADDR/N" or null (none). */
@@ -131,7 +126,7 @@ static json_t *jcidr6(const union ateom_in6 *a, int plen)
 {
 	char b[INET6_ADDRSTRLEN];
 
-	return in6_zero(a) ? json_null() : json_sprintf("%s/%d", ip6(a, b), plen);
+	return ateom_in6_zero(a) ? json_null() : json_sprintf("%s/%d", ip6(a, b), plen);
 }
 
 /* Adds key: v to o (stealing v); NULL (and o freed) when it fails. */
@@ -259,10 +254,10 @@ int out_up(FILE *f, bool json, const struct out_up *r)
 		return emit(f, up_json(r));
 	fprintf(f, "actor %s up: %s (%s) -> %s/%d", r->actor, r->veth,
 		attach_mode_name(r->attach), ip4(r->actor_ip_be, actor_ip), r->prefixlen);
-	if (!in6_zero(&r->actor_ip6))
+	if (!ateom_in6_zero(&r->actor_ip6))
 		fprintf(f, " %s/%d", ip6(&r->actor_ip6, b6), r->prefix6);
 	fprintf(f, ", pod %s", r->pod_ip_be ? ip4(r->pod_ip_be, pod_ip) : "(no IPv4)");
-	if (!in6_zero(&r->pod_ip6))
+	if (!ateom_in6_zero(&r->pod_ip6))
 		fprintf(f, " %s", ip6(&r->pod_ip6, b6));
 	fprintf(f, " (%s)", attach_mode_name(r->pod_attach));
 	for (int i = 0; i < r->n_expose; i++)
@@ -398,7 +393,7 @@ static void actor_text(FILE *f, const struct out_actor *x)
 		(int)strnlen(a->name, sizeof(a->name)), a->name, a->id, x->veth, x->ref.ifindex,
 		attach_mode_name(attach_actor_mode(a)), ip4(a->worker_ip_be, w), plen,
 		ip4(a->actor_ip_be, ac), plen, ip4(a->ident_ip_be, id));
-	if (!in6_zero(&a->actor_ip6)) {
+	if (!ateom_in6_zero(&a->actor_ip6)) {
 		char w6[INET6_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
 
 		fprintf(f, "%s/%u <-> %s/%u, ", ip6(&a->worker_ip6, w6), a->prefix6,
@@ -429,7 +424,7 @@ int out_status(FILE *f, bool json, const struct out_status *r)
 	fprintf(f, "datapath %s: pod %s %s%s%s (%s), SNAT ports %u-%u (%u per actor toward one "
 		"remote), %ld NAT entries, %d actor(s)\n",
 		r->pin_dir, r->pod_if, r->pod_ip_be ? ip4(r->pod_ip_be, pip) : "(no IPv4)",
-		in6_zero(&r->pod_ip6) ? "" : " ", in6_zero(&r->pod_ip6) ? "" : ip6(&r->pod_ip6, pip6),
+		ateom_in6_zero(&r->pod_ip6) ? "" : " ", ateom_in6_zero(&r->pod_ip6) ? "" : ip6(&r->pod_ip6, pip6),
 		attach_mode_name(r->pod_attach),
 		r->snat_min, r->snat_max, r->remote_share, r->nat_entries, r->n_actors);
 	fputs("timeouts:", f);

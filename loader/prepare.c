@@ -76,6 +76,24 @@ out:
 	return rc;
 }
 
+/* Sizing: a pod interface that is there and has no global or ULA IPv6
+ * address gets no IPv6 pair tables; one not there yet (or unreadable) is
+ * sized for IPv6, which costs memory but refuses nobody later. */
+static bool pod_without_ipv6(const char *pod_if)
+{
+	union ateom_in6 ip6;
+	struct nl_link pod;
+	bool none = false;
+	struct nl nl;
+
+	if (!pod_if || nl_open(&nl))
+		return false;
+	if (nl_link_get(&nl, pod_if, &pod) == 0)
+		none = nl_addr_get_v6(&nl, pod.ifindex, ip6.b) == -EADDRNOTAVAIL;
+	nl_close(&nl);
+	return none;
+}
+
 static void detach_pod(const struct ateom_args *a, const struct dp *dp)
 {
 	struct nl_link pod;
@@ -125,7 +143,8 @@ int verb_prepare(const struct ateom_args *a)
 		goto undo;
 	/* Already pinned: opened, so a datapath `up` would refuse (incomplete,
 	 * another ABI) fails here too, and exit 0 means the next `up` is warm. */
-	struct dp_sizes want = { .max_actors = a->max_actors, .nat_entries = a->nat_entries };
+	struct dp_sizes want = { .max_actors = a->max_actors, .nat_entries = a->nat_entries,
+				 .no_ipv6 = pod_without_ipv6(a->pod_if) };
 	struct dp_sizes have;
 
 	if (dp_open_or_load(&dp, want) || dp_sizes_check(&dp, want) || dp_sizes_get(&dp, &have) ||

@@ -5,6 +5,7 @@
 #ifndef ATEOMNET_SIZING_H
 #define ATEOMNET_SIZING_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct datapath_bpf;
@@ -12,6 +13,10 @@ struct datapath_bpf;
 struct dp_sizes {
 	uint32_t max_actors;  /* 0 = ATEOM_DEFAULT_MAX_ACTORS */
 	uint32_t nat_entries; /* 0 = max_actors x default quota x 2 */
+	/* The pod has no IPv6 (when the datapath is loaded): the IPv6 pair
+	 * tables get one entry, so an IPv4-only worker does not hold nat6's
+	 * bucket array (512 KiB at the default size). */
+	bool no_ipv6;
 };
 
 /* The sizes with defaults filled in. */

@@ -606,7 +606,8 @@ int ateom_up(const struct ateom_args *a, up_report_fn report, void *ctx)
 	t.lock_fd = pin_lock(dir);
 	if (t.lock_fd < 0)
 		goto out_undo;
-	struct dp_sizes want = { .max_actors = a->max_actors, .nat_entries = a->nat_entries };
+	struct dp_sizes want = { .max_actors = a->max_actors, .nat_entries = a->nat_entries,
+				 .no_ipv6 = ateom_in6_zero(&t.pod_ip6) };
 
 	if (dp_open_or_load(&t.dp, want) || dp_sizes_check(&t.dp, want))
 		goto out_undo;

@@ -77,6 +77,8 @@ int fx_open_sized(struct fx *f, uint32_t nat_entries)
 		perror("fixture: datapath_bpf__load");
 		return -1;
 	}
+	if (dp_v6_progs_fill(f->skel))
+		return -1;
 	f->from_actor = bpf_program__fd(f->skel->progs.from_actor);
 	f->from_pod = bpf_program__fd(f->skel->progs.from_pod);
 	f->resume = bpf_program__fd(f->skel->progs.actor_resume);

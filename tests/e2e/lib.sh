@@ -276,8 +276,12 @@ snapshot() { # snapshot N: worker N, all actors, its pin dir
 	rm -f "$T"/snap.*
 	echo "=== pins"
 	[[ -d "$p" ]] && (cd "$p" && find . | sort)
-	for m in actors services nat config egress_hooks; do
+	for m in actors services config egress_hooks; do
 		[[ -e "$p/$m" ]] && { echo "-- $m"; bpftool map dump pinned "$p/$m"; }
+	done
+	# NAT pairs without the closing ones (the collector's, any time).
+	for m in nat nat6; do
+		[[ -e "$p/$m" ]] && { echo "-- $m"; "$PY" "$E2E_ROOT/tests/lib/nat_snapshot.py" "$p/$m"; }
 	done
 	return 0
 }
