@@ -123,6 +123,25 @@ test_ipv6_pod_without_ipv6() {
 	check_ping "IPv4 egress" a-a1 "$TOPO_INET"
 }
 
+# A datapath loaded for a pod without IPv6 has no IPv6 tables or programs
+# (sizing.c): once the pod has IPv6, `up` says so and changes nothing;
+# after purge the next up loads them.
+test_ipv6_pod_gains_ipv6() {
+	std_topo v6g
+	sized_for 1 1
+	check_eq "loaded without IPv6: no IPv6 program" 0 \
+		"$(bpftool -j map dump pinned "$(pin 1)/v6_progs" | json 'len(d)')"
+	topo_worker6 1
+	refuses "pod with IPv6 on a datapath loaded without" 1 1 \
+		atn w1 up --actor a1 --netns "$(apath a1)" --pin-dir "$(pin 1)"
+	check_match "the refusal says purge" 'purge' "$REFUSE_ERR"
+	must atn w1 purge --pin-dir "$(pin 1)" >/dev/null
+	up 1 a1 >/dev/null
+	check_eq "loaded anew: the three IPv6 programs" 3 \
+		"$(bpftool -j map dump pinned "$(pin 1)/v6_progs" | json 'len(d)')"
+	check_eq "the actor has its IPv6 address" "fd00:169:254::2/126" "$(v6addrs a-a1 eth0)"
+}
+
 test_ipv6_only_pod() {
 	std_topo v6x
 	v6_pod 1
