@@ -97,7 +97,8 @@ static __noinline int nd_respond(struct __sk_buff *skb, const struct ateom_actor
 	void *data;
 
 	if (p->ext_hdrs || p->fragment || p->hop_limit != 255 || p->icmp_code != 0 ||
-	    len < 24 || len > ND_NS_MAX || (len & 7) || in6_zero(&p->saddr))
+	    len < 24 || len > ND_NS_MAX || (len & 7) || in6_zero(&p->saddr) ||
+	    in6_zero(&a->worker_ip6))
 		return ND_REFUSED;
 	/* The message, 8 bytes at a time (len is a multiple of 8, <= 64). */
 	for (int i = 0; i < ND_NS_MAX / 8; i++) {

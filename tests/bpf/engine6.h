@@ -51,6 +51,7 @@ extern const uint8_t POD6[16], ACTOR6[16], WORKER6[16], REMOTE6[16], CLIENT6[16]
 struct x6 {
 	const uint8_t *saddr, *daddr;
 	uint16_t sport, dport;  /* the ICMPv6 echo id for echo */
+	uint8_t skip;           /* SNAT6_PORT: candidates skipped (taken) */
 	bool hop_dec;
 	bool macs;              /* gateway -> actor MACs */
 };

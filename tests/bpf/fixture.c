@@ -234,10 +234,6 @@ int fx_reset(struct fx *f)
 	    fx_nat6_clear(f) ||
 	    map_clear(f->frag_out, sizeof(struct ateom_frag_key)) ||
 	    map_clear(f->frag_in, sizeof(struct ateom_frag_key)) ||
-	    map_clear(bpf_map__fd(f->skel->maps.nat6), sizeof(struct ateom_nat6_key)) ||
-	    map_clear(bpf_map__fd(f->skel->maps.remote_pairs6),
-		      sizeof(struct ateom_remote_pairs6_key)) ||
-	    map_clear(bpf_map__fd(f->skel->maps.snat_full6), sizeof(struct ateom_remote6_key)) ||
 	    bpf_map_update_elem(f->config, &zero, &none, BPF_ANY) ||
 	    fx_hook_set(f, ATEOM_HOOK_SLOT_RESUME, f->resume))
 		return -1;

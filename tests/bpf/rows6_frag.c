@@ -256,6 +256,30 @@ static void frag6_actor_refused(void **state)
 	assert_int_equal(e6_frag_count(false), 0);
 }
 
+/* Hop limit 1 on a first fragment: Time Exceeded back to the actor (its
+ * quote), nothing noted; its followers are orphans. */
+static void frag6_actor_hop_limit_1(void **state)
+{
+	struct e6_spec s = actor_dgram(A6_UDP);
+	struct fx_result res;
+	struct frame f[NF];
+	int checked;
+
+	s.hop = 1;
+	assert_int_equal(cut(&s, AID, f), NF);
+	e6_xmit_raw(fx.from_actor, fx.if_a1, f[0].b, f[0].len, FX_REDIRECT, &res);
+	assert_int_equal(res.out[E6_ETH_HLEN + 40], 3); /* Time Exceeded */
+	assert_memory_equal(e6_saddr(res.out), E6_GW, 16);
+	assert_true(e6_csums_ok(res.out, res.out_len, &checked));
+	assert_int_equal(checked, 1); /* the quote is a fragment: not checked alone */
+	send1(fx.from_actor, fx.if_a1, &f[1], FX_SHOT, NULL);
+	assert_int_equal(cnt(1, ATEOM_STAT_TTL_EXCEEDED), 1);
+	assert_int_equal(cnt(1, ATEOM_STAT_FRAG_FIRST), 0);
+	assert_int_equal(cnt(1, ATEOM_STAT_DROP_FRAG_ORPHAN), 1);
+	assert_int_equal(e6_frag_count(false), 0);
+	assert_int_equal(e6_nat6_count(), 0);
+}
+
 /* ---- for the pod -------------------------------------------------------------- */
 
 /* A remote's datagram to pod:port, and as the actor must get it. */
@@ -325,6 +349,36 @@ static void frag6_pod_orphans(void **state)
 	assert_int_equal(cnt(1, ATEOM_STAT_FRAG_IN), 1);
 }
 
+/* A fragmented ICMPv6 error for the pod is the worker's (as IPv4's), even
+ * about an actor's flow; so is a fragmented echo request. */
+static void frag6_pod_icmp6_worker(void **state)
+{
+	struct e6_spec q = { .proto = IPPROTO_UDP, .sport = 0, .dport = 53, .payload = 1200,
+			     .hop = 63 };
+	struct e6_spec e = { E6_ON_POD, .proto = IPPROTO_ICMPV6, .icmp_type = 2,
+			     .icmp_word = 1280, .inner = &q };
+	struct e6_spec ping = { E6_ON_POD, .proto = IPPROTO_ICMPV6, .icmp_type = E6_ECHO_REQUEST,
+				.icmp_id = 5, .payload = 1200 };
+	struct frame f[NF];
+
+	e6_pair(1, IPPROTO_UDP, A6_UDP, E6_REMOTE, 53, range_port(P6_UDP));
+	q.sport = range_port(P6_UDP);
+	ADDR(q.saddr, E6_POD);
+	ADDR(q.daddr, E6_REMOTE);
+	ADDR(e.saddr, E6_REMOTE);
+	ADDR(e.daddr, E6_POD);
+	ADDR(ping.saddr, E6_REMOTE);
+	ADDR(ping.daddr, E6_POD);
+	assert_int_equal(cut(&e, AID, f), NF);
+	send1(fx.from_pod, fx.if_pod, &f[0], FX_UNSPEC, NULL);
+	send1(fx.from_pod, fx.if_pod, &f[1], FX_UNSPEC, NULL);
+	assert_int_equal(cut(&ping, AID + 1, f), NF);
+	send1(fx.from_pod, fx.if_pod, &f[0], FX_UNSPEC, NULL);
+	assert_int_equal(cnt(0, ATEOM_STAT_POD_PASS), 3);
+	assert_int_equal(cnt(1, ATEOM_STAT_ICMP_ERROR), 0);
+	assert_int_equal(e6_frag_count(true), 0);
+}
+
 /* The worker's datagrams never go to an actor: a first fragment to a
  * worker socket is noted, and a spoofed first fragment with the same name
  * to the actor's pair cannot take its followers. Two actors' first
@@ -367,7 +421,8 @@ static void frag6_pod_conflicts(void **state)
 #define T(f) cmocka_unit_test_setup(f, e6_setup)
 const struct CMUnitTest frag6_flows[] = {
 	T(frag6_actor_in_order), T(frag6_actor_reorder_dup), T(frag6_two_actors_one_id),
-	T(frag6_actor_orphans), T(frag6_actor_refused),
-	T(frag6_pod_to_actor), T(frag6_pod_orphans), T(frag6_pod_conflicts),
+	T(frag6_actor_orphans), T(frag6_actor_refused), T(frag6_actor_hop_limit_1),
+	T(frag6_pod_to_actor), T(frag6_pod_orphans), T(frag6_pod_icmp6_worker),
+	T(frag6_pod_conflicts),
 };
 FLOW_GROUP_END(frag6);

@@ -25,6 +25,13 @@ static void prep_pair_icmp(struct fx *f)
 	fx6_pair_put(f, f->if_a1, 1, P6_ICMP, ICMP_ID, REMOTE6, 0, range_port(PORT6_ICMP), 0);
 }
 
+/* Actor 2 holds the port record actor 1's SYN would get first. */
+static void prep_first_candidate_taken(struct fx *f)
+{
+	fx6_pair_put(f, f->if_a2, 2, IPPROTO_TCP, APORT + 1, REMOTE6, 443,
+		     snat6_candidate(IPPROTO_TCP, ACTOR6, APORT, 0), 0);
+}
+
 /* Actor 1 holds one IPv4 pair and its quota is one pair. */
 static void prep_quota_full_ipv4(struct fx *f)
 {
@@ -115,6 +122,16 @@ const struct row6 snat_rows6[] = {
 	  .cfg_flags = ATEOM_CFG_REDIRECT_PEER,
 	  .in = { FROM_REMOTE6, .sport = 53, .dport = PORT6_UDP, UDP6_DATA }, REPLY6,
 	  .x = REPLY6_X(APORT_UDP) },
+	/* The first candidate is another actor's toward this remote: the next. */
+	{ "s6_first_candidate_taken", FROM_ACTOR, DEV_A1, .prep = prep_first_candidate_taken,
+	  .in = { TO_REMOTE6, .sport = APORT, .dport = 443, TCP6_SYN }, .verdict = FX_REDIRECT,
+	  .x = { .saddr = POD6, .sport = SNAT6_PORT, .skip = 1, .hop_dec = true },
+	  .nat6_delta = 2, .pair = true, .actor = 1,
+	  .c = { C(1, ACTOR_RX), C(1, SNAT), C(1, SNAT_NEW) } },
+	/* An echo reply outside the SNAT range: the worker's own ping. */
+	{ "s6_echo_reply_outside_range", FROM_POD, DEV_POD,
+	  .in = { FROM_REMOTE6, ECHO6_REPLY(WORKER_PING_ID) }, .verdict = FX_UNSPEC, .same = true,
+	  .c = { C(0, POD_PASS) } },
 	/* A SYN is never a reply: the worker's. */
 	{ "s6_syn_on_pair_tuple", FROM_POD, DEV_POD, .prep = prep_pair_tcp,
 	  .in = { FROM_REMOTE6, .sport = 443, .dport = PORT6_TCP, TCP6_SYN },
