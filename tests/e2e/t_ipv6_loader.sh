@@ -12,6 +12,18 @@ pod6() { echo "$POD6_NET::$((10 + $1))"; }
 # once), as a dual-stack CNI gives it.
 v6_pod() { must in_ns "w$1" ip -6 addr add "$(pod6 "$1")/64" dev eth0 nodad; }
 
+POD6_INET=2001:db8:2::10
+
+# v6_routes: IPv6 from the pods' bridge to the internet host (node routes).
+v6_routes() {
+	must in_ns node sysctl -qw net.ipv6.conf.all.forwarding=1
+	must in_ns node ip -6 addr add "$POD6_NET::1/64" dev br0 nodad
+	must in_ns node ip -6 addr add 2001:db8:2::1/64 dev inet nodad
+	must in_ns inet ip -6 addr add "$POD6_INET/64" dev eth0 nodad
+	must in_ns inet ip -6 route add default via 2001:db8:2::1
+	must in_ns w1 ip -6 route add default via "$POD6_NET::1"
+}
+
 v6addrs() { in_ns "$1" ip -6 -o addr show dev "$2" 2>&1 | awk '{print $4}' | sort | xargs; }
 v6routes() { in_ns "$1" ip -6 route show 2>&1 | sed -E 's/ (proto kernel|metric [0-9]+|pref medium)//g' | sort | xargs -d '\n' printf '%s;'; }
 disable_ipv6() { in_ns "$1" cat "/proc/sys/net/ipv6/conf/$2/disable_ipv6" 2>&1; }
@@ -56,6 +68,23 @@ test_ipv6_dual_stack_pod() {
 		"$(atn w1 status --pin-dir "$(pin 1)")"
 	check_eq "actors map: prefix6" 1 "$(map_count "$(pin 1)" actors 'v["prefix6"] == 126')"
 	quiet_link "dual-stack actor" w1 ateom0
+
+	# One IPv6 pair, as `nat` and `status` show it (the datapath's own
+	# IPv6 tests are elsewhere: this is about the loader's reader).
+	v6_routes
+	check "ping6 from the actor" in_ns a-a1 ping -6 -n -c 1 -W 2 "$POD6_INET"
+	local nat
+	nat=$(atn w1 nat --pin-dir "$(pin 1)" --json)
+	check_match "nat --json valid against nat.json" '^$' \
+		"$("$E2E_ROOT/tests/docs/validate.py" "$E2E_ROOT/docs/schema/nat.json" <<<"$nat" 2>&1)"
+	check_match "nat: the IPv6 pair's OUT half, [addr]:port" \
+		"^\\[fd00:169:254::2\\]:[0-9]+ \\[$POD6_INET\\]:0 \\[$(pod6 1)\\]:[0-9]+\$" \
+		"$(jfield "$nat" '" ".join(e[k] for e in d if e["proto"] == "icmpv6" and e["dir"] == "out" for k in ("src", "dst", "to"))')"
+	check_match "nat: the IPv6 pair's IN half" "^\\[$POD6_INET\\]:0 \\[$(pod6 1)\\]:[0-9]+ \\[fd00:169:254::2\\]:[0-9]+\$" \
+		"$(jfield "$nat" '" ".join(e[k] for e in d if e["proto"] == "icmpv6" and e["dir"] == "in" for k in ("src", "dst", "to"))')"
+	check_match "nat text: [addr]:port" "^icmpv6 out \\[fd00:169:254::2\\]:[0-9]+ -> \\[$POD6_INET\\]:0  snat => \\[$(pod6 1)\\]:[0-9]+" \
+		"$(atn w1 nat --pin-dir "$(pin 1)" | grep '^icmpv6 out')"
+	check_eq "status: the IPv6 pair in nat_entries" 2 "$(jfield "$(status_json 1)" 'd["actors"][0]["nat_entries"]')"
 	down 1 a1 >/dev/null
 
 	# Other link addresses, given by flags.
@@ -255,4 +284,32 @@ test_ipv6_cni_chain() {
 	check "chain CHECK, dual-stack" "${run[@]}" CHECK "$list" "$T/cache.json"
 	check "chain DEL" "${run[@]}" DEL "$list" "$T/cache.json"
 	check_eq "no actor after DEL" 0 "$(map_count "$(pin 1)" actors)"
+}
+
+# A crash of `up` after the actor link got its IPv6 (ATEOMNET_FAULT, as
+# t_crash.sh): the next `up` converges to exactly one IPv6 address and
+# route, and `down` leaves the worker and the actor netns as before.
+test_ipv6_crash_converges() {
+	std_topo v6k
+	v6_pod 1
+	local step rc
+	up 1 a1 >/dev/null
+	down 1 a1 >/dev/null
+	snapshot_stable 1 "$T/base"
+	for step in configured attached actor; do
+		rc=0
+		ATEOMNET_FAULT=$step atn w1 up --actor a1 --netns "$(apath a1)" --pin-dir "$(pin 1)" \
+			>/dev/null 2>&1 || rc=$?
+		check_eq "[$step] the fault fired" 137 "$rc"
+		up 1 a1 >/dev/null
+		check_eq "[$step] then up: one IPv6 address" "fd00:169:254::2/126" "$(v6addrs a-a1 eth0)"
+		check_eq "[$step] then up: the IPv6 routes" \
+			"default via fd00:169:254::1 dev eth0;fd00:169:254::/126 dev eth0;" "$(v6routes a-a1)"
+		check_eq "[$step] then up: ateom0 without IPv6" 1 "$(disable_ipv6 w1 ateom0)"
+		down 1 a1 >/dev/null
+		snapshot 1 >"$T/now" 2>&1
+		if cmp -s "$T/base" "$T/now"; then ok "[$step] then down: as before"; else
+			fail "[$step] then down: as before" "$(diff "$T/base" "$T/now" | head -20)"
+		fi
+	done
 }
