@@ -87,6 +87,17 @@ pod_ip6=""
 [[ $link6 =~ inet6\ ([0-9a-f:]+)/ ]] && pod_ip6="${BASH_REMATCH[1]}"
 waddr6=fd00:169:254::1/126 aaddr6=fd00:169:254::2/126
 
+# IPv6 half: the actor's eth0 gets no link-local (addrgenmode before it
+# comes up). The worker's veth keeps its link-local, without DAD: a router
+# solicits the neighbours it forwards to from its link-local (none: no
+# solicitation at all), and while that address is tentative it waits, so
+# every IPv6 packet to the actor was held ~2 s after `up`.
+genmode="" up_w="link set $veth up"
+if [ -n "$pod_ip6" ]; then
+	genmode="link set eth0 addrgenmode none"
+	up_w=""
+fi
+
 # Build the DNAT rules, one per exposed port.
 dnat="" dnat6=""
 for e in "${expose[@]}"; do
@@ -101,11 +112,12 @@ done
 ip -batch - <<EOF
 link add $veth mtu $mtu address $GW_MAC type veth peer name eth0 mtu $mtu address $ACTOR_MAC netns $target
 addr add $waddr dev $veth
-link set $veth up
+$up_w
 EOF
-# addrgenmode before the link comes up: no link-local (IPv6 half).
-genmode=""
-[ -z "$pod_ip6" ] || genmode="link set eth0 addrgenmode none"
+if [ -n "$pod_ip6" ]; then
+	echo 0 >"/proc/sys/net/ipv6/conf/$veth/accept_dad"
+	ip link set "$veth" up
+fi
 nsenter --net="$netns" ip -batch - <<EOF
 link set lo up
 $genmode

@@ -13,7 +13,9 @@
 #   actor netns "$TOPO_ID-a-NAME": empty (lo only), for `ateomnet up --netns`.
 #
 # IPv6 (issue 10), added on top by the *6 functions; every address is
-# `nodad` (no tentative window), only routers forward:
+# `nodad` (no tentative window), link-locals too (a router solicits the
+# neighbours it forwards to from its link-local, and waits while that is
+# tentative: ~2 s of lost packets on a fresh topology), only routers forward:
 #   topo_node6: br0 2001:db8::1/64 (the pods' IPv6 gateway); the internet
 #     host 2001:db8:ff::1/64 (IPv6 default via the node, 2001:db8:ff::fe).
 #   topo_worker6 N: worker N's eth0 also gets 2001:db8::(10+N)/64
@@ -76,10 +78,27 @@ topo_worker() {
 }
 
 # ---- IPv6 ------------------------------------------------------------------
+# topo_ll_nodad NS DEV...: no DAD on DEV from now on, and its link-local (if
+# it has one yet) made again without DAD.
+topo_ll_nodad() {
+	local ns="$1" dev ll
+	shift
+	for dev in "$@"; do
+		in_ns "$ns" sysctl -qw "net.ipv6.conf.$dev.accept_dad=0"
+		for ll in $(in_ns "$ns" ip -6 -o addr show dev "$dev" scope link tentative | awk '{print $4}'); do
+			in_ns "$ns" ip addr del "$ll" dev "$dev"
+			in_ns "$ns" ip addr add "$ll" dev "$dev" nodad
+		done
+	done
+}
+
 # topo_node6: IPv6 on the node (a router: forwarding here only) and on the
 # internet host. After topo_node.
 topo_node6() {
 	in_ns node sysctl -qw net.ipv6.conf.all.forwarding=1
+	in_ns node sysctl -qw net.ipv6.conf.default.accept_dad=0 # later bridge ports
+	topo_ll_nodad node br0 inet
+	topo_ll_nodad inet eth0
 	in_ns node ip addr add "$TOPO_GW6/64" dev br0 nodad
 	in_ns node ip addr add 2001:db8:ff::fe/64 dev inet nodad
 	in_ns inet ip addr add "$TOPO_INET6/64" dev eth0 nodad
@@ -88,6 +107,8 @@ topo_node6() {
 
 # topo_worker6 N: worker N (after topo_worker N) becomes dual-stack.
 topo_worker6() {
+	topo_ll_nodad "w$1" eth0
+	topo_ll_nodad node "w$1"
 	in_ns "w$1" ip addr add "$(topo_pod_ip6 "$1")/64" dev eth0 nodad
 	in_ns "w$1" ip -6 route add default via "$TOPO_GW6"
 }
@@ -107,6 +128,7 @@ topo_worker6_only() {
 # Route MTUs, not link MTUs: with 1500 on both ends of every veth, TCP's
 # MSS says 1440 and only the router's Packet Too Big can tell either end.
 topo_far6() {
+	local d
 	ip netns add "$TOPO_ID-rtr"
 	ip netns add "$TOPO_ID-far"
 	in_ns rtr ip link set lo up
@@ -114,6 +136,7 @@ topo_far6() {
 	in_ns rtr sysctl -qw net.ipv6.conf.all.forwarding=1
 	in_ns node ip link add rtr type veth peer name up0 netns "$TOPO_ID-rtr"
 	in_ns rtr ip link add far0 type veth peer name eth0 netns "$TOPO_ID-far"
+	for d in rtr:up0 rtr:far0 far:eth0 node:rtr; do topo_ll_nodad "${d%%:*}" "${d#*:}"; done
 	in_ns node ip addr add 2001:db8:f0::1/64 dev rtr nodad
 	in_ns node ip link set rtr up
 	in_ns rtr ip addr add 2001:db8:f0::2/64 dev up0 nodad
