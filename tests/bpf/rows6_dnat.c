@@ -48,6 +48,8 @@ const struct row6 dnat_rows6[] = {
 	  .in = { TO_SVC6(CPORT, FX_SVC_ALT), TCP6_DATA }, SVC6_A1, .x = SVC6_X(FX_SVC_ALT_TO) },
 	{ "d6_udp", FROM_POD, DEV_POD, .in = { TO_SVC6(CPORT, FX_SVC_DNS), UDP6_DATA }, SVC6_A1,
 	  .x = SVC6_X(FX_SVC_DNS_TO) },
+	{ "d6_udp_zero_csum", FROM_POD, DEV_POD,
+	  .in = { TO_SVC6(CPORT, FX_SVC_DNS), UDP6_DATA, .udp_zero_csum = true }, PASS6 },
 	{ "d6_actor2_port", FROM_POD, DEV_POD, .in = { TO_SVC6(CPORT, FX_SVC_A2), TCP6_SYN },
 	  .verdict = FX_REDIRECT, .x = SVC6_X(80), .c = { C(2, DNAT) } },
 	{ "d6_redirect_peer", FROM_POD, DEV_POD, .cfg_flags = ATEOM_CFG_REDIRECT_PEER,
