@@ -194,7 +194,11 @@ static __always_inline bool in6_prefix_eq(const union ateom_in6 *x, const union 
 
 /* To the worker, or nowhere an actor's packet may go: the link's prefix
  * (the gateway), the pod's own IPv6, link-local fe80::/10, multicast,
- * ::/96 (unspecified, loopback, the deprecated IPv4-compatible form). */
+ * ::/96 (unspecified, loopback, the deprecated IPv4-compatible form),
+ * ::ffff:0:0/96 (IPv4-mapped: a socket's notation, never a wire address),
+ * and the pod's IPv4 behind the well-known NAT64 prefix (64:ff9b::/96):
+ * a NAT64 gateway would hand it to the worker's IPv4 stack, which IPv4
+ * from the actor never reaches but by its identity address. */
 static __always_inline bool to_worker6(const struct ateom_config *cfg,
 				       const struct ateom_actor *a, const union ateom_in6 *d)
 {
@@ -202,7 +206,10 @@ static __always_inline bool to_worker6(const struct ateom_config *cfg,
 
 	return in6_eq(d, &cfg->pod_ip6) || in6_prefix_eq(d, &a->worker_ip6, a->prefix6) ||
 	       (w0 & 0xffc00000) == 0xfe800000 || (w0 >> 24) == 0xff ||
-	       (d->w[0] | d->w[1] | d->w[2]) == 0;
+	       (d->w[0] | d->w[1] | d->w[2]) == 0 ||
+	       (d->w[0] == 0 && d->w[1] == 0 && d->w[2] == bpf_htonl(0xffff)) ||
+	       (w0 == 0x0064ff9b && (d->w[1] | d->w[2]) == 0 && cfg->pod_ip_be &&
+		d->w[3] == cfg->pod_ip_be);
 }
 
 /* An IPv6 client in the 32-bit client field of svc_flows: keyed, so that
