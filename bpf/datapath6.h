@@ -407,6 +407,8 @@ static __noinline __u32 actor6_refused(const struct ateom_config *cfg,
 	if (r == PARSE_FRAG && (p->later_frag ||
 				(p->proto == IPPROTO_ICMPV6 && ICMP6_IS_ERROR(p->icmp_type))))
 		return ATEOM_STAT_DROP_FRAG;
+	if (r == PARSE_PROTO && p->proto == IPPROTO_UDP)
+		return ATEOM_STAT_DROP_UDP6_ZERO_CSUM; /* parse6_l4 */
 	if (r != PARSE_OK && r != PARSE_FRAG)
 		return r == PARSE_PROTO ? ATEOM_STAT_DROP_PROTO : ATEOM_STAT_DROP_TRUNC;
 	return 0;
