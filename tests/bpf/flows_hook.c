@@ -4,10 +4,13 @@
  * (what the loader does at every change of slot or policy) sends the next
  * packet through it again, a new flow or a SYN always asks it; an exposed
  * port answers the clients that reached it past the hook, and nobody else. */
+#include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "rows.h"
+#include "pkt6.h"
+#include "e6fx.h"
 
 static void hook_put(uint32_t slot, int fd)
 {
@@ -234,6 +237,43 @@ static void hook_exposed_reply_flag(void **state)
 	assert_int_equal(fx_hook_gen(&fx, 999, false), 1); /* no such actor */
 }
 
+/* An IPv6 client of an exposed port is noted folded into 32 bits
+ * (svc_client6): that value is no IPv4 client. An IPv4 packet from the
+ * port to the IPv4 address with the same 32 bits meets the hook, or an
+ * actor could reach any IPv4 host past its policy once a client it
+ * controls had, over IPv6, a fold inside the range it wants (a few
+ * thousand SYNs from an IPv6 /64 for a /12). */
+static void hook_exposed_reply_family(void **state)
+{
+	struct p6_spec in6 = { .smac = FX_NODE_MAC, .dmac = FX_POD_MAC, .proto = IPPROTO_TCP,
+			       .sport = CPORT, .dport = FX_SVC_HTTP, .tcp_flags = PB_SYN,
+			       .seq = 1000 };
+	struct pb_spec reply = { FROM_ACTOR_IP, .sport = 80, .dport = CPORT, TCP_SYNACK };
+	struct ateom_svc_flow_bucket b;
+	struct fx_result res;
+	uint8_t pkt[PB_FRAME_MAX];
+	uint32_t folded = 0, n;
+
+	(void)state;
+	p6_addr(in6.saddr, "2001:db8:113::9");
+	memcpy(in6.daddr, E6_POD, 16);
+	hook_put(1, fx_hook_shot());
+	assert_int_equal(fx_hook_gen(&fx, fx.if_a1, true), 0);
+	n = p6_build(pkt, sizeof(pkt), &in6);
+	assert_int_equal(fx_run(&fx, fx.from_pod, fx.if_pod, pkt, n, NULL, 1, &res), 0);
+	assert_int_equal(res.retval, FX_REDIRECT);
+	for (uint32_t i = ATEOM_SVC_FLOW_BUCKETS; i < 2 * ATEOM_SVC_FLOW_BUCKETS; i++) {
+		assert_int_equal(bpf_map_lookup_elem(fx.svc_flows, &i, &b), 0);
+		for (int w = 0; w < ATEOM_SVC_FLOW_WAYS; w++)
+			if (b.way[w].last_ns)
+				folded = (uint32_t)(b.way[w].tuple >> 32);
+	}
+	assert_int_not_equal(folded, 0);
+	reply.daddr = folded;
+	xmit(fx.from_actor, fx.if_a1, &reply, FX_SHOT, &res);
+	assert_int_equal(ctr(ATEOM_STAT_HOOK_REPLY), 0);
+}
+
 const struct CMUnitTest hook_flows[] = {
 	cmocka_unit_test_setup(hook_cache_then_bump, flow_setup),
 	cmocka_unit_test_setup(hook_cache_empty_slot, flow_setup),
@@ -242,5 +282,6 @@ const struct CMUnitTest hook_flows[] = {
 	cmocka_unit_test_setup(hook_exposed_reply_to_client_only, flow_setup),
 	cmocka_unit_test_setup(hook_exposed_reply_expires, flow_setup),
 	cmocka_unit_test_setup(hook_exposed_reply_flag, flow_setup),
+	cmocka_unit_test_setup(hook_exposed_reply_family, e6_setup),
 };
 FLOW_GROUP_END(hook);
