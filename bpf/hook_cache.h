@@ -106,24 +106,42 @@ static __always_inline __u64 svc_flow_timeout(const struct ateom_config *cfg, __
 	return proto == IPPROTO_TCP ? cfg->tcp_est_timeout_ns : cfg->udp_timeout_ns;
 }
 
+/* The family of a record is the lowest bit of its last_ns (1: IPv6): an
+ * IPv6 client is folded into the 32-bit client field (svc_client6), and
+ * that value is no IPv4 client. Without it an actor could reach an IPv4
+ * host past its hook once a client it controls had, over IPv6, a fold
+ * equal to that host's address, which a range of IPv4 hosts makes cheap
+ * (a few thousand IPv6 sources for a /12). One nanosecond of last_ns is
+ * nothing to the timeouts. */
+#define SVC_FLOW_FAM6 1ULL
+
+static __always_inline bool svc_flow_fam_is(const struct ateom_svc_flow *w, __u64 fam6)
+{
+	return (w->last_ns & SVC_FLOW_FAM6) == fam6;
+}
+
 /* from_pod, to an exposed port: remember the client (refreshed at most once
- * a second); a full bucket gives up its least recently seen record. An
- * IPv6 client is folded into the 32-bit field (svc_client6). */
+ * a second); a full bucket gives up its least recently seen record. fam6:
+ * SVC_FLOW_FAM6 for an IPv6 client (folded), 0 for IPv4. */
 static __always_inline void svc_flow_note_tuple(const struct ateom_config *cfg,
 						const struct ateom_svc *svc, __u8 proto,
-						__be32 client, __be16 cport)
+						__be32 client, __be16 cport, __u64 fam6)
 {
 	__u64 t = svc_flow_tuple(client, cport, svc->actor_port_be);
 	struct ateom_svc_flow_bucket *b = svc_flow_bucket(cfg, svc->actor_id, proto, t);
 	__u64 now = bpf_ktime_get_coarse_ns(), oldest = ~0ULL;
 	__u32 victim = 0;
 
+	/* The family in the lowest bit, never later than now (the coarse
+	 * clock's next reading may be the same). */
+	now = fam6 ? (now - 1) | SVC_FLOW_FAM6 : now & ~SVC_FLOW_FAM6;
+
 	if (!b)
 		return;
 	for (__u32 i = 0; i < ATEOM_SVC_FLOW_WAYS; i++) {
 		struct ateom_svc_flow *w = &b->way[i];
 
-		if (*(volatile __u64 *)&w->tuple == t) {
+		if (*(volatile __u64 *)&w->tuple == t && svc_flow_fam_is(w, fam6)) {
 			if (now - w->last_ns >= NSEC_PER_SEC)
 				w->last_ns = now;
 			return;
@@ -141,14 +159,15 @@ static __always_inline void svc_flow_note_tuple(const struct ateom_config *cfg,
 static __always_inline void svc_flow_note(const struct ateom_config *cfg,
 					  const struct ateom_svc *svc, const struct pkt *p)
 {
-	svc_flow_note_tuple(cfg, svc, p->proto, p->saddr, p->sport);
+	svc_flow_note_tuple(cfg, svc, p->proto, p->saddr, p->sport, 0);
 }
 
 /* from_actor, from an exposed actor port (aport): is the destination a
  * client that reached this port, recently enough? */
 static __always_inline bool svc_flow_known_tuple(const struct ateom_config *cfg,
 						 const struct ateom_actor *a, __u8 proto,
-						 __be32 client, __be16 cport, __be16 aport)
+						 __be32 client, __be16 cport, __be16 aport,
+						 __u64 fam6)
 {
 	__u64 t = svc_flow_tuple(client, cport, aport);
 	struct ateom_svc_flow_bucket *b = svc_flow_bucket(cfg, a->id, proto, t);
@@ -159,7 +178,8 @@ static __always_inline bool svc_flow_known_tuple(const struct ateom_config *cfg,
 	now = bpf_ktime_get_coarse_ns();
 	timeout = svc_flow_timeout(cfg, proto);
 	for (__u32 i = 0; i < ATEOM_SVC_FLOW_WAYS; i++)
-		if (*(volatile __u64 *)&b->way[i].tuple == t && now - b->way[i].last_ns < timeout)
+		if (*(volatile __u64 *)&b->way[i].tuple == t && svc_flow_fam_is(&b->way[i], fam6) &&
+		    now - b->way[i].last_ns < timeout)
 			return true;
 	return false;
 }
@@ -167,7 +187,7 @@ static __always_inline bool svc_flow_known_tuple(const struct ateom_config *cfg,
 static __always_inline bool svc_flow_known(const struct ateom_config *cfg,
 					   const struct ateom_actor *a, const struct pkt *p)
 {
-	return svc_flow_known_tuple(cfg, a, p->proto, p->daddr, p->dport, p->sport);
+	return svc_flow_known_tuple(cfg, a, p->proto, p->daddr, p->dport, p->sport, 0);
 }
 
 #endif
