@@ -212,18 +212,6 @@ static __always_inline bool to_worker6(const struct ateom_config *cfg,
 		d->w[3] == cfg->pod_ip_be);
 }
 
-/* An IPv6 client in the 32-bit client field of svc_flows: keyed, so that
- * which clients share a value is not known from outside. (Not inlined:
- * SipHash's registers spill.) */
-static __noinline __be32 svc_client6(const struct ateom_config *cfg,
-					  const union ateom_in6 *c)
-{
-	__u64 m0 = ((__u64)c->w[0] << 32) | c->w[1];
-	__u64 m1 = ((__u64)c->w[2] << 32) | c->w[3];
-
-	return (__be32)siphash_2u64(m0, m1, cfg->port_key);
-}
-
 /* Neighbour discovery, router discovery, MLD (and their relatives): the
  * NS responder answers what it answers, the rest goes nowhere. */
 static __always_inline bool icmp6_is_nd(__u8 t)

@@ -21,6 +21,7 @@
 #include "parse.h"
 #include "nat.h"
 #include "nat6.h"
+#include "siphash.h"
 
 #define READ_ONCE_U32(x) (*(volatile __u32 *)&(x))
 #define WRITE_ONCE_U32(x, v) (*(volatile __u32 *)&(x) = (v))
@@ -154,6 +155,18 @@ static __always_inline void svc_flow_note_tuple(const struct ateom_config *cfg,
 	b->way[victim & (ATEOM_SVC_FLOW_WAYS - 1)].last_ns = now;
 	/* One 8-byte store: a reader sees the old client or the new one. */
 	*(volatile __u64 *)&b->way[victim & (ATEOM_SVC_FLOW_WAYS - 1)].tuple = t;
+}
+
+/* An IPv6 client in the 32-bit client field of svc_flows: keyed, so that
+ * which clients share a value is not known from outside. (Not inlined:
+ * SipHash's registers spill.) */
+static __noinline __be32 svc_client6(const struct ateom_config *cfg,
+					  const union ateom_in6 *c)
+{
+	__u64 m0 = ((__u64)c->w[0] << 32) | c->w[1];
+	__u64 m1 = ((__u64)c->w[2] << 32) | c->w[3];
+
+	return (__be32)siphash_2u64(m0, m1, cfg->port_key);
 }
 
 static __always_inline void svc_flow_note(const struct ateom_config *cfg,
