@@ -550,6 +550,12 @@ static __always_inline int pod_to_service6(struct __sk_buff *skb,
 
 	if (!a || in6_zero(&a->actor_ip6))
 		return pod_pass(skb);
+	/* A client the actor could not answer (to_worker6 refuses it as a
+	 * destination) is a spoofer: the actor's own or its gateway's
+	 * address, link-local, IPv4-mapped... The actor's stack would take
+	 * its own address for a local peer. */
+	if (to_worker6(cfg, a, &p->saddr))
+		return drop(0, ATEOM_STAT_DROP_SPOOF, p->len);
 	to = a->actor_ip6;
 	if (p->hop_limit <= 1)
 		return drop(id, ATEOM_STAT_DROP_TTL, p->len);
