@@ -27,6 +27,17 @@ static void prep_hook_capture(struct fx *f)
 	hook_in(f, 1, fx_hook_verdict(f, 1, f->if_a1, ATEOM_HOOK_CAPTURE));
 }
 
+/* An allow hook on an actor marked hooked (loader: dp_hook_changed). */
+static void prep_hook_allow_hooked(struct fx *f)
+{
+	prep_hook_allow(f);
+	assert_int_equal(fx_hook_gen(f, f->if_a1, true), 0);
+}
+
+/* A client's datagram to the exposed 53/udp as the actor got it. */
+static const struct pb_spec q_unknown_client = QUOTE_UDP(FX_CLIENT_IP, CPORT + 2, FX_ACTOR_IP,
+							  FX_SVC_DNS_TO);
+
 const struct row hook_rows[] = {
 	/* -- egress hook (ateomnet_hook.h) -- */
 	{ "hook_empty_slot_allows", FROM_ACTOR, DEV_A1, .prep = prep_hook_shot_a2,
@@ -56,6 +67,13 @@ const struct row hook_rows[] = {
 	  .in = { FROM_ACTOR_IP, .daddr = FX_WORKER_IP, .sport = APORT, .dport = 9000, TCP_SYN },
 	  TO_WORKER },
 
+	/* A hooked actor's ICMP error about its exposed port goes only to a
+	 * client that reached the port (svc_flows), as its replies do: the
+	 * policy passes every error, and the quote is the actor's to fill. */
+	{ "hook_icmp_error_exposed_unknown_client", FROM_ACTOR, DEV_A1,
+	  .prep = prep_hook_allow_hooked,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_CLIENT_IP, PORT_UNREACH(&q_unknown_client) },
+	  .verdict = FX_SHOT, .c = { C(1, ACTOR_RX), C(1, HOOK_ALLOW), C(1, DROP_ICMP_PEER) } },
 	/* -- actor_resume run directly, skb->cb as a hook left it -- */
 	{ "resume_allow", RESUME, DEV_A1, RESUME_CB(ATEOM_HOOK_ALLOW),
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
