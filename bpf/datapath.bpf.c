@@ -70,7 +70,7 @@ static __always_inline int actor_icmp_error(struct __sk_buff *skb,
 					    const struct ateom_config *cfg,
 					    const struct ateom_actor *a, struct pkt *p)
 {
-	int r = icmp_error_from_actor(skb, p, skb->ifindex, cfg->pod_ip_be);
+	int r = icmp_error_from_actor(skb, p, cfg, a, skb->ifindex, cfg->pod_ip_be);
 
 	if (r == ICMP_ERR_NOT_OURS)
 		return drop(a->id, ATEOM_STAT_DROP_PROTO, p->len);
