@@ -459,7 +459,9 @@ int from_actor6(struct __sk_buff *skb)
 
 			if (port >= 0) {
 				count(a->id, ATEOM_STAT_HOOK_REPLY, 0);
-				return exposed_reply6(skb, cfg, a, p, (__be16)port);
+				r = exposed_reply6(skb, cfg, a, p, (__be16)port);
+				/* (Its followers go as it went.) */
+				return p->fragment ? frag6_out_first(skb, cfg, a, p, r) : r;
 			}
 		}
 		/* Egress hook (ateomnet_hook.h), as for IPv4: the hook tells
