@@ -368,8 +368,8 @@ static __noinline int hook_reply_port6(const struct ateom_config *cfg,
 {
 	struct ateom_svc_rev *rev;
 
-	if (!svc_flow_known_tuple(cfg, a, p->proto, svc_client6(cfg, &p->daddr), p->dport,
-				  p->sport, SVC_FLOW_FAM6))
+	if (!svc_flow_known_t(cfg, a, p->proto, svc_tuple6(cfg, &p->daddr, p->dport, p->sport),
+			      SVC_FLOW_FAM6))
 		return -1;
 	rev = exposed_source6(ifindex, p);
 	return rev ? rev->port_be : -1;
@@ -561,8 +561,8 @@ static __always_inline int pod_to_service6(struct __sk_buff *skb,
 	to = a->actor_ip6;
 	if (p->hop_limit <= 1)
 		return drop(id, ATEOM_STAT_DROP_TTL, p->len);
-	svc_flow_note_tuple(cfg, svc, p->proto, svc_client6(cfg, &p->saddr), p->sport,
-			    SVC_FLOW_FAM6);
+	svc_flow_note_t(cfg, id, p->proto, svc_tuple6(cfg, &p->saddr, p->sport, aport),
+			SVC_FLOW_FAM6);
 	if (set_actor_macs(skb) || rewrite_dst6(skb, p, &to, aport))
 		return drop(id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
 	count(id, ATEOM_STAT_DNAT, p->len);

@@ -249,8 +249,8 @@ static __noinline int icmp6_err_from_actor(struct __sk_buff *skb, const struct p
 		if (!a)
 			return ICMP_ERR_NOT_OURS;
 		if ((a->flags & ATEOM_ACTOR_HOOKED) &&
-		    !svc_flow_known_tuple(cfg, a, in.proto, svc_client6(cfg, &in.saddr), in.sport,
-					  in.dport, SVC_FLOW_FAM6))
+		    !svc_flow_known_t(cfg, a, in.proto,
+				      svc_tuple6(cfg, &in.saddr, in.sport, in.dport), SVC_FLOW_FAM6))
 			return ICMP_ERR_NOT_PEER;
 		port = rev->port_be;
 	} else {

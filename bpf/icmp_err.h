@@ -228,7 +228,8 @@ static __always_inline int icmp_error_from_actor(struct __sk_buff *skb, const st
 		 * that reached it, errors too: the policy passes every
 		 * error as part of a flow it let through. */
 		if ((a->flags & ATEOM_ACTOR_HOOKED) &&
-		    !svc_flow_known_tuple(cfg, a, in.proto, in.saddr, in.sport, in.dport, 0))
+		    !svc_flow_known_t(cfg, a, in.proto,
+				      svc_flow_tuple(in.saddr, in.sport, in.dport), 0))
 			return ICMP_ERR_NOT_PEER;
 		port = rev->port_be;
 	} else {
