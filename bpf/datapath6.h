@@ -194,7 +194,11 @@ static __always_inline bool in6_prefix_eq(const union ateom_in6 *x, const union 
 
 /* To the worker, or nowhere an actor's packet may go: the link's prefix
  * (the gateway), the pod's own IPv6, link-local fe80::/10, multicast,
- * ::/96 (unspecified, loopback, the deprecated IPv4-compatible form). */
+ * ::/96 (unspecified, loopback, the deprecated IPv4-compatible form),
+ * ::ffff:0:0/96 (IPv4-mapped: a socket's notation, never a wire address),
+ * and the pod's IPv4 behind the well-known NAT64 prefix (64:ff9b::/96):
+ * a NAT64 gateway would hand it to the worker's IPv4 stack, which IPv4
+ * from the actor never reaches but by its identity address. */
 static __always_inline bool to_worker6(const struct ateom_config *cfg,
 				       const struct ateom_actor *a, const union ateom_in6 *d)
 {
@@ -202,19 +206,10 @@ static __always_inline bool to_worker6(const struct ateom_config *cfg,
 
 	return in6_eq(d, &cfg->pod_ip6) || in6_prefix_eq(d, &a->worker_ip6, a->prefix6) ||
 	       (w0 & 0xffc00000) == 0xfe800000 || (w0 >> 24) == 0xff ||
-	       (d->w[0] | d->w[1] | d->w[2]) == 0;
-}
-
-/* An IPv6 client in the 32-bit client field of svc_flows: keyed, so that
- * which clients share a value is not known from outside. (Not inlined:
- * SipHash's registers spill.) */
-static __noinline __be32 svc_client6(const struct ateom_config *cfg,
-					  const union ateom_in6 *c)
-{
-	__u64 m0 = ((__u64)c->w[0] << 32) | c->w[1];
-	__u64 m1 = ((__u64)c->w[2] << 32) | c->w[3];
-
-	return (__be32)siphash_2u64(m0, m1, cfg->port_key);
+	       (d->w[0] | d->w[1] | d->w[2]) == 0 ||
+	       (d->w[0] == 0 && d->w[1] == 0 && d->w[2] == bpf_htonl(0xffff)) ||
+	       (w0 == 0x0064ff9b && (d->w[1] | d->w[2]) == 0 && cfg->pod_ip_be &&
+		d->w[3] == cfg->pod_ip_be);
 }
 
 /* Neighbour discovery, router discovery, MLD (and their relatives): the
@@ -373,8 +368,8 @@ static __noinline int hook_reply_port6(const struct ateom_config *cfg,
 {
 	struct ateom_svc_rev *rev;
 
-	if (!svc_flow_known_tuple(cfg, a, p->proto, svc_client6(cfg, &p->daddr), p->dport,
-				  p->sport))
+	if (!svc_flow_known_t(cfg, a, p->proto, svc_tuple6(cfg, &p->daddr, p->dport, p->sport),
+			      SVC_FLOW_FAM6))
 		return -1;
 	rev = exposed_source6(ifindex, p);
 	return rev ? rev->port_be : -1;
@@ -400,6 +395,8 @@ static __noinline __u32 actor6_refused(const struct ateom_config *cfg,
 	if (r == PARSE_FRAG && (p->later_frag ||
 				(p->proto == IPPROTO_ICMPV6 && ICMP6_IS_ERROR(p->icmp_type))))
 		return ATEOM_STAT_DROP_FRAG;
+	if (r == PARSE_PROTO && p->proto == IPPROTO_UDP)
+		return ATEOM_STAT_DROP_UDP6_ZERO_CSUM; /* parse6_l4 */
 	if (r != PARSE_OK && r != PARSE_FRAG)
 		return r == PARSE_PROTO ? ATEOM_STAT_DROP_PROTO : ATEOM_STAT_DROP_TRUNC;
 	return 0;
@@ -462,7 +459,9 @@ int from_actor6(struct __sk_buff *skb)
 
 			if (port >= 0) {
 				count(a->id, ATEOM_STAT_HOOK_REPLY, 0);
-				return exposed_reply6(skb, cfg, a, p, (__be16)port);
+				r = exposed_reply6(skb, cfg, a, p, (__be16)port);
+				/* (Its followers go as it went.) */
+				return p->fragment ? frag6_out_first(skb, cfg, a, p, r) : r;
 			}
 		}
 		/* Egress hook (ateomnet_hook.h), as for IPv4: the hook tells
@@ -553,10 +552,17 @@ static __always_inline int pod_to_service6(struct __sk_buff *skb,
 
 	if (!a || in6_zero(&a->actor_ip6))
 		return pod_pass(skb);
+	/* A client the actor could not answer (to_worker6 refuses it as a
+	 * destination) is a spoofer: the actor's own or its gateway's
+	 * address, link-local, IPv4-mapped... The actor's stack would take
+	 * its own address for a local peer. */
+	if (to_worker6(cfg, a, &p->saddr))
+		return drop(0, ATEOM_STAT_DROP_SPOOF, p->len);
 	to = a->actor_ip6;
 	if (p->hop_limit <= 1)
 		return drop(id, ATEOM_STAT_DROP_TTL, p->len);
-	svc_flow_note_tuple(cfg, svc, p->proto, svc_client6(cfg, &p->saddr), p->sport);
+	svc_flow_note_t(cfg, id, p->proto, svc_tuple6(cfg, &p->saddr, p->sport, aport),
+			SVC_FLOW_FAM6);
 	if (set_actor_macs(skb) || rewrite_dst6(skb, p, &to, aport))
 		return drop(id, ATEOM_STAT_DROP_NAT_FAIL, p->len);
 	count(id, ATEOM_STAT_DNAT, p->len);

@@ -21,6 +21,7 @@
 #include "parse.h"
 #include "nat.h"
 #include "nat6.h"
+#include "siphash.h"
 
 #define READ_ONCE_U32(x) (*(volatile __u32 *)&(x))
 #define WRITE_ONCE_U32(x, v) (*(volatile __u32 *)&(x) = (v))
@@ -106,24 +107,43 @@ static __always_inline __u64 svc_flow_timeout(const struct ateom_config *cfg, __
 	return proto == IPPROTO_TCP ? cfg->tcp_est_timeout_ns : cfg->udp_timeout_ns;
 }
 
-/* from_pod, to an exposed port: remember the client (refreshed at most once
- * a second); a full bucket gives up its least recently seen record. An
- * IPv6 client is folded into the 32-bit field (svc_client6). */
-static __always_inline void svc_flow_note_tuple(const struct ateom_config *cfg,
-						const struct ateom_svc *svc, __u8 proto,
-						__be32 client, __be16 cport)
+/* An IPv6 client has no 32-bit address for the tuple: its record's tuple
+ * is a keyed 64-bit hash of the client address, its port and the actor
+ * port (svc_tuple6), whole. (A 32-bit fold of the address alone, as first
+ * written, collided for two clients after ~2^16 sources: an actor with a
+ * helper on the pod network could answer the one that never came.) The
+ * family of a record is the lowest bit of its last_ns (1: IPv6), so no
+ * IPv6 hash is taken for an IPv4 tuple, nor the reverse (an IPv4 tuple is
+ * the actor's to choose: any address). One nanosecond of last_ns is
+ * nothing to the timeouts. */
+#define SVC_FLOW_FAM6 1ULL
+
+static __always_inline bool svc_flow_fam_is(const struct ateom_svc_flow *w, __u64 fam6)
 {
-	__u64 t = svc_flow_tuple(client, cport, svc->actor_port_be);
-	struct ateom_svc_flow_bucket *b = svc_flow_bucket(cfg, svc->actor_id, proto, t);
+	return (w->last_ns & SVC_FLOW_FAM6) == fam6;
+}
+
+/* from_pod, to an exposed port of actor id: remember the client by its
+ * tuple t (refreshed at most once a second); a full bucket gives up its
+ * least recently seen record. fam6: SVC_FLOW_FAM6 for an IPv6 client, 0
+ * for IPv4. */
+static __always_inline void svc_flow_note_t(const struct ateom_config *cfg, __u32 id,
+					    __u8 proto, __u64 t, __u64 fam6)
+{
+	struct ateom_svc_flow_bucket *b = svc_flow_bucket(cfg, id, proto, t);
 	__u64 now = bpf_ktime_get_coarse_ns(), oldest = ~0ULL;
 	__u32 victim = 0;
+
+	/* The family in the lowest bit, never later than now (the coarse
+	 * clock's next reading may be the same). */
+	now = fam6 ? (now - 1) | SVC_FLOW_FAM6 : now & ~SVC_FLOW_FAM6;
 
 	if (!b)
 		return;
 	for (__u32 i = 0; i < ATEOM_SVC_FLOW_WAYS; i++) {
 		struct ateom_svc_flow *w = &b->way[i];
 
-		if (*(volatile __u64 *)&w->tuple == t) {
+		if (*(volatile __u64 *)&w->tuple == t && svc_flow_fam_is(w, fam6)) {
 			if (now - w->last_ns >= NSEC_PER_SEC)
 				w->last_ns = now;
 			return;
@@ -138,19 +158,33 @@ static __always_inline void svc_flow_note_tuple(const struct ateom_config *cfg,
 	*(volatile __u64 *)&b->way[victim & (ATEOM_SVC_FLOW_WAYS - 1)].tuple = t;
 }
 
+/* An IPv6 client (c, port cport) of actor port aport as a record's
+ * tuple: SipHash keyed by the worker's secret, twice (the address, then
+ * its result with both ports), so the whole 64 bits are a keyed function
+ * of all 160. (Not inlined: SipHash's registers spill.) */
+static __noinline __u64 svc_tuple6(const struct ateom_config *cfg, const union ateom_in6 *c,
+				   __be16 cport, __be16 aport)
+{
+	__u64 m0 = ((__u64)c->w[0] << 32) | c->w[1];
+	__u64 m1 = ((__u64)c->w[2] << 32) | c->w[3];
+	__u64 h = siphash_2u64(m0, m1, cfg->port_key);
+
+	return siphash_2u64(h, ((__u64)cport << 16) | aport, cfg->port_key);
+}
+
 static __always_inline void svc_flow_note(const struct ateom_config *cfg,
 					  const struct ateom_svc *svc, const struct pkt *p)
 {
-	svc_flow_note_tuple(cfg, svc, p->proto, p->saddr, p->sport);
+	svc_flow_note_t(cfg, svc->actor_id, p->proto,
+			svc_flow_tuple(p->saddr, p->sport, svc->actor_port_be), 0);
 }
 
-/* from_actor, from an exposed actor port (aport): is the destination a
- * client that reached this port, recently enough? */
-static __always_inline bool svc_flow_known_tuple(const struct ateom_config *cfg,
-						 const struct ateom_actor *a, __u8 proto,
-						 __be32 client, __be16 cport, __be16 aport)
+/* from_actor, from an exposed actor port: is the destination a client
+ * that reached this port (its tuple t, of family fam6), recently enough? */
+static __always_inline bool svc_flow_known_t(const struct ateom_config *cfg,
+					     const struct ateom_actor *a, __u8 proto, __u64 t,
+					     __u64 fam6)
 {
-	__u64 t = svc_flow_tuple(client, cport, aport);
 	struct ateom_svc_flow_bucket *b = svc_flow_bucket(cfg, a->id, proto, t);
 	__u64 now, timeout;
 
@@ -159,7 +193,8 @@ static __always_inline bool svc_flow_known_tuple(const struct ateom_config *cfg,
 	now = bpf_ktime_get_coarse_ns();
 	timeout = svc_flow_timeout(cfg, proto);
 	for (__u32 i = 0; i < ATEOM_SVC_FLOW_WAYS; i++)
-		if (*(volatile __u64 *)&b->way[i].tuple == t && now - b->way[i].last_ns < timeout)
+		if (*(volatile __u64 *)&b->way[i].tuple == t && svc_flow_fam_is(&b->way[i], fam6) &&
+		    now - b->way[i].last_ns < timeout)
 			return true;
 	return false;
 }
@@ -167,7 +202,7 @@ static __always_inline bool svc_flow_known_tuple(const struct ateom_config *cfg,
 static __always_inline bool svc_flow_known(const struct ateom_config *cfg,
 					   const struct ateom_actor *a, const struct pkt *p)
 {
-	return svc_flow_known_tuple(cfg, a, p->proto, p->daddr, p->dport, p->sport);
+	return svc_flow_known_t(cfg, a, p->proto, svc_flow_tuple(p->daddr, p->dport, p->sport), 0);
 }
 
 #endif

@@ -32,6 +32,7 @@
 #include "icmp6_csum.h"
 #include "icmp_err.h" /* struct icmp_dest, ICMP_ERR_*, ICMP_HDR_LEN */
 #include "nat.h"       /* service_of; maps.h: nat6 */
+#include "hook_cache.h" /* svc_flows: the clients of exposed ports */
 
 #define IP6_HLEN 40
 #define IP6_SADDR_OFF 8
@@ -240,6 +241,17 @@ static __noinline int icmp6_err_from_actor(struct __sk_buff *skb, const struct p
 	rk.pad = 0;
 	rev = in.proto != IPPROTO_ICMPV6 ? bpf_map_lookup_elem(&svc_rev, &rk) : NULL;
 	if (rev) {
+		struct ateom_actor *a = bpf_map_lookup_elem(&actors, &ifindex);
+
+		/* A hooked actor's exposed port answers only the clients
+		 * that reached it, errors too: the policy passes every
+		 * error as part of a flow it let through. */
+		if (!a)
+			return ICMP_ERR_NOT_OURS;
+		if ((a->flags & ATEOM_ACTOR_HOOKED) &&
+		    !svc_flow_known_t(cfg, a, in.proto,
+				      svc_tuple6(cfg, &in.saddr, in.sport, in.dport), SVC_FLOW_FAM6))
+			return ICMP_ERR_NOT_PEER;
 		port = rev->port_be;
 	} else {
 		inner6_reply_key(&k, &in, ifindex, ATEOM_DIR_OUT);

@@ -18,6 +18,7 @@
 
 #include "nat.h"
 #include "rewrite.h"
+#include "hook_cache.h" /* svc_flows: the clients of exposed ports */
 
 struct inner {
 	__be32 saddr, daddr;
@@ -202,7 +203,9 @@ static __always_inline int icmp_error_from_pod(struct __sk_buff *skb, const stru
 #define ICMP_ERR_NOT_OURS 1
 #define ICMP_ERR_NOT_PEER 2
 static __always_inline int icmp_error_from_actor(struct __sk_buff *skb, const struct pkt *p,
-						 __u32 ifindex, __be32 pod_ip)
+						 const struct ateom_config *cfg,
+						 const struct ateom_actor *a, __u32 ifindex,
+						 __be32 pod_ip)
 {
 	struct ateom_svc_rev_key rk;
 	struct ateom_svc_rev *rev;
@@ -221,6 +224,13 @@ static __always_inline int icmp_error_from_actor(struct __sk_buff *skb, const st
 	rk.pad = 0;
 	rev = in.proto != IPPROTO_ICMP ? bpf_map_lookup_elem(&svc_rev, &rk) : NULL;
 	if (rev) {
+		/* A hooked actor's exposed port answers only the clients
+		 * that reached it, errors too: the policy passes every
+		 * error as part of a flow it let through. */
+		if ((a->flags & ATEOM_ACTOR_HOOKED) &&
+		    !svc_flow_known_t(cfg, a, in.proto,
+				      svc_flow_tuple(in.saddr, in.sport, in.dport), 0))
+			return ICMP_ERR_NOT_PEER;
 		port = rev->port_be;
 	} else {
 		inner_reply_key(&k, &in, ifindex, ATEOM_DIR_OUT);

@@ -173,6 +173,11 @@ static __always_inline int parse6_l4(struct __sk_buff *skb, struct pkt6 *p, __u3
 			return PARSE_TRUNC;
 		p->sport = uh->source;
 		p->dport = uh->dest;
+		/* No checksum (0) is IPv4's option only (RFC 8200 8.1): not
+		 * ours to translate (the actor's is dropped, the pod side's is
+		 * the worker's, whose stack refuses it). */
+		if (!uh->check)
+			return PARSE_PROTO;
 		p->csum_off = l4off + offsetof(struct udphdr, check);
 		p->sport_off = l4off + offsetof(struct udphdr, source);
 		p->dport_off = l4off + offsetof(struct udphdr, dest);

@@ -108,7 +108,9 @@
 						 services are over IPv4 */     \
 	X(DROP_NO_POD_IPV4, "drop_no_pod_ipv4") /* IPv4 past the worker and \
 						 the pod has no IPv4 (an      \
-						 IPv6-only pod) */
+						 IPv6-only pod) */            \
+	X(DROP_UDP6_ZERO_CSUM, "drop_udp6_zero_csum") /* UDP over IPv6 with \
+						 checksum 0 (invalid) */
 
 #define ATEOM_STAT_ENUM(id, name) ATEOM_STAT_##id,
 enum ateom_stat { ATEOM_STATS(ATEOM_STAT_ENUM) ATEOM_STAT_MAX };

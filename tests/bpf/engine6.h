@@ -27,6 +27,9 @@
 #define A6_MLDV2 { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x16 }
 #define A6_LOOPBACK { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }
 #define A6_PREFIX 126
+/* ::ffff:192.0.2.11 and 64:ff9b::192.0.2.11 (FX_POD_IP) */
+#define A6_V4MAPPED_POD { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 11 }
+#define A6_NAT64_POD { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, 192, 0, 2, 11 }
 
 extern const uint8_t POD6[16], ACTOR6[16], WORKER6[16], REMOTE6[16], CLIENT6[16];
 

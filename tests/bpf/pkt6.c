@@ -133,6 +133,8 @@ size_t p6_build(uint8_t *buf, size_t cap, const struct p6_spec *s)
 			sum = 0xffff;
 		if (s->bad_csum)
 			sum++;
+		if (proto == IPPROTO_UDP && s->udp_zero_csum)
+			sum = 0;
 		put16(l4 + c, sum);
 	}
 	if (s->plen)

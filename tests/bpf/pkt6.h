@@ -47,6 +47,7 @@ struct p6_spec {
 	bool zero_plen;           /* payload length 0 (a jumbogram's) */
 	uint16_t truncate;        /* > 0: cut the frame to this length */
 	bool bad_csum;            /* the L4 checksum off by one */
+	bool udp_zero_csum;       /* UDP checksum 0 ("none": invalid in IPv6) */
 };
 
 /* Builds the frame; returns its length, 0 if it does not fit. */

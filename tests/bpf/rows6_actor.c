@@ -59,6 +59,14 @@ const struct row6 actor_rows6[] = {
 	{ "a6_to_loopback", FROM_ACTOR, DEV_A1,
 	  .in = { A6_TCP_WITH(.saddr = A6_ACTOR, .daddr = A6_LOOPBACK) },
 	  DROP6(DROP_V6_TO_WORKER) },
+	/* IPv4-mapped (never on the wire; ::ffff:<pod IPv4> is the worker),
+	 * and the pod's IPv4 through a NAT64 gateway (64:ff9b::/96). */
+	{ "a6_to_v4_mapped", FROM_ACTOR, DEV_A1,
+	  .in = { A6_TCP_WITH(.saddr = A6_ACTOR, .daddr = A6_V4MAPPED_POD) },
+	  DROP6(DROP_V6_TO_WORKER) },
+	{ "a6_to_nat64_pod_ipv4", FROM_ACTOR, DEV_A1,
+	  .in = { A6_TCP_WITH(.saddr = A6_ACTOR, .daddr = A6_NAT64_POD) },
+	  DROP6(DROP_V6_TO_WORKER) },
 	/* Truncated and malformed. */
 	{ "a6_payload_length_past_frame", FROM_ACTOR, DEV_A1, .in = { A6_TCP, .plen = 200 },
 	  DROP6(DROP_TRUNC) },
@@ -71,6 +79,12 @@ const struct row6 actor_rows6[] = {
 	  DROP6(DROP_TRUNC) },
 	{ "a6_ext_header_past_payload", FROM_ACTOR, DEV_A1,
 	  .in = { A6_TCP, .ext = { P6_DEST }, .n_ext = 1, .plen = 6 }, DROP6(DROP_TRUNC) },
+	/* UDP over IPv6 without a checksum (0) is invalid (RFC 8200 8.1):
+	 * never translated and sent on with its 0. */
+	{ "a6_udp_zero_csum", FROM_ACTOR, DEV_A1,
+	  .in = { A6_FROM_ACTOR, .daddr = A6_REMOTE, .sport = APORT_UDP, .dport = 53, UDP6_DATA,
+		  .udp_zero_csum = true },
+	  DROP6(DROP_UDP6_ZERO_CSUM) },
 	/* Protocols that start no flow. */
 	{ "a6_sctp", FROM_ACTOR, DEV_A1,
 	  .in = { A6_FROM_ACTOR, .daddr = A6_REMOTE, .proto = 132, .payload = 40 },

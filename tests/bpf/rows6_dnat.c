@@ -48,6 +48,25 @@ const struct row6 dnat_rows6[] = {
 	  .in = { TO_SVC6(CPORT, FX_SVC_ALT), TCP6_DATA }, SVC6_A1, .x = SVC6_X(FX_SVC_ALT_TO) },
 	{ "d6_udp", FROM_POD, DEV_POD, .in = { TO_SVC6(CPORT, FX_SVC_DNS), UDP6_DATA }, SVC6_A1,
 	  .x = SVC6_X(FX_SVC_DNS_TO) },
+	{ "d6_udp_zero_csum", FROM_POD, DEV_POD,
+	  .in = { TO_SVC6(CPORT, FX_SVC_DNS), UDP6_DATA, .udp_zero_csum = true }, PASS6 },
+	/* A source no actor can answer (its own address, its gateway's, a
+	 * link-local or IPv4-mapped one: from_actor6 refuses all of them as
+	 * destinations) is no client: a spoofer's, never delivered (an
+	 * actor's stack would take its own address as a local peer). */
+	{ "d6_client_is_the_actor", FROM_POD, DEV_POD,
+	  .in = { TO_SVC6_WITH(CPORT, FX_SVC_DNS, .saddr = A6_ACTOR, .daddr = A6_POD), UDP6_DATA },
+	  .verdict = FX_SHOT, .c = { C(0, DROP_SPOOF) } },
+	{ "d6_client_is_the_gateway", FROM_POD, DEV_POD,
+	  .in = { TO_SVC6_WITH(CPORT, FX_SVC_HTTP, .saddr = A6_WORKER, .daddr = A6_POD), TCP6_SYN },
+	  .verdict = FX_SHOT, .c = { C(0, DROP_SPOOF) } },
+	{ "d6_client_link_local", FROM_POD, DEV_POD,
+	  .in = { TO_SVC6_WITH(CPORT, FX_SVC_HTTP, .saddr = A6_LL_ACTOR, .daddr = A6_POD), TCP6_SYN },
+	  .verdict = FX_SHOT, .c = { C(0, DROP_SPOOF) } },
+	{ "d6_client_v4_mapped", FROM_POD, DEV_POD,
+	  .in = { TO_SVC6_WITH(CPORT, FX_SVC_HTTP, .saddr = A6_V4MAPPED_POD, .daddr = A6_POD),
+		  TCP6_SYN },
+	  .verdict = FX_SHOT, .c = { C(0, DROP_SPOOF) } },
 	{ "d6_actor2_port", FROM_POD, DEV_POD, .in = { TO_SVC6(CPORT, FX_SVC_A2), TCP6_SYN },
 	  .verdict = FX_REDIRECT, .x = SVC6_X(80), .c = { C(2, DNAT) } },
 	{ "d6_redirect_peer", FROM_POD, DEV_POD, .cfg_flags = ATEOM_CFG_REDIRECT_PEER,

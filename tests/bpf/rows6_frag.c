@@ -418,11 +418,46 @@ static void frag6_pod_conflicts(void **state)
 	assert_int_equal(cnt(0, ATEOM_STAT_DROP_FRAG_CONFLICT), 1);
 }
 
+/* A hooked actor's exposed port answers a client that reached it past the
+ * hook (hook_reply): a fragmented answer leaves whole, the followers
+ * as its first fragment did (not orphans). */
+static void frag6_hooked_exposed_reply(void **state)
+{
+	struct e6_spec in = { E6_ON_POD, .proto = IPPROTO_UDP, .sport = CPORT,
+			      .dport = FX_SVC_DNS, .payload = 20, .hop = 64 };
+	struct e6_spec s = { E6_FROM_ACTOR, .proto = IPPROTO_UDP, .sport = FX_SVC_DNS_TO,
+			     .dport = CPORT, .payload = BIG, .pattern = 5 };
+	struct fx_result res;
+	struct frame f[NF], out[NF];
+	int fd = fx_hook_shot();
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(fx_hook_set(&fx, 1, fd), 0);
+	close(fd);
+	assert_int_equal(fx_hook_gen(&fx, fx.if_a1, true), 0);
+	ADDR(in.saddr, E6_CLIENT);
+	ADDR(in.daddr, E6_POD);
+	e6_xmit(fx.from_pod, fx.if_pod, &in, FX_REDIRECT, NULL, false, &res);
+	ADDR(s.saddr, E6_ACTOR);
+	ADDR(s.daddr, E6_CLIENT);
+	assert_int_equal(cut(&s, AID, f), NF);
+	for (int i = 0; i < NF; i++)
+		send1(fx.from_actor, fx.if_a1, &f[i], FX_REDIRECT, &out[i]);
+	assert_int_equal(cnt(1, ATEOM_STAT_HOOK_REPLY), 1);
+	assert_int_equal(cnt(1, ATEOM_STAT_FRAG_FIRST), 1);
+	assert_int_equal(cnt(1, ATEOM_STAT_FRAG_OUT), 2);
+	ADDR(s.saddr, E6_POD);
+	s.sport = FX_SVC_DNS;
+	s.hop = 63;
+	reassembled(out, NF, &s);
+}
+
 #define T(f) cmocka_unit_test_setup(f, e6_setup)
 const struct CMUnitTest frag6_flows[] = {
 	T(frag6_actor_in_order), T(frag6_actor_reorder_dup), T(frag6_two_actors_one_id),
 	T(frag6_actor_orphans), T(frag6_actor_refused), T(frag6_actor_hop_limit_1),
 	T(frag6_pod_to_actor), T(frag6_pod_orphans), T(frag6_pod_icmp6_worker),
-	T(frag6_pod_conflicts),
+	T(frag6_pod_conflicts), T(frag6_hooked_exposed_reply),
 };
 FLOW_GROUP_END(frag6);

@@ -6,6 +6,7 @@
  * checksum and, where the whole quoted datagram is there, its own L4
  * checksum are verified again from scratch. Every counter is checked. */
 #include <string.h>
+#include <unistd.h>
 
 #include "e6fx.h"
 
@@ -280,6 +281,46 @@ static void icmp6_actor_error_exposed(void **state)
 	}
 }
 
+/* A hooked actor's exposed port answers only the clients that reached it
+ * (svc_flows, hook_cache.h), and so do its errors about that port: the
+ * policy lets every ICMPv6 error through as belonging to a flow it let
+ * through, so the datapath is what keeps a quote of the actor's choosing
+ * (up to 1232 bytes) from going to any address as the pod. */
+static void icmp6_actor_error_exposed_hooked(void **state)
+{
+	struct e6_spec q = { .proto = IPPROTO_UDP, .sport = CPORT, .dport = FX_SVC_DNS_TO,
+			     .payload = 20, .hop = 63 };
+	struct e6_spec in = { E6_ON_POD, .proto = IPPROTO_UDP, .sport = CPORT,
+			      .dport = FX_SVC_DNS, .payload = 20, .hop = 64 };
+	struct e6_spec qp, e, w;
+	struct fx_result res;
+	int fd;
+
+	(void)state;
+	fd = fx_hook_verdict(&fx, 1, fx.if_a1, ATEOM_HOOK_ALLOW);
+	assert_true(fd >= 0);
+	assert_int_equal(fx_hook_set(&fx, 1, fd), 0);
+	close(fd);
+	assert_int_equal(fx_hook_gen(&fx, fx.if_a1, true), 0);
+	ADDR(q.saddr, E6_CLIENT);
+	ADDR(q.daddr, E6_ACTOR);
+	e = actor_error(1, &q, 0, E6_CLIENT);
+	/* The client never came: nothing goes to it. */
+	e6_xmit(fx.from_actor, fx.if_a1, &e, FX_SHOT, NULL, false, &res);
+	E6_COUNTS(CN(1, ACTOR_RX, 1), CN(1, HOOK_ALLOW, 1), CN(1, DROP_ICMP_PEER, 1));
+	/* Once it has, its error goes as for an actor without a hook. */
+	ADDR(in.saddr, E6_CLIENT);
+	ADDR(in.daddr, E6_POD);
+	e6_xmit(fx.from_pod, fx.if_pod, &in, FX_REDIRECT, NULL, false, &res);
+	E6_COUNTS(CN(1, DNAT, 1));
+	qp = q;
+	ADDR(qp.daddr, E6_POD);
+	qp.dport = FX_SVC_DNS;
+	w = for_pod(&e, &qp);
+	e6_xmit(fx.from_actor, fx.if_a1, &e, FX_REDIRECT, &w, false, &res);
+	E6_COUNTS(CN(1, ACTOR_RX, 1), CN(1, HOOK_ALLOW, 1), CN(1, ICMP_ERROR, 1));
+}
+
 /* Only to the flow's peer, only about its own flows. */
 static void icmp6_actor_error_refused(void **state)
 {
@@ -434,6 +475,7 @@ const struct CMUnitTest icmp6_flows[] = {
 	T(icmp6_pod_error_types), T(icmp6_pod_ptb_cut), T(icmp6_pod_short_quotes), T(icmp6_pod_udp_nocsum),
 	T(icmp6_pod_error_exposed), T(icmp6_pod_error_not_ours),
 	T(icmp6_actor_error_types), T(icmp6_actor_error_exposed), T(icmp6_actor_error_refused),
+	T(icmp6_actor_error_exposed_hooked),
 	T(icmp6_hop_limit_expired), T(icmp6_hop_limit_error_not_answered), T(icmp6_hop_limit_rate_limited),
 	T(icmp6_ptb_through_snat66),
 };

@@ -116,6 +116,11 @@ const struct row6 snat_rows6[] = {
 	{ "s6_udp_reply", FROM_POD, DEV_POD, .prep = prep_pair_udp,
 	  .in = { FROM_REMOTE6, .sport = 53, .dport = PORT6_UDP, UDP6_DATA }, REPLY6,
 	  .x = REPLY6_X(APORT_UDP) },
+	/* UDP checksum 0 is invalid over IPv6: not a reply, the worker's
+	 * (whose kernel refuses it), the pair untouched. */
+	{ "s6_udp_reply_zero_csum", FROM_POD, DEV_POD, .prep = prep_pair_udp,
+	  .in = { FROM_REMOTE6, .sport = 53, .dport = PORT6_UDP, UDP6_DATA, .udp_zero_csum = true },
+	  .verdict = FX_UNSPEC, .same = true, .c = { C(0, POD_PASS) } },
 	{ "s6_echo_reply", FROM_POD, DEV_POD, .prep = prep_pair_icmp,
 	  .in = { FROM_REMOTE6, ECHO6_REPLY(PORT6_ICMP) }, REPLY6, .x = REPLY6_X(ICMP_ID) },
 	{ "s6_reply_redirect_peer", FROM_POD, DEV_POD, .prep = prep_pair_udp,

@@ -52,6 +52,16 @@ const struct row dnat_rows[] = {
 	{ "dnat_tcp_expose_other_port", FROM_POD, DEV_POD,
 	  .in = { TO_SVC(CPORT + 1, FX_SVC_ALT), TCP_SYN }, SVC_A1,
 	  .x = TO_ACTOR_X(FX_SVC_ALT_TO) },
+	/* A client on the actor's link (its gateway, the worker's address
+	 * to it, or its own) is a spoofer on the pod network: the actor
+	 * would take the packet for the worker's. */
+	{ "dnat_client_is_the_gateway", FROM_POD, DEV_POD,
+	  .in = { TO_POD_IP, .saddr = FX_WORKER_IP, .sport = CPORT + 2, .dport = FX_SVC_DNS,
+		  UDP_DATA },
+	  .verdict = FX_SHOT, .c = { C(0, DROP_SPOOF) } },
+	{ "dnat_client_is_the_actor", FROM_POD, DEV_POD,
+	  .in = { TO_POD_IP, .saddr = FX_ACTOR_IP, .sport = CPORT, .dport = FX_SVC_HTTP, TCP_SYN },
+	  .verdict = FX_SHOT, .c = { C(0, DROP_SPOOF) } },
 	{ "dnat_udp", FROM_POD, DEV_POD, .in = { TO_SVC(CPORT + 2, FX_SVC_DNS), UDP_DATA },
 	  SVC_A1, .x = TO_ACTOR_X(FX_SVC_DNS_TO) },
 	{ "dnat_udp_zero_csum", FROM_POD, DEV_POD,

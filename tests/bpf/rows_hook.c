@@ -27,6 +27,37 @@ static void prep_hook_capture(struct fx *f)
 	hook_in(f, 1, fx_hook_verdict(f, 1, f->if_a1, ATEOM_HOOK_CAPTURE));
 }
 
+/* An allow hook on an actor marked hooked (loader: dp_hook_changed). */
+static void prep_hook_allow_hooked(struct fx *f)
+{
+	prep_hook_allow(f);
+	assert_int_equal(fx_hook_gen(f, f->if_a1, true), 0);
+}
+
+/* ...after the client reached the exposed 53/udp (from_pod noted it). */
+static void prep_hook_allow_hooked_client(struct fx *f)
+{
+	const struct pb_spec in = { TO_POD_IP, .saddr = FX_CLIENT_IP, .sport = CPORT + 2,
+				    .dport = FX_SVC_DNS, UDP_DATA };
+	uint8_t pkt[PB_FRAME_MAX];
+	struct fx_result res;
+	size_t n = pb_build(pkt, sizeof(pkt), &in);
+
+	prep_hook_allow_hooked(f);
+	assert_int_equal(fx_run(f, f->from_pod, f->if_pod, pkt, n, NULL, 1, &res), 0);
+	assert_int_equal(res.retval, FX_REDIRECT);
+	assert_int_equal(fx_stats_zero(f), 0);
+}
+
+/* A client's datagram to the exposed 53/udp as the actor got it. */
+static const struct pb_spec q_unknown_client = QUOTE_UDP(FX_CLIENT_IP, CPORT + 2, FX_ACTOR_IP,
+							  FX_SVC_DNS_TO);
+/* ...and as the error quotes it on the pod side. */
+static const struct pb_spec q_client_pod = QUOTE_UDP(FX_CLIENT_IP, CPORT + 2, FX_POD_IP,
+						     FX_SVC_DNS);
+static const struct pb_spec want_error_to_client = { FX_ACTOR_WIRE, .saddr = FX_POD_IP,
+	.daddr = FX_CLIENT_IP, .ttl = 63, PORT_UNREACH(&q_client_pod) };
+
 const struct row hook_rows[] = {
 	/* -- egress hook (ateomnet_hook.h) -- */
 	{ "hook_empty_slot_allows", FROM_ACTOR, DEV_A1, .prep = prep_hook_shot_a2,
@@ -56,6 +87,18 @@ const struct row hook_rows[] = {
 	  .in = { FROM_ACTOR_IP, .daddr = FX_WORKER_IP, .sport = APORT, .dport = 9000, TCP_SYN },
 	  TO_WORKER },
 
+	/* A hooked actor's ICMP error about its exposed port goes only to a
+	 * client that reached the port (svc_flows), as its replies do: the
+	 * policy passes every error, and the quote is the actor's to fill. */
+	{ "hook_icmp_error_exposed_unknown_client", FROM_ACTOR, DEV_A1,
+	  .prep = prep_hook_allow_hooked,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_CLIENT_IP, PORT_UNREACH(&q_unknown_client) },
+	  .verdict = FX_SHOT, .c = { C(1, ACTOR_RX), C(1, HOOK_ALLOW), C(1, DROP_ICMP_PEER) } },
+	{ "hook_icmp_error_exposed_known_client", FROM_ACTOR, DEV_A1,
+	  .prep = prep_hook_allow_hooked_client,
+	  .in = { FROM_ACTOR_IP, .daddr = FX_CLIENT_IP, PORT_UNREACH(&q_unknown_client) },
+	  .verdict = FX_REDIRECT, .want = &want_error_to_client,
+	  .c = { C(1, ACTOR_RX), C(1, HOOK_ALLOW), C(1, ICMP_ERROR) } },
 	/* -- actor_resume run directly, skb->cb as a hook left it -- */
 	{ "resume_allow", RESUME, DEV_A1, RESUME_CB(ATEOM_HOOK_ALLOW),
 	  .in = { FROM_ACTOR_IP, .daddr = FX_REMOTE_IP, .sport = APORT, .dport = 443, TCP_SYN },
