@@ -396,14 +396,10 @@ static __always_inline int pod_to_service(struct __sk_buff *skb,
 					  const struct ateom_config *cfg,
 					  const struct ateom_svc *svc, struct pkt *p)
 {
-	__u32 ifindex = svc->actor_ifindex;
-	struct ateom_actor *a = bpf_map_lookup_elem(&actors, &ifindex);
-
 	/* A client on the actor's link (the worker's address there, or the
 	 * actor's own) is a spoofer: the actor would take it for the
 	 * worker, and could never answer it (to_worker). */
-	if (a && a->netmask_be &&
-	    (p->saddr & a->netmask_be) == (a->worker_ip_be & a->netmask_be))
+	if ((p->saddr & svc->netmask_be) == (svc->actor_ip_be & svc->netmask_be))
 		return drop(0, ATEOM_STAT_DROP_SPOOF, p->len);
 	if (p->ttl <= 1)
 		return drop(svc->actor_id, ATEOM_STAT_DROP_TTL, p->len);

@@ -157,6 +157,10 @@ struct ateom_svc {
 	__be32 actor_ip_be;
 	__be16 actor_port_be;
 	__u16 actor_id;
+	/* The actor link's netmask: a client inside that link (the worker's
+	 * address there, the actor's own) is a spoofer, refused without
+	 * looking the actor entry up. */
+	__be32 netmask_be;
 };
 
 /* ---- svc_rev: hash, the reverse of services, for the actor's replies ----

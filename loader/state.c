@@ -198,11 +198,12 @@ int state_delete_services(const struct dp *dp, uint32_t ifindex)
 }
 
 int state_expose(const struct dp *dp, uint32_t ifindex, uint16_t id, uint32_t actor_ip_be,
-		 uint8_t proto, uint16_t port, uint16_t actor_port)
+		 uint32_t netmask_be, uint8_t proto, uint16_t port, uint16_t actor_port)
 {
 	struct ateom_svc_key k = { .port_be = htons(port), .proto = proto };
 	struct ateom_svc v = { .actor_ifindex = ifindex, .actor_ip_be = actor_ip_be,
-			       .actor_port_be = htons(actor_port), .actor_id = id };
+			       .actor_port_be = htons(actor_port), .actor_id = id,
+			       .netmask_be = netmask_be };
 	struct ateom_svc_rev_key rk = { .actor_ifindex = ifindex, .actor_port_be = htons(actor_port),
 					.proto = proto };
 	struct ateom_svc_rev rv = { .port_be = htons(port) };

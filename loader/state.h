@@ -32,6 +32,7 @@ int state_services(const struct dp *dp, uint32_t ifindex, struct svc_ref **out, 
 int state_delete_services(const struct dp *dp, uint32_t ifindex);
 /* Exposes pod port -> actor port (services and svc_rev, both or neither). */
 int state_expose(const struct dp *dp, uint32_t ifindex, uint16_t id, uint32_t actor_ip_be,
+		 uint32_t netmask_be,
 		 uint8_t proto, uint16_t port, uint16_t actor_port);
 
 /* Puts prog_fd in egress hook slot `id`, or empties the slot (prog_fd < 0;

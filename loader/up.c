@@ -72,6 +72,12 @@ struct up_txn {
 /* Is the actor netns's eth0 the peer of the veth of this actor already
  * there? Both ends name each other, and the worker side's peer netns is the
  * one of --netns (ifindexes alone repeat across namespaces). */
+/* The actor link's netmask (network order) from its prefix length. */
+static uint32_t link_netmask_be(int plen)
+{
+	return htonl(plen ? ~0U << (32 - plen) : 0);
+}
+
 static bool is_left_peer(struct up_txn *t, const struct nl_link *eth0)
 {
 	int nsid;
@@ -173,7 +179,7 @@ static bool is_broken(const struct up_txn *t, uint32_t ifindex)
 static bool route_is_ateomnets(int oif, void *arg)
 {
 	struct up_txn *t = arg;
-	uint32_t mask = htonl(t->a->prefixlen ? ~0U << (32 - t->a->prefixlen) : 0);
+	uint32_t mask = link_netmask_be(t->a->prefixlen);
 	struct nl_link l;
 
 	if ((t->has_left && oif == t->left.ifindex) || is_broken(t, oif))
@@ -414,8 +420,8 @@ static int up_write_maps(struct up_txn *t)
 	for (int i = 0; i < a->n_expose; i++) {
 		const struct ateom_expose *e = &a->expose[i];
 
-		if (state_expose(&t->dp, ifindex, t->id, a->actor_ip_be, e->proto, e->port,
-				 e->actor_port))
+		if (state_expose(&t->dp, ifindex, t->id, a->actor_ip_be,
+				 link_netmask_be(a->prefixlen), e->proto, e->port, e->actor_port))
 			return -1;
 		t->n_svc_added++;
 		/* An exposed port inside the SNAT range may still hold pairs
@@ -434,7 +440,7 @@ static int up_write_maps(struct up_txn *t)
 	snprintf(act.name, sizeof(act.name), "%s", a->actor);
 	act.worker_ip_be = a->worker_ip_be;
 	act.actor_ip_be = a->actor_ip_be;
-	act.netmask_be = htonl(a->prefixlen ? ~0U << (32 - a->prefixlen) : 0);
+	act.netmask_be = link_netmask_be(a->prefixlen);
 	act.id = t->id;
 	act.flags = attach_actor_flags(t->veth_mode);
 	if (t->hook_fd >= 0) /* its exposed ports answer clients past the hook */

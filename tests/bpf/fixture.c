@@ -341,6 +341,7 @@ int fx_add_service(struct fx *f, uint8_t proto, uint16_t port, int ifindex,
 		.actor_ip_be = FX_ACTOR_IP,
 		.actor_port_be = htons(actor_port),
 		.actor_id = actor_id,
+		.netmask_be = FX_NETMASK,
 	};
 	struct ateom_svc_rev_key rk = {
 		.actor_ifindex = ifindex, .actor_port_be = htons(actor_port), .proto = proto,
