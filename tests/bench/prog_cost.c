@@ -43,7 +43,7 @@ static double median_ns(struct fx *f, const struct fx_scn *s, bool fresh)
 
 	for (int i = 0; i < RUNS; i++) {
 		if (fresh)
-			fx_nat_clear(f);
+			fx_nat4_clear(f); /* the scenarios are IPv4 */
 		if (fx_run(f, s->prog_fd, s->ifindex, s->pkt, s->len, NULL, 1, &r))
 			return -1;
 		d[i] = r.duration;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* BPF_PROG_TEST_RUN fixture for the datapath (see fixture.h). */
 #include "fixture.h"
+#include "datapath.h"
 #include "sizing.h"
 #include "timeouts.h"
 
@@ -155,13 +156,17 @@ static int fx_nat6_clear(struct fx *f)
 
 int fx_nat_clear(struct fx *f)
 {
+	return fx_nat6_clear(f) || fx_nat4_clear(f) ? -1 : 0;
+}
+
+int fx_nat4_clear(struct fx *f)
+{
 	struct ateom_actor a;
 	uint32_t keys[FX_ACTORS], k, *prev = NULL, n = 0;
 
 	if (map_clear(f->nat, sizeof(struct ateom_nat_key)) ||
 	    map_clear(f->snat_full, sizeof(struct ateom_remote_key)) ||
-	    map_clear(f->remote_pairs, sizeof(struct ateom_remote_pairs_key)) ||
-	    fx_nat6_clear(f))
+	    map_clear(f->remote_pairs, sizeof(struct ateom_remote_pairs_key)))
 		return -1;
 	/* No pairs left: no actor holds any. Keys first: an update replaces
 	 * the element at the head of its bucket, so updating while walking
