@@ -226,6 +226,15 @@ static int delete_gen(const struct pol *p, uint32_t id, uint16_t gen)
 	return rc;
 }
 
+/* A trie entry that could not be written (errno set): which trie, and why. */
+static int rule_write_fail(const char *family)
+{
+	if (errno == E2BIG || errno == ENOSPC || errno == ENOMEM)
+		return ateom_fail("the %spolicy rule table is full (%d prefixes for all "
+				  "actors); nothing changed", family, ATEOM_POL_TRIE_ENTRIES);
+	return ateom_fail("cannot write a policy rule: %s", strerror(errno));
+}
+
 /* Writes the trie entries of one generation: one per distinct prefix,
  * holding every rule whose prefix contains it. */
 static int write_rules(const struct pol *p, uint32_t id, uint16_t gen,
@@ -254,13 +263,8 @@ static int write_rules(const struct pol *p, uint32_t id, uint16_t gen,
 			}
 			v.r[v.n++] = all[j];
 		}
-		if (bpf_map_update_elem(p->rules, &k, &v, BPF_NOEXIST)) {
-			if (errno == E2BIG || errno == ENOSPC || errno == ENOMEM)
-				return ateom_fail("the policy rule table is full (%d prefixes for "
-						  "all actors); nothing changed",
-						  ATEOM_POL_TRIE_ENTRIES);
-			return ateom_fail("cannot write a policy rule: %s", strerror(errno));
-		}
+		if (bpf_map_update_elem(p->rules, &k, &v, BPF_NOEXIST))
+			return rule_write_fail("");
 	}
 	return 0;
 }
@@ -294,13 +298,8 @@ static int write_rules6(const struct pol *p, uint32_t id, uint16_t gen,
 			}
 			v.r[v.n++] = all[j];
 		}
-		if (bpf_map_update_elem(p->rules6, &k, &v, BPF_NOEXIST)) {
-			if (errno == E2BIG || errno == ENOSPC || errno == ENOMEM)
-				return ateom_fail("the IPv6 policy rule table is full (%d prefixes "
-						  "for all actors); nothing changed",
-						  ATEOM_POL_TRIE_ENTRIES);
-			return ateom_fail("cannot write a policy rule: %s", strerror(errno));
-		}
+		if (bpf_map_update_elem(p->rules6, &k, &v, BPF_NOEXIST))
+			return rule_write_fail("IPv6 ");
 	}
 	return 0;
 }
